@@ -1,0 +1,49 @@
+# Local development, tests and CI entry points. Every recipe uses the project venv explicitly.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: help venv run test lint diagrams clean
+
+help:
+	@echo "make venv      create .venv and install the pyproject dependencies (incl. [test])"
+	@echo "make run       migrate, collectstatic, seed demo data, start gunicorn + celery worker + beat"
+	@echo "make test      run pytest (PYTEST_ARGS='-k foo -n auto' to pass options)"
+	@echo "make lint      ruff check"
+	@echo "make diagrams  regenerate docs/state-diagrams.md"
+	@echo "make clean     remove var/ (SQLite database, broker folder, static files)"
+
+venv: $(STAMP)
+
+$(PY):
+	python3 -m venv $(VENV)
+
+# Re-installs only when pyproject.toml is newer than the stamp; the stamp is written after success.
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# DEBUG=1 unless the caller sets it (settings refuse to start without SECRET_KEY when DEBUG is off).
+run: venv
+	@set -e; export DEBUG="$${DEBUG:-1}"; \
+	$(PY) manage.py migrate --noinput; \
+	$(PY) manage.py collectstatic --noinput -v 0; \
+	$(PY) manage.py seed_demo; \
+	if $(PY) manage.py help setup_beat >/dev/null 2>&1; then $(PY) manage.py setup_beat; fi; \
+	exec bin/run-local
+
+test: venv
+	SECRET_KEY="$${SECRET_KEY:-test-only-not-secret}" $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(PY) -m ruff check .
+
+diagrams: venv
+	DEBUG="$${DEBUG:-1}" $(PY) manage.py state_diagrams
+
+clean:
+	rm -rf var/

@@ -1,0 +1,110 @@
+"""Repository-wide pytest policy for tests that need real servers.
+
+* ``@pytest.mark.postgres``: needs the database engine to be PostgreSQL (``DATABASE_URL=postgres://...``).
+* ``@pytest.mark.redis``: needs a Redis answering PING at ``REDIS_URL`` (default ``redis://127.0.0.1:6379/0``).
+
+When the requirement is missing the test is skipped with the reason, unless ``REQUIRE_POSTGRES=1`` /
+``REQUIRE_REDIS=1`` is set: then it fails, so a CI run meant to exercise the servers can never pass
+by silently skipping them (``.ci/run`` sets both for its PostgreSQL run).
+"""
+
+import os
+import re
+from functools import cache
+
+import pytest
+
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
+def _redis_url() -> str:
+    return os.environ.get("REDIS_URL", "").strip() or DEFAULT_REDIS_URL
+
+
+def _redact(url: str) -> str:
+    """Hide the password in ``scheme://user:password@host`` URLs."""
+    return re.sub(r"(//[^:/@]*):[^@/]*@", r"\1:***@", url)
+
+
+def _db_engine() -> str:
+    from django.conf import settings
+
+    return settings.DATABASES["default"]["ENGINE"]
+
+
+def _is_postgres(engine: str) -> bool:
+    return "postgresql" in engine or "postgis" in engine
+
+
+@cache
+def _redis_problem(url: str) -> str | None:
+    """None when Redis at ``url`` answers PING, otherwise why not (checked once per URL)."""
+    try:
+        import redis
+    except ImportError:
+        return "the 'redis' Python package is not installed"
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+        try:
+            client.ping()
+        finally:
+            client.close()
+    except Exception as exc:  # any failure means "not reachable"
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "redis: needs a Redis server at REDIS_URL (default redis://127.0.0.1:6379/0); "
+        "fails when REQUIRE_REDIS=1 and it is missing, skips otherwise",
+    )
+
+
+def _missing(requirement: str, reason: str, require_var: str) -> None:
+    if _flag(require_var):
+        pytest.fail(f"{requirement} is required ({require_var}=1) but {reason}", pytrace=False)
+    pytest.skip(f"{requirement} not available: {reason} (set {require_var}=1 to make this a failure)")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgres") is not None:
+        engine = _db_engine()
+        if not _is_postgres(engine):
+            _missing(
+                "PostgreSQL",
+                f"the database engine is {engine} (set DATABASE_URL=postgres://...)",
+                "REQUIRE_POSTGRES",
+            )
+    if item.get_closest_marker("redis") is not None:
+        url = _redis_url()
+        problem = _redis_problem(url)
+        if problem is not None:
+            _missing("Redis", f"{_redact(url)} did not answer PING ({problem})", "REQUIRE_REDIS")
+
+
+def pytest_report_header(config):
+    lines = []
+    try:
+        from django.conf import settings
+
+        db = settings.DATABASES["default"]
+        where = db.get("NAME") or ""
+        if db.get("HOST"):
+            where = f"{db['HOST']}:{db.get('PORT') or ''}/{where}"
+        lines.append(f"database: {db['ENGINE']} {where}")
+        lines.append(f"celery broker: {_redact(str(settings.CELERY_BROKER_URL))}")
+    except Exception as exc:  # the header must never break the run
+        lines.append(f"database/broker: unknown ({type(exc).__name__}: {exc})")
+    lines.append(
+        f"redis url (redis-marked tests): {_redact(_redis_url())}; "
+        f"REQUIRE_POSTGRES={'1' if _flag('REQUIRE_POSTGRES') else '0'} "
+        f"REQUIRE_REDIS={'1' if _flag('REQUIRE_REDIS') else '0'}"
+    )
+    return lines

@@ -1,0 +1,37 @@
+"""Roles are Django groups. Each app lists the permissions it grants per role in ``<app>/roles.py``;
+after every ``migrate`` the groups are brought in line with those lists (idempotent)."""
+
+from importlib import import_module
+
+from django.apps import apps as global_apps
+
+ROLES = ("agent", "shift_lead", "department_handler", "supervisor", "manager")
+
+
+def role_permissions() -> dict[str, set[str]]:
+    merged: dict[str, set[str]] = {role: set() for role in ROLES}
+    for config in global_apps.get_app_configs():
+        try:
+            module = import_module(f"{config.name}.roles")
+        except ModuleNotFoundError:
+            continue
+        for role, perms in module.ROLE_PERMISSIONS.items():
+            merged[role].update(perms)
+    return merged
+
+
+def sync_roles(**kwargs) -> None:
+    from django.contrib.auth.models import Group, Permission
+
+    wanted = role_permissions()
+    perms = {
+        f"{p.content_type.app_label}.{p.codename}": p
+        for p in Permission.objects.select_related("content_type")
+    }
+    for role, names in wanted.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        missing = sorted(n for n in names if n not in perms)
+        if missing:
+            # Permissions of an app not migrated yet: the next post_migrate adds them.
+            names = names - set(missing)
+        group.permissions.set([perms[n] for n in names])

@@ -1,0 +1,1 @@
+"""Models come with their issue (see README)."""

@@ -1,0 +1,71 @@
+import importlib
+from types import SimpleNamespace
+
+import pytest
+from django.apps import apps as django_apps
+from rest_framework.test import APIClient
+
+from tickets.models import DepartmentKind, SlaPolicy, UnitKind
+
+from .factories import CustomerFactory, DepartmentFactory, UnitFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _sla_defaults(django_db_blocker, request):
+    """The default SLA rows come from a data migration; a transactional test's flush removes them."""
+    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        with django_db_blocker.unblock():
+            if not SlaPolicy.objects.exists():
+                importlib.import_module("tickets.migrations.0002_default_sla_policies").seed(django_apps, None)
+    yield
+
+
+@pytest.fixture
+def org(db):
+    """A small center: city company → service center, a repair crew, marketing, a supervision office."""
+    city = UnitFactory(code="city", name="示范市供电公司", kind=UnitKind.CITY)
+    center = UnitFactory(code="center", name="95598客户服务中心", kind=UnitKind.SERVICE_CENTER, parent=city)
+    return SimpleNamespace(
+        city=city,
+        center=center,
+        repair=DepartmentFactory(code="repair-1", name="抢修一班", kind=DepartmentKind.REPAIR_CREW, unit=city),
+        repair2=DepartmentFactory(code="repair-2", name="抢修二班", kind=DepartmentKind.REPAIR_CREW, unit=city),
+        marketing=DepartmentFactory(code="marketing", name="营销部", kind=DepartmentKind.MARKETING, unit=city),
+        supervision=DepartmentFactory(code="supervision", name="监察室", kind=DepartmentKind.SUPERVISION, unit=city),
+    )
+
+
+@pytest.fixture
+def people(org):
+    """The named users of each role."""
+    return SimpleNamespace(
+        agent=UserFactory(username="agent", unit=org.center, seat="8001", role="agent"),
+        agent2=UserFactory(username="agent2", unit=org.center, seat="8002", role="agent"),
+        lead=UserFactory(username="lead", unit=org.center, role="shift_lead"),
+        supervisor=UserFactory(username="supervisor", unit=org.center, role="supervisor"),
+        manager=UserFactory(username="manager", unit=org.city, role="manager"),
+        repair=UserFactory(username="repair", unit=org.city, department=org.repair, role="department_handler"),
+        repair2=UserFactory(username="repair2", unit=org.city, department=org.repair2, role="department_handler"),
+        marketing=UserFactory(username="marketing", unit=org.city, department=org.marketing,
+                              role="department_handler"),
+        supervision=UserFactory(username="supervision", unit=org.city, department=org.supervision,
+                                role="department_handler"),
+    )
+
+
+@pytest.fixture
+def customer(db):
+    return CustomerFactory(phone="13900000001", account_number="ACC-1", name="张三", address="示范市中山路1号")
+
+
+@pytest.fixture
+def api():
+    """``api(user)`` → an APIClient authenticated as that user (or anonymous with None)."""
+
+    def make(user=None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make

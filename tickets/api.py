@@ -1,0 +1,163 @@
+"""Thin DRF views over tickets.services (writes) and tickets.selectors (reads)."""
+
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
+from rest_framework.exceptions import AuthenticationFailed, NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import selectors, serializers, services
+from .filters import CallFilter, CustomerFilter, WorkOrderFilter
+from .models import Department, Unit, WorkOrder
+
+ERRORS = {
+    400: OpenApiResponse(serializers.ErrorSerializer, description="Invalid input"),
+    403: OpenApiResponse(serializers.ErrorSerializer, description="Not permitted"),
+    404: OpenApiResponse(serializers.ErrorSerializer, description="Not found"),
+}
+
+
+class ModelPermissions(permissions.DjangoModelPermissions):
+    """Reads need the model's view permission too (DRF's default only guards writes)."""
+
+    perms_map = {**permissions.DjangoModelPermissions.perms_map, "GET": ["%(app_label)s.view_%(model_name)s"]}
+
+
+class CanViewModel(ModelPermissions):
+    """For actions whose own rules decide (transitions): the user must at least see the model."""
+
+    def get_required_permissions(self, method, model_cls):
+        return super().get_required_permissions("GET", model_cls)
+
+
+class TokenView(APIView):
+    """POST username and password, get the token to send as ``Authorization: Token <token>``."""
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(request=serializers.TokenRequestSerializer, responses={200: serializers.TokenResponseSerializer,
+                                                                          400: ERRORS[400]}, auth=[])
+    def post(self, request):
+        data = serializers.TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(request, **data.validated_data)
+        if user is None or not user.is_active:
+            raise AuthenticationFailed("Wrong username or password")
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class UnitViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Unit.objects.all()
+    serializer_class = serializers.UnitSerializer
+    permission_classes = [ModelPermissions]
+
+
+class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Department.objects.select_related("unit")
+    serializer_class = serializers.DepartmentSerializer
+    permission_classes = [ModelPermissions]
+    filterset_fields = ["kind", "unit"]
+
+
+class CustomerViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = serializers.CustomerSerializer
+    permission_classes = [ModelPermissions]
+    filterset_class = CustomerFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.visible_customers(self.request.user).order_by("-id")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        data["phone"] = services.normalize_phone(data["phone"])
+        serializer.save()
+
+    def perform_update(self, serializer):
+        if "phone" in serializer.validated_data:
+            serializer.validated_data["phone"] = services.normalize_phone(serializer.validated_data["phone"])
+        serializer.save()
+
+
+@extend_schema_view(create=extend_schema(request=serializers.CallCreateSerializer,
+                                         responses={201: serializers.CallSerializer, **ERRORS}))
+class CallViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = serializers.CallSerializer
+    permission_classes = [ModelPermissions]
+    filterset_class = CallFilter
+
+    def get_queryset(self):
+        return selectors.visible_calls(self.request.user).prefetch_related("orders").order_by("-ring_started_at", "-id")
+
+    def create(self, request, *args, **kwargs):
+        data = serializers.CallCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        call = services.call_log(**data.validated_data, logged_by=request.user)
+        return Response(self.get_serializer(call).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    create=extend_schema(request=serializers.WorkOrderCreateSerializer,
+                         responses={201: serializers.WorkOrderDetailSerializer, **ERRORS}),
+    retrieve=extend_schema(responses={200: serializers.WorkOrderDetailSerializer, 404: ERRORS[404]}),
+)
+class WorkOrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Work orders. States change only through ``transitions/{name}/``."""
+
+    permission_classes = [ModelPermissions]
+    filterset_class = WorkOrderFilter
+    ordering_fields = ["accepted_at", "reply_due_at", "arrival_due_at", "callback_due_at", "id"]
+
+    def get_permissions(self):
+        if self.action == "transition":
+            return [CanViewModel()]  # the machine's own permission= decides, in the service
+        return super().get_permissions()
+
+    def get_queryset(self):
+        orders = selectors.visible_work_orders(self.request.user)
+        if self.action in ("retrieve", "transition"):
+            orders = orders.prefetch_related("history__actor", "callbacks__agent")
+        return orders
+
+    def get_serializer_class(self):
+        if self.action in ("retrieve", "transition", "create"):
+            return serializers.WorkOrderDetailSerializer
+        return serializers.WorkOrderSerializer
+
+    def create(self, request, *args, **kwargs):
+        data = serializers.WorkOrderCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        order = services.work_order_create(**data.validated_data, actor=request.user)
+        return Response(self._detail(order.pk), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=serializers.TransitionRequestSerializer,
+        parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH,
+                                     description="A transition of the order's kind, see available_transitions")],
+        responses={200: serializers.WorkOrderDetailSerializer, **ERRORS,
+                   409: OpenApiResponse(serializers.ErrorSerializer,
+                                        description="Not allowed from the current state, or changed concurrently")},
+    )
+    @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[A-Za-z_]{1,40})")
+    def transition(self, request, pk=None, name=None):
+        order = self.get_object()
+        services.work_order_transition_check(order=order, name=name, actor=request.user)
+        inputs = serializers.transition_input_serializer(order, name)(data=request.data)
+        inputs.is_valid(raise_exception=True)
+        params = dict(inputs.validated_data)
+        note = params.pop("note", "")
+        call = params.pop("call", None)
+        services.work_order_transition(order=order, name=name, actor=request.user, params=params, note=note, call=call)
+        return Response(self._detail(order.pk))
+
+    def _detail(self, pk: int) -> dict:
+        try:
+            order = selectors.work_order_detail(self.request.user, pk)
+        except WorkOrder.DoesNotExist:
+            raise NotFound() from None
+        return serializers.WorkOrderDetailSerializer(order, context=self.get_serializer_context()).data

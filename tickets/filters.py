@@ -1,0 +1,76 @@
+import django_filters
+from django.db.models import Q
+
+from . import selectors
+from .models import AreaType, Call, CallOutcome, Customer, Department, Kind, State, User, WorkOrder
+from .services.customers import normalize_phone
+
+
+def _phone(value: str) -> str:
+    try:
+        return normalize_phone(value)
+    except Exception:  # a malformed phone simply matches nothing
+        return value
+
+
+class WorkOrderFilter(django_filters.FilterSet):
+    kind = django_filters.MultipleChoiceFilter(choices=Kind.choices)
+    state = django_filters.MultipleChoiceFilter(choices=State.choices)
+    owner = django_filters.ModelChoiceFilter(field_name="owner", to_field_name="username", queryset=User.objects.all())
+    handler = django_filters.ModelChoiceFilter(field_name="handler", to_field_name="username",
+                                               queryset=User.objects.all())
+    department = django_filters.ModelChoiceFilter(queryset=Department.objects.all())
+    customer = django_filters.NumberFilter(field_name="customer_id")
+    phone = django_filters.CharFilter(method="filter_phone", label="Caller or customer phone")
+    number = django_filters.CharFilter(field_name="number")
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Has a passed, unmet deadline")
+    open = django_filters.BooleanFilter(method="filter_open", label="Not archived or cancelled")
+    accepted_after = django_filters.IsoDateTimeFilter(field_name="accepted_at", lookup_expr="gte")
+    accepted_before = django_filters.IsoDateTimeFilter(field_name="accepted_at", lookup_expr="lt")
+    area_type = django_filters.ChoiceFilter(choices=AreaType.choices)
+
+    class Meta:
+        model = WorkOrder
+        fields = []
+
+    def filter_phone(self, queryset, name, value):
+        phone = _phone(value)
+        return queryset.filter(Q(caller_number=phone) | Q(customer__phone=phone))
+
+    def filter_overdue(self, queryset, name, value):
+        late = selectors.overdue_q()
+        return queryset.filter(late) if value else queryset.exclude(late)
+
+    def filter_open(self, queryset, name, value):
+        return queryset.filter(state__in=selectors.OPEN_STATES) if value else queryset.exclude(
+            state__in=selectors.OPEN_STATES)
+
+
+class CustomerFilter(django_filters.FilterSet):
+    phone = django_filters.CharFilter(method="filter_phone")
+    account_number = django_filters.CharFilter()
+    name = django_filters.CharFilter(lookup_expr="icontains")
+    area_type = django_filters.ChoiceFilter(choices=AreaType.choices)
+
+    class Meta:
+        model = Customer
+        fields = []
+
+    def filter_phone(self, queryset, name, value):
+        return queryset.filter(phone=_phone(value))
+
+
+class CallFilter(django_filters.FilterSet):
+    phone = django_filters.CharFilter(method="filter_phone")
+    agent = django_filters.ModelChoiceFilter(to_field_name="username", queryset=User.objects.all())
+    outcome = django_filters.MultipleChoiceFilter(choices=CallOutcome.choices)
+    customer = django_filters.NumberFilter(field_name="customer_id")
+    ring_after = django_filters.IsoDateTimeFilter(field_name="ring_started_at", lookup_expr="gte")
+    ring_before = django_filters.IsoDateTimeFilter(field_name="ring_started_at", lookup_expr="lt")
+
+    class Meta:
+        model = Call
+        fields = []
+
+    def filter_phone(self, queryset, name, value):
+        return queryset.filter(caller_number=_phone(value))

@@ -1,0 +1,49 @@
+"""The facts of the hotline: organisation, customers, calls, work orders (工单) and their history."""
+
+from .customers import AreaType, Call, CallOutcome, Customer
+from .org import Department, DepartmentKind, Role, Unit, UnitKind, User
+from .sla import Deadline, Measure, SlaPolicy
+from .workorders import (
+    KIND_MODELS,
+    Callback,
+    ComplaintOrder,
+    ConsultationOrder,
+    FindingCause,
+    Kind,
+    Rating,
+    RepairOrder,
+    ReportOrder,
+    State,
+    SuggestionOrder,
+    WorkOrder,
+    WorkOrderTransition,
+)
+
+__all__ = [
+    "KIND_MODELS",
+    "AreaType",
+    "Call",
+    "CallOutcome",
+    "Callback",
+    "ComplaintOrder",
+    "ConsultationOrder",
+    "Customer",
+    "Deadline",
+    "Department",
+    "DepartmentKind",
+    "FindingCause",
+    "Kind",
+    "Measure",
+    "Rating",
+    "RepairOrder",
+    "ReportOrder",
+    "Role",
+    "SlaPolicy",
+    "State",
+    "SuggestionOrder",
+    "Unit",
+    "UnitKind",
+    "User",
+    "WorkOrder",
+    "WorkOrderTransition",
+]

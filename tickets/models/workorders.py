@@ -1,0 +1,510 @@
+"""Work orders 工单: one table, one django-fsm state machine per kind (proxy models).
+
+Every kind shares the columns of ``WorkOrder``; each proxy class (``RepairOrder``, ``ComplaintOrder`` …)
+declares its own transitions, so ``available_state_transitions`` and the diagrams come from the
+class of the order's kind. Loading a ``WorkOrder`` row returns an instance of its kind's class.
+
+Transition methods change database fields only. ``tickets.services`` calls them, saves inside
+``transaction.atomic()``, recomputes the deadlines the transition moved and writes the history row.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
+
+from .customers import AreaType
+
+
+class Kind(models.TextChoices):
+    REPAIR = "repair", _("Repair")  # 故障报修
+    CONSULTATION = "consultation", _("Consultation")  # 咨询
+    COMPLAINT = "complaint", _("Complaint")  # 投诉
+    REPORT = "report", _("Report")  # 举报
+    SUGGESTION = "suggestion", _("Suggestion")  # 意见/建议
+
+
+class State(models.TextChoices):
+    ACCEPTED = "accepted", _("Accepted")  # 已受理
+    FORWARDED = "forwarded", _("Forwarded to supervision")  # 已转监察室
+    DISPATCHED = "dispatched", _("Dispatched")  # 已派单
+    ARRIVED = "arrived", _("Crew on site")  # 已到达现场
+    RESTORED = "restored", _("Restored")  # 已恢复
+    INVESTIGATED = "investigated", _("Investigated")  # 已调查
+    REPLIED = "replied", _("Replied")  # 已答复
+    INFORMED = "informed", _("Customer informed")  # 已告知客户
+    CALLED_BACK = "called_back", _("Called back")  # 已回访
+    ARCHIVED = "archived", _("Archived")  # 已归档
+    CANCELLED = "cancelled", _("Cancelled")  # 已撤销
+
+
+FINAL_STATES = (State.ARCHIVED, State.CANCELLED)
+KIND_PREFIX = {Kind.REPAIR: "GZ", Kind.CONSULTATION: "ZX", Kind.COMPLAINT: "TS", Kind.REPORT: "JB", Kind.SUGGESTION: "JY"}
+# After this many unreached callback attempts an order that needs a callback may be archived.
+CALLBACK_MAX_ATTEMPTS = 3
+
+
+class FindingCause(models.TextChoices):
+    ATTITUDE = "attitude", _("Service attitude")  # 服务态度
+    QUALITY = "quality", _("Work quality")
+    TIMELINESS = "timeliness", _("Timeliness")
+    POLICY = "policy", _("Policy or tariff")
+    SUPPLY = "supply", _("Power supply quality")
+    OTHER = "other", _("Other")
+
+
+class Rating(models.TextChoices):
+    GOOD = "good", _("Good")
+    FAIR = "fair", _("Fair")
+    POOR = "poor", _("Poor")
+
+
+# --- Who may fire a transition (django-fsm ``permission=``): the UI and the API ask the same question.
+
+
+def may_take_calls(order: "WorkOrder", user) -> bool:
+    """Front office: agents, shift leads, supervisors."""
+    return user.has_perm("tickets.take_calls")
+
+
+def may_cancel(order: "WorkOrder", user) -> bool:
+    """Cancel as duplicate: shift lead (or supervisor) only."""
+    return user.has_perm("tickets.cancel_order")
+
+
+def is_current_department(order: "WorkOrder", user) -> bool:
+    """A department handler acts only on orders currently with their own department."""
+    if user.is_superuser:
+        return True
+    return (
+        user.has_perm("tickets.handle_department")
+        and order.department_id is not None
+        and user.department_id == order.department_id
+    )
+
+
+def may_reply(order: "WorkOrder", user) -> bool:
+    return may_take_calls(order, user) or is_current_department(order, user)
+
+
+def callback_settled(order: "WorkOrder") -> bool:
+    """seed 000 细则 9: complaints are called back 100 % before they are archived."""
+    if not order.callback_required:
+        return True
+    return order.called_back_at is not None or order.callback_attempts >= CALLBACK_MAX_ATTEMPTS
+
+
+def _after_callback(order: "WorkOrder", *, reached: bool, satisfied: bool | None = None, **_) -> str:
+    if not reached:
+        return order.state  # an attempt; try again later
+    if satisfied is False and order.REOPEN_ON_UNSATISFIED:
+        return State.DISPATCHED  # an unsatisfied callback reopens a complaint
+    return State.CALLED_BACK
+
+
+class WorkOrder(ConcurrentTransitionMixin, models.Model):
+    """A work order of any kind. The first-question owner 首问负责人 never changes."""
+
+    number = models.CharField(_("number"), max_length=24, unique=True, null=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, editable=False)
+    state = FSMField(_("state"), default=State.ACCEPTED, choices=State.choices, protected=True)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    description = models.TextField(_("description"))
+
+    customer = models.ForeignKey("tickets.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
+                                 related_name="orders")
+    call = models.ForeignKey("tickets.Call", verbose_name=_("call"), null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="orders")
+    caller_number = models.CharField(_("caller number"), max_length=32)
+    area_type = models.CharField(_("area type"), max_length=10, choices=AreaType.choices)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    unit = models.ForeignKey("tickets.Unit", verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="orders")
+
+    # 首问负责制 (seed 000, seed 004 §3.5): the accepting agent stays responsible until archived.
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("first-question owner"),
+                              on_delete=models.PROTECT, related_name="owned_orders")
+    department = models.ForeignKey("tickets.Department", verbose_name=_("current department"), null=True,
+                                   blank=True, on_delete=models.PROTECT, related_name="orders")
+    handler = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("current handler"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="handled_orders")
+
+    # Facts, stamped by the transitions.
+    accepted_at = models.DateTimeField(_("accepted at"))
+    forwarded_at = models.DateTimeField(_("forwarded at"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    first_contacted_at = models.DateTimeField(_("first contact at"), null=True, blank=True)
+    arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
+    restored_at = models.DateTimeField(_("restored at"), null=True, blank=True)
+    investigated_at = models.DateTimeField(_("investigated at"), null=True, blank=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    informed_at = models.DateTimeField(_("customer informed at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True,
+                                       help_text=_("When the service to the customer was completed; starts the callback clock"))
+    called_back_at = models.DateTimeField(_("called back at"), null=True, blank=True)
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    reply_started_at = models.DateTimeField(_("reply clock started at"), null=True, blank=True)
+
+    answer = models.TextField(_("answer"), blank=True)
+    reply_text = models.TextField(_("reply to the customer"), blank=True)
+    finding_valid = models.BooleanField(_("finding: valid"), null=True, blank=True)  # 属实 / 不属实
+    finding_cause = models.CharField(_("finding: cause"), max_length=20, choices=FindingCause.choices, blank=True)
+    finding_responsible = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("finding: responsible person"),
+                                            null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    finding_note = models.TextField(_("finding: note"), blank=True)
+    escalation_note = models.TextField(_("escalation note"), blank=True)
+    cancel_reason = models.TextField(_("cancel reason"), blank=True)
+    return_reason = models.TextField(_("return reason"), blank=True)
+
+    urge_count = models.PositiveIntegerField(_("urge count"), default=0)  # 催办
+    reopen_count = models.PositiveIntegerField(_("reopen count"), default=0)
+    callback_required = models.BooleanField(_("callback required"), default=False)
+    callback_attempts = models.PositiveIntegerField(_("callback attempts"), default=0)
+
+    # Deadlines, computed from SlaPolicy at creation and by the transitions that move them.
+    first_contact_due_at = models.DateTimeField(_("first contact due"), null=True, blank=True)
+    reply_due_at = models.DateTimeField(_("reply due"), null=True, blank=True)
+    arrival_due_at = models.DateTimeField(_("arrival due"), null=True, blank=True)
+    restore_due_at = models.DateTimeField(_("restore due"), null=True, blank=True)
+    callback_due_at = models.DateTimeField(_("callback due"), null=True, blank=True)
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    REOPEN_ON_UNSATISFIED = False
+
+    class Meta:
+        verbose_name = _("work order")
+        verbose_name_plural = _("work orders")
+        ordering = ["-accepted_at", "-id"]
+        permissions = [
+            ("take_calls", _("Can take calls and act for the front office")),
+            ("handle_department", _("Can handle orders dispatched to own department")),
+            ("cancel_order", _("Can cancel orders as duplicates")),
+            ("view_all_orders", _("Can see the orders of every department")),
+        ]
+        indexes = [
+            models.Index(fields=["kind", "state"], name="wo_kind_state_idx"),
+            models.Index(fields=["owner", "state"], name="wo_owner_state_idx"),
+            models.Index(fields=["department", "state"], name="wo_department_state_idx"),
+            models.Index(fields=["caller_number"], name="wo_caller_idx"),
+            models.Index(fields=["accepted_at"], name="wo_accepted_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=Kind.values), name="wo_kind_valid"),
+            models.CheckConstraint(condition=Q(state__in=State.values), name="wo_state_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"{self.kind} #{self.pk}"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        kind = instance.__dict__.get("kind")
+        if cls is WorkOrder and kind in KIND_MODELS:
+            instance.__class__ = KIND_MODELS[kind]
+        return instance
+
+    def assign_number(self) -> str:
+        from django.utils import timezone
+
+        return f"{KIND_PREFIX[self.kind]}{timezone.localtime(self.accepted_at):%Y%m%d}{self.pk:07d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state not in FINAL_STATES
+
+    def sample_for_callback(self, percent: int) -> bool:
+        """Deterministic sampling (the same order always gets the same answer)."""
+        if percent >= 100:
+            return True
+        digest = hashlib.sha256(str(self.number or self.pk).encode()).digest()
+        return int.from_bytes(digest[:4], "big") % 100 < percent
+
+
+def _named(cls: type, name: str) -> type:
+    """Give a class made by a factory a module-level name (migrations record proxy bases by path)."""
+    cls.__name__ = cls.__qualname__ = name
+    globals()[name] = cls
+    return cls
+
+
+def _common_transitions(name, *, open_states, cancellable, returned_to):
+    """Transitions every kind has: urge, escalate, cancel as duplicate, return to sender.
+
+    A factory, because each kind's machine needs its own transition objects (django-fsm keeps one
+    meta per function) with its own source states.
+    """
+
+    class Common:
+        @transition(field="state", source=open_states, target=None, permission=may_take_calls)
+        def urge(self, *, at):
+            """催办: the customer called again about this order."""
+            self.urge_count = F("urge_count") + 1
+
+        @transition(field="state", source=open_states, target=None, permission=may_take_calls)
+        def escalate(self, *, at, note=""):
+            """上报: reported to a leader."""
+            self.escalated_at = at
+            self.escalation_note = note
+
+        @transition(field="state", source=cancellable, target=State.CANCELLED, permission=may_cancel)
+        def cancel(self, *, at, reason):
+            """Cancel as duplicate (shift lead only, with a reason)."""
+            self.cancelled_at = at
+            self.cancel_reason = reason
+
+        @transition(field="state", source=State.DISPATCHED, target=returned_to, permission=is_current_department)
+        def return_to_sender(self, *, at, reason, department=None):
+            """退单: the department sends the order back."""
+            self.return_reason = reason
+            self.department = department
+            self.handler = None
+            self.dispatched_at = None
+
+    return _named(Common, name)
+
+
+_REPAIR_OPEN = [State.ACCEPTED, State.DISPATCHED, State.ARRIVED, State.RESTORED, State.CALLED_BACK]
+
+
+class RepairOrder(
+    _common_transitions("RepairCommonTransitions", open_states=_REPAIR_OPEN, cancellable=[State.ACCEPTED, State.DISPATCHED],
+                        returned_to=State.ACCEPTED),
+    WorkOrder,
+):
+    """故障报修: accepted → dispatched → arrived → restored → [callback] → archived."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("repair order")
+        verbose_name_plural = _("repair orders")
+
+    @transition(field="state", source=State.ACCEPTED, target=State.DISPATCHED, permission=may_take_calls)
+    def dispatch(self, *, at, department, handler=None):
+        """Dispatch to a repair crew; starts the arrival clock (urban 45 min, rural 90, remote 120)."""
+        self.department, self.handler, self.dispatched_at = department, handler, at
+
+    @transition(field="state", source=State.DISPATCHED, target=State.ARRIVED, permission=is_current_department)
+    def arrive(self, *, at):
+        self.arrived_at = at
+
+    @transition(field="state", source=State.ARRIVED, target=State.RESTORED, permission=is_current_department)
+    def restore(self, *, at):
+        self.restored_at = self.resolved_at = at
+
+    @transition(field="state", source=State.RESTORED, target=GET_STATE(_after_callback, states=[
+        State.RESTORED, State.CALLED_BACK]), permission=may_take_calls)
+    def callback(self, *, at, reached, satisfied=None):
+        self.callback_attempts = F("callback_attempts") + 1
+        if reached:
+            self.called_back_at = at
+
+    @transition(field="state", source=[State.RESTORED, State.CALLED_BACK], target=State.ARCHIVED,
+                permission=may_take_calls, conditions=[callback_settled])
+    def archive(self, *, at):
+        self.archived_at = at
+
+
+_CONSULTATION_OPEN = [State.ACCEPTED, State.DISPATCHED, State.REPLIED, State.INFORMED, State.CALLED_BACK]
+
+
+class ConsultationOrder(
+    _common_transitions("ConsultationCommonTransitions", open_states=_CONSULTATION_OPEN, cancellable=[State.ACCEPTED, State.DISPATCHED],
+                        returned_to=State.ACCEPTED),
+    WorkOrder,
+):
+    """咨询: answered on the call, or dispatched → department reply → customer informed → archived."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("consultation order")
+        verbose_name_plural = _("consultation orders")
+
+    @transition(field="state", source=State.ACCEPTED, target=State.ARCHIVED, permission=may_take_calls)
+    def answer_on_call(self, *, at, answer):
+        """Answered during the call: closed at once."""
+        self.answer = answer
+        self.resolved_at = self.archived_at = at
+
+    @transition(field="state", source=State.ACCEPTED, target=State.DISPATCHED, permission=may_take_calls)
+    def dispatch(self, *, at, department, handler=None):
+        """Cannot be answered on the call (seed 000 细则 3): ask the department."""
+        self.department, self.handler, self.dispatched_at = department, handler, at
+
+    @transition(field="state", source=State.DISPATCHED, target=State.REPLIED, permission=is_current_department)
+    def reply(self, *, at, answer):
+        """The department's answer."""
+        self.answer = answer
+        self.replied_at = at
+
+    @transition(field="state", source=State.REPLIED, target=State.INFORMED, permission=may_take_calls)
+    def inform(self, *, at, reply_text):
+        """The agent tells the customer the answer."""
+        self.reply_text = reply_text
+        self.informed_at = self.resolved_at = at
+
+    @transition(field="state", source=State.INFORMED, target=GET_STATE(_after_callback, states=[
+        State.INFORMED, State.CALLED_BACK]), permission=may_take_calls)
+    def callback(self, *, at, reached, satisfied=None):
+        self.callback_attempts = F("callback_attempts") + 1
+        if reached:
+            self.called_back_at = at
+
+    @transition(field="state", source=[State.INFORMED, State.CALLED_BACK], target=State.ARCHIVED,
+                permission=may_take_calls, conditions=[callback_settled])
+    def archive(self, *, at):
+        self.archived_at = at
+
+
+_COMPLAINT_OPEN = [State.ACCEPTED, State.FORWARDED, State.DISPATCHED, State.INVESTIGATED, State.REPLIED,
+                   State.CALLED_BACK]
+
+
+def _complaint_like_transitions(kind_name: str):
+    """投诉 and, with their own limits, 举报 / 意见建议:
+    accepted → forwarded (监察室, seed 000 细则 10) → dispatched → investigated → replied (5 days)
+    → callback (100 %, seed 000 细则 9) → archived; an unsatisfied callback reopens it."""
+
+    class ComplaintLike(
+        _common_transitions(f"{kind_name}CommonTransitions", open_states=_COMPLAINT_OPEN,
+                            cancellable=[State.ACCEPTED, State.FORWARDED, State.DISPATCHED],
+                            returned_to=State.FORWARDED),
+    ):
+        REOPEN_ON_UNSATISFIED = True
+
+        @transition(field="state", source=State.ACCEPTED, target=State.FORWARDED, permission=may_take_calls)
+        def forward(self, *, at, department):
+            """To the supervision office 监察室."""
+            self.department, self.handler, self.forwarded_at = department, None, at
+
+        @transition(field="state", source=State.FORWARDED, target=State.DISPATCHED, permission=is_current_department)
+        def dispatch(self, *, at, department, handler=None):
+            """The supervision office sends it to the responsible department."""
+            self.department, self.handler, self.dispatched_at = department, handler, at
+
+        @transition(field="state", source=State.DISPATCHED, target=None, permission=is_current_department)
+        def contact_customer(self, *, at):
+            """First contact with the customer (State Grid: within 24 h)."""
+            if self.first_contacted_at is None:
+                self.first_contacted_at = at
+
+        @transition(field="state", source=State.DISPATCHED, target=State.INVESTIGATED, permission=is_current_department)
+        def investigate(self, *, at, valid, cause="", responsible=None, note=""):
+            """The finding: valid 属实 or not, its cause and the responsible person."""
+            self.finding_valid, self.finding_cause = valid, cause
+            self.finding_responsible, self.finding_note = responsible, note
+            self.investigated_at = at
+            if self.first_contacted_at is None:
+                self.first_contacted_at = at
+
+        @transition(field="state", source=State.INVESTIGATED, target=State.REPLIED, permission=may_reply)
+        def reply(self, *, at, reply_text):
+            """The reply to the customer (within 5 days, seed 000 细则 10)."""
+            self.reply_text = reply_text
+            self.replied_at = self.resolved_at = at
+
+        @transition(field="state", source=State.REPLIED, target=GET_STATE(_after_callback, states=[
+            State.REPLIED, State.CALLED_BACK, State.DISPATCHED]), permission=may_take_calls)
+        def callback(self, *, at, reached, satisfied=None):
+            self.callback_attempts = F("callback_attempts") + 1
+            if reached and satisfied is False:
+                # Reopened: back to the department that investigated; the reply clock restarts.
+                self.reopen_count = F("reopen_count") + 1
+                self.reply_started_at = self.dispatched_at = at
+                self.investigated_at = self.replied_at = self.resolved_at = None
+                self.callback_attempts = 0
+            elif reached:
+                self.called_back_at = at
+
+        @transition(field="state", source=[State.REPLIED, State.CALLED_BACK], target=State.ARCHIVED,
+                    permission=may_take_calls, conditions=[callback_settled])
+        def archive(self, *, at):
+            self.archived_at = at
+
+    return _named(ComplaintLike, f"{kind_name}Transitions")
+
+
+class ComplaintOrder(_complaint_like_transitions("Complaint"), WorkOrder):
+    class Meta:
+        proxy = True
+        verbose_name = _("complaint order")
+        verbose_name_plural = _("complaint orders")
+
+
+class ReportOrder(_complaint_like_transitions("Report"), WorkOrder):
+    class Meta:
+        proxy = True
+        verbose_name = _("report order")
+        verbose_name_plural = _("report orders")
+
+
+class SuggestionOrder(_complaint_like_transitions("Suggestion"), WorkOrder):
+    class Meta:
+        proxy = True
+        verbose_name = _("suggestion order")
+        verbose_name_plural = _("suggestion orders")
+
+
+KIND_MODELS: dict[str, type[WorkOrder]] = {
+    Kind.REPAIR: RepairOrder,
+    Kind.CONSULTATION: ConsultationOrder,
+    Kind.COMPLAINT: ComplaintOrder,
+    Kind.REPORT: ReportOrder,
+    Kind.SUGGESTION: SuggestionOrder,
+}
+
+
+class WorkOrderTransition(models.Model):
+    """The history row written with every transition: who, when, from, to, note."""
+
+    order = models.ForeignKey(WorkOrder, verbose_name=_("work order"), on_delete=models.CASCADE,
+                              related_name="history")
+    name = models.CharField(_("transition"), max_length=40)
+    source = models.CharField(_("from"), max_length=50, choices=State.choices, blank=True)
+    target = models.CharField(_("to"), max_length=50, choices=State.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("at"))
+    note = models.TextField(_("note"), blank=True)
+    call = models.ForeignKey("tickets.Call", verbose_name=_("call"), null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="+", help_text=_("The call that urged the order"))
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("work order history row")
+        verbose_name_plural = _("work order history")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["order", "at"], name="wo_history_order_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.source} → {self.target} ({self.name})"
+
+
+class Callback(models.Model):
+    """回访 (seed 000 细则 9): reached or not, attitude, quality, satisfied, suggestions."""
+
+    order = models.ForeignKey(WorkOrder, verbose_name=_("work order"), on_delete=models.CASCADE,
+                              related_name="callbacks")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("agent"), on_delete=models.PROTECT,
+                              related_name="callbacks_made")
+    made_at = models.DateTimeField(_("made at"))
+    reached = models.BooleanField(_("customer reached"))
+    attitude = models.CharField(_("attitude"), max_length=10, choices=Rating.choices, blank=True)
+    quality = models.CharField(_("quality"), max_length=10, choices=Rating.choices, blank=True)
+    satisfied = models.BooleanField(_("satisfied"), null=True, blank=True)
+    suggestions = models.TextField(_("suggestions"), blank=True)
+
+    class Meta:
+        verbose_name = _("callback")
+        verbose_name_plural = _("callbacks")
+        ordering = ["made_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} @ {self.made_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,273 @@
+"""Thin DRF serializers: shapes of the API contract. No business rules here (see services)."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from . import selectors
+from .models import (
+    AreaType,
+    Call,
+    Callback,
+    CallOutcome,
+    Customer,
+    Department,
+    FindingCause,
+    Kind,
+    Rating,
+    Unit,
+    WorkOrder,
+    WorkOrderTransition,
+)
+from .services.workorders import available_transitions
+
+TEXT_MAX = 4000
+NOTE_MAX = 2000
+
+
+def mask_phone(phone: str) -> str:
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"
+
+
+class PhoneMaskingMixin:
+    """Phones are masked for roles that never call customers (managers)."""
+
+    phone_fields: tuple[str, ...] = ()
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is not None and not (user.has_perm("tickets.take_calls") or user.has_perm("tickets.handle_department")):
+            for name in self.phone_fields:
+                if data.get(name):
+                    data[name] = mask_phone(data[name])
+        return data
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Unit
+        fields = ["id", "name", "code", "kind", "parent"]
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ["id", "name", "code", "kind", "unit"]
+
+
+class CustomerSerializer(PhoneMaskingMixin, serializers.ModelSerializer):
+    phone_fields = ("phone",)
+
+    class Meta:
+        model = Customer
+        fields = ["id", "account_number", "name", "phone", "address", "area_type", "unit", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
+class CallSerializer(PhoneMaskingMixin, serializers.ModelSerializer):
+    phone_fields = ("caller_number",)
+    agent = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    orders = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Call
+        fields = ["id", "caller_number", "customer", "agent", "seat", "ring_started_at", "answered_at", "ended_at",
+                  "ring_seconds", "outcome", "note", "orders", "created_at"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_orders(self, call: Call) -> list[int]:
+        return [order.pk for order in call.orders.all()]
+
+
+class CallCreateSerializer(serializers.Serializer):
+    caller_number = serializers.CharField(max_length=32)
+    ring_started_at = serializers.DateTimeField()
+    answered_at = serializers.DateTimeField(allow_null=True, required=False, default=None)
+    ended_at = serializers.DateTimeField(allow_null=True, required=False, default=None)
+    agent = serializers.SlugRelatedField(slug_field="username", queryset=selectors.User.objects.all(),
+                                         allow_null=True, required=False, default=None)
+    seat = serializers.CharField(max_length=20, required=False, default="", allow_blank=True)
+    outcome = serializers.ChoiceField(choices=CallOutcome.choices, required=False, default="")
+    note = serializers.CharField(max_length=NOTE_MAX, required=False, default="", allow_blank=True)
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all(), required=False, default=None,
+                                                  allow_null=True)
+
+
+class HistorySerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = WorkOrderTransition
+        fields = ["name", "source", "target", "actor", "at", "note", "call", "data"]
+
+
+class CallbackSerializer(serializers.ModelSerializer):
+    agent = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Callback
+        fields = ["id", "agent", "made_at", "reached", "attitude", "quality", "satisfied", "suggestions"]
+
+
+class DeadlinesSerializer(serializers.Serializer):
+    first_contact_due_at = serializers.DateTimeField(allow_null=True)
+    reply_due_at = serializers.DateTimeField(allow_null=True)
+    arrival_due_at = serializers.DateTimeField(allow_null=True)
+    restore_due_at = serializers.DateTimeField(allow_null=True)
+    callback_due_at = serializers.DateTimeField(allow_null=True)
+
+
+class WorkOrderSerializer(PhoneMaskingMixin, serializers.ModelSerializer):
+    phone_fields = ("caller_number",)
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    handler = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    finding_responsible = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    department_name = serializers.CharField(source="department.name", read_only=True, default=None)
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    deadlines = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField()
+    available_transitions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = WorkOrder
+        fields = [
+            "id", "number", "kind", "state", "title", "description", "customer", "customer_name", "call",
+            "caller_number", "area_type", "address", "unit", "owner", "department", "department_name", "handler",
+            "accepted_at", "forwarded_at", "dispatched_at", "first_contacted_at", "arrived_at", "restored_at",
+            "investigated_at", "replied_at", "informed_at", "resolved_at", "called_back_at", "archived_at",
+            "cancelled_at", "escalated_at", "answer", "reply_text", "finding_valid", "finding_cause",
+            "finding_responsible", "finding_note", "escalation_note", "cancel_reason", "return_reason",
+            "urge_count", "reopen_count", "callback_required", "callback_attempts", "deadlines", "overdue",
+            "available_transitions",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(DeadlinesSerializer)
+    def get_deadlines(self, order: WorkOrder) -> dict:
+        return DeadlinesSerializer(order).data
+
+    def get_overdue(self, order: WorkOrder) -> bool:
+        return selectors.is_overdue(order)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_available_transitions(self, order: WorkOrder) -> list[str]:
+        request = self.context.get("request")
+        return available_transitions(order, request.user) if request else []
+
+
+class WorkOrderDetailSerializer(WorkOrderSerializer):
+    history = HistorySerializer(many=True, read_only=True)
+    callbacks = CallbackSerializer(many=True, read_only=True)
+
+    class Meta(WorkOrderSerializer.Meta):
+        fields = [*WorkOrderSerializer.Meta.fields, "history", "callbacks"]
+        read_only_fields = fields
+
+
+class WorkOrderCreateSerializer(serializers.Serializer):
+    """Only ``kind``, ``description`` and ``caller_number`` are required."""
+
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    description = serializers.CharField(max_length=TEXT_MAX)
+    caller_number = serializers.CharField(max_length=32)
+    title = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all(), required=False, default=None,
+                                                  allow_null=True)
+    account_number = serializers.CharField(max_length=32, required=False, default="", allow_blank=True)
+    call = serializers.PrimaryKeyRelatedField(queryset=Call.objects.all(), required=False, default=None,
+                                              allow_null=True)
+    area_type = serializers.ChoiceField(choices=AreaType.choices, required=False, default="")
+    address = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+    answer = serializers.CharField(max_length=TEXT_MAX, required=False, default="", allow_blank=True,
+                                   help_text="Consultation only: answered on the call, closed at once")
+
+
+# --- Transition inputs: one serializer per transition; ``TransitionRequestSerializer`` documents the union.
+
+class TransitionInputSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=NOTE_MAX, required=False, default="", allow_blank=True)
+
+
+class DispatchInput(TransitionInputSerializer):
+    department = serializers.IntegerField(min_value=1)
+    handler = serializers.CharField(max_length=150, required=False, default=None, allow_null=True, allow_blank=True)
+
+
+class ForwardInput(TransitionInputSerializer):
+    department = serializers.IntegerField(min_value=1, required=False, default=None, allow_null=True)
+
+
+class InvestigateInput(TransitionInputSerializer):
+    valid = serializers.BooleanField()
+    cause = serializers.ChoiceField(choices=FindingCause.choices, required=False, default="", allow_blank=True)
+    responsible = serializers.CharField(max_length=150, required=False, default=None, allow_null=True,
+                                        allow_blank=True)
+
+
+class ReplyTextInput(TransitionInputSerializer):
+    reply_text = serializers.CharField(max_length=TEXT_MAX)
+
+
+class AnswerInput(TransitionInputSerializer):
+    answer = serializers.CharField(max_length=TEXT_MAX)
+
+
+class ReasonInput(TransitionInputSerializer):
+    reason = serializers.CharField(max_length=NOTE_MAX)
+
+
+class UrgeInput(TransitionInputSerializer):
+    call = serializers.PrimaryKeyRelatedField(queryset=Call.objects.all(), required=False, default=None,
+                                              allow_null=True, help_text="The call in which the customer urged")
+
+
+class CallbackInput(TransitionInputSerializer):
+    reached = serializers.BooleanField()
+    satisfied = serializers.BooleanField(required=False, default=None, allow_null=True)
+    attitude = serializers.ChoiceField(choices=Rating.choices, required=False, default="", allow_blank=True)
+    quality = serializers.ChoiceField(choices=Rating.choices, required=False, default="", allow_blank=True)
+    suggestions = serializers.CharField(max_length=NOTE_MAX, required=False, default="", allow_blank=True)
+
+
+class TransitionRequestSerializer(
+    DispatchInput, InvestigateInput, CallbackInput, ReplyTextInput, AnswerInput, ReasonInput, UrgeInput
+):
+    """Every field any transition takes; each transition reads its own (see the API docs)."""
+
+    department = serializers.IntegerField(min_value=1, required=False)
+    valid = serializers.BooleanField(required=False)
+    reached = serializers.BooleanField(required=False)
+    reply_text = serializers.CharField(max_length=TEXT_MAX, required=False)
+    answer = serializers.CharField(max_length=TEXT_MAX, required=False)
+    reason = serializers.CharField(max_length=NOTE_MAX, required=False)
+
+
+def transition_input_serializer(order: WorkOrder, name: str) -> type[TransitionInputSerializer]:
+    if name == "reply":
+        return AnswerInput if order.kind == Kind.CONSULTATION else ReplyTextInput
+    return {
+        "dispatch": DispatchInput,
+        "forward": ForwardInput,
+        "investigate": InvestigateInput,
+        "inform": ReplyTextInput,
+        "answer_on_call": AnswerInput,
+        "cancel": ReasonInput,
+        "return_to_sender": ReasonInput,
+        "urge": UrgeInput,
+        "callback": CallbackInput,
+    }.get(name, TransitionInputSerializer)
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()

@@ -1,0 +1,18 @@
+"""Every write of the tickets app goes through these functions (keyword-only, atomic)."""
+
+from .calls import call_log
+from .customers import customer_find_or_create, normalize_phone
+from .workorders import (
+    work_order_create,
+    work_order_transition,
+    work_order_transition_check,
+)
+
+__all__ = [
+    "call_log",
+    "customer_find_or_create",
+    "normalize_phone",
+    "work_order_create",
+    "work_order_transition",
+    "work_order_transition_check",
+]

@@ -1,0 +1,58 @@
+import datetime as dt
+
+from django.db import transaction
+
+from contactcenter.errors import InvalidInput
+
+from ..models import Call, CallOutcome, Customer, User
+from .customers import normalize_phone
+
+# Outcomes an agent may set on an answered call; "answered"/"abandoned" are derived.
+AGENT_OUTCOMES = {CallOutcome.ANSWERED, CallOutcome.SILENT, CallOutcome.WRONG_NUMBER, CallOutcome.HARASSMENT}
+
+
+@transaction.atomic
+def call_log(
+    *,
+    caller_number: str,
+    ring_started_at: dt.datetime,
+    answered_at: dt.datetime | None,
+    ended_at: dt.datetime | None,
+    agent: User | None,
+    logged_by: User,
+    outcome: str = "",
+    seat: str = "",
+    note: str = "",
+    customer: Customer | None = None,
+) -> Call:
+    """Log a call from the telephony system or typed in by an agent; ring seconds and outcome are derived."""
+    phone = normalize_phone(caller_number)
+    if answered_at is not None and answered_at < ring_started_at:
+        raise InvalidInput("answered_at is before ring_started_at", extra={"field": "answered_at"})
+    if ended_at is not None and ended_at < (answered_at or ring_started_at):
+        raise InvalidInput("ended_at is before the call was answered or started ringing", extra={"field": "ended_at"})
+    if answered_at is None:
+        if outcome and outcome != CallOutcome.ABANDONED:
+            raise InvalidInput("A call that was never answered is abandoned", extra={"field": "outcome"})
+        derived = CallOutcome.ABANDONED
+        rang_until = ended_at or ring_started_at
+    else:
+        if outcome and outcome not in AGENT_OUTCOMES:
+            raise InvalidInput(f"outcome {outcome!r} is not possible for an answered call", extra={"field": "outcome"})
+        derived = outcome or CallOutcome.ANSWERED
+        rang_until = answered_at
+    if customer is None:
+        customer = Customer.objects.filter(phone=phone).order_by("-id").first()
+    return Call.objects.create(
+        caller_number=phone,
+        customer=customer,
+        agent=agent,
+        seat=seat or (agent.seat if agent else ""),
+        ring_started_at=ring_started_at,
+        answered_at=answered_at,
+        ended_at=ended_at,
+        ring_seconds=int((rang_until - ring_started_at).total_seconds()),
+        outcome=derived,
+        note=note,
+        logged_by=logged_by,
+    )

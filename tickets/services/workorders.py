@@ -1,0 +1,304 @@
+"""Creating work orders and firing their transitions.
+
+``work_order_transition`` is the only way a state changes: it asks the order's machine whether the
+transition is allowed from the current state (409 otherwise) and for this user (403), validates the
+transition's inputs against the domain (400), then runs it, recomputes the deadlines it moved, saves
+(a concurrent change of the state makes the save fail: 409) and writes the history row, all in one
+transaction.
+"""
+
+import datetime as dt
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models.expressions import Combinable
+from django.utils import timezone
+from django_fsm import can_proceed, has_transition_perm
+
+from contactcenter.errors import Conflict, InvalidInput, NotPermitted
+
+from .. import sla
+from ..models import (
+    KIND_MODELS,
+    Call,
+    Callback,
+    Customer,
+    Department,
+    DepartmentKind,
+    FindingCause,
+    Kind,
+    Rating,
+    User,
+    WorkOrder,
+    WorkOrderTransition,
+)
+from .customers import customer_find_or_create, normalize_phone
+
+
+def transition_names(order: WorkOrder) -> list[str]:
+    """Every transition of this order's machine, in definition order."""
+    return list(dict.fromkeys(t.name for t in order.get_all_state_transitions()))
+
+
+def available_transitions(order: WorkOrder, user: User) -> list[str]:
+    """Names the user may fire now: allowed from the state, conditions met, permitted."""
+    return list(dict.fromkeys(t.name for t in order.get_available_user_state_transitions(user)))
+
+
+@transaction.atomic
+def work_order_create(
+    *,
+    kind: str,
+    description: str,
+    caller_number: str,
+    actor: User,
+    customer: Customer | None = None,
+    account_number: str = "",
+    call: Call | None = None,
+    area_type: str = "",
+    title: str = "",
+    address: str = "",
+    answer: str = "",
+) -> WorkOrder:
+    """Accept an order 受理. The creating user becomes the first-question owner 首问负责人."""
+    if kind not in KIND_MODELS:
+        raise InvalidInput(f"Unknown kind {kind!r}", extra={"field": "kind"})
+    if not actor.has_perm("tickets.take_calls"):
+        raise NotPermitted("Only the front office accepts work orders")
+    if answer and kind != Kind.CONSULTATION:
+        raise InvalidInput("Only a consultation can be answered on the call", extra={"field": "answer"})
+    phone = normalize_phone(caller_number)
+    if customer is None:
+        customer = customer_find_or_create(
+            phone=phone, account_number=account_number, area_type=area_type, unit=actor.unit
+        )
+    now = timezone.now()
+    order = KIND_MODELS[kind](
+        kind=kind,
+        title=title,
+        description=description,
+        customer=customer,
+        call=call,
+        caller_number=phone,
+        area_type=area_type or customer.area_type,
+        address=address or customer.address,
+        unit=actor.unit or customer.unit,
+        owner=actor,
+        accepted_at=now,
+        reply_started_at=now,
+    )
+    sla.recompute_deadlines(order)
+    order.save()
+    order.number = order.assign_number()
+    WorkOrder.objects.filter(pk=order.pk).update(number=order.number)
+    WorkOrderTransition.objects.create(
+        order=order, name="create", source="", target=order.state, actor=actor, at=now, call=call,
+    )
+    if answer:
+        order = work_order_transition(order=order, name="answer_on_call", actor=actor, params={"answer": answer})
+    return order
+
+
+def work_order_transition_check(*, order: WorkOrder, name: str, actor: User) -> None:
+    """Is ``name`` a transition of this order's machine (else 409), allowed from the current state with
+    its conditions met (else 409), and permitted to this user (else 403)?"""
+    names = transition_names(order)
+    if name not in names:
+        raise Conflict(f"A {order.get_kind_display()} order has no transition {name!r}",
+                       code="unknown_transition", extra={"transitions": names})
+    method = getattr(order, name)
+    if not can_proceed(method):
+        raise Conflict(f"{name!r} is not allowed from state {order.state!r}", code="transition_not_allowed",
+                       extra={"state": order.state})
+    if not has_transition_perm(method, actor):
+        raise NotPermitted(f"You may not {name!r} this order")
+
+
+@transaction.atomic
+def work_order_transition(
+    *, order: WorkOrder, name: str, actor: User, params: dict[str, Any] | None = None, note: str = "",
+    call: Call | None = None,
+) -> WorkOrder:
+    """Fire transition ``name`` with its (already type-checked) ``params``."""
+    params = dict(params or {})
+    work_order_transition_check(order=order, name=name, actor=actor)
+    method = getattr(order, name)
+    prepare = _PREPARE.get(name)
+    prepared = prepare(order, actor, params) if prepare else Prepared()
+
+    at = timezone.now()
+    source = order.state
+    before = {attr: getattr(order, attr) for attr in sla.CLOCK_STARTS}
+    if "note" in inspect.signature(method).parameters:
+        params.setdefault("note", note)  # escalate and investigate keep the note on the order too
+    method(at=at, **params)
+    sla.recompute_deadlines(order, before=before)
+    order.save()  # ConcurrentTransitionMixin: fails if the state changed since the order was loaded
+    expressions = [f.attname for f in order._meta.concrete_fields if isinstance(getattr(order, f.attname), Combinable)]
+    if expressions:
+        order.refresh_from_db(fields=expressions)
+    WorkOrderTransition.objects.create(
+        order=order, name=name, source=source, target=order.state, actor=actor, at=at, note=note, call=call,
+        data=prepared.history,
+    )
+    if prepared.after is not None:
+        prepared.after(order, at)
+    return order
+
+
+# --- Domain validation of each transition's inputs. Each may rewrite ``params`` into what the
+# --- transition method takes, and returns the history row's data and what to write after the save.
+
+
+@dataclass(frozen=True)
+class Prepared:
+    history: dict = field(default_factory=dict)
+    after: Callable[[WorkOrder, dt.datetime], None] | None = None
+
+
+def _department(value: Any, field: str = "department") -> Department:
+    department = value if isinstance(value, Department) else Department.objects.filter(pk=value).first()
+    if department is None:
+        raise InvalidInput(f"Unknown department {value!r}", extra={"field": field})
+    return department
+
+
+def _handler_in(department: Department, value: Any) -> User | None:
+    if value in (None, ""):
+        return None
+    user = value if isinstance(value, User) else User.objects.filter(username=value).first()
+    if user is None or user.department_id != department.pk:
+        raise InvalidInput(f"{value!r} is not a member of {department}", extra={"field": "handler"})
+    return user
+
+
+def _prepare_dispatch(order: WorkOrder, actor: User, params: dict) -> Prepared:
+    department = _department(params.get("department"))
+    if order.kind == Kind.REPAIR and department.kind != DepartmentKind.REPAIR_CREW:
+        raise InvalidInput("A repair is dispatched to a repair crew", extra={"field": "department"})
+    if department.pk == order.department_id:
+        raise InvalidInput("The order is already with this department", extra={"field": "department"})
+    params["department"] = department
+    params["handler"] = _handler_in(department, params.get("handler"))
+    return Prepared({"department": department.pk,
+                     "handler": params["handler"].username if params["handler"] else None})
+
+
+def supervision_office_for(order: WorkOrder) -> Department | None:
+    """The supervision office 监察室 nearest to the order's unit up the tree."""
+    units = order.unit.ancestry() if order.unit_id else []
+    offices = {d.unit_id: d for d in Department.objects.filter(kind=DepartmentKind.SUPERVISION, unit__in=units)}
+    for unit in units:
+        if unit.pk in offices:
+            return offices[unit.pk]
+    return Department.objects.filter(kind=DepartmentKind.SUPERVISION).order_by("pk").first()
+
+
+def _prepare_forward(order: WorkOrder, actor: User, params: dict) -> Prepared:
+    if params.get("department") is not None:
+        department = _department(params["department"])
+        if department.kind != DepartmentKind.SUPERVISION:
+            raise InvalidInput("Complaints are forwarded to a supervision office", extra={"field": "department"})
+    else:
+        department = supervision_office_for(order)
+        if department is None:
+            raise InvalidInput("No supervision office is configured", code="no_supervision_office")
+    params["department"] = department
+    return Prepared({"department": department.pk})
+
+
+def _prepare_return(order: WorkOrder, actor: User, params: dict) -> Prepared:
+    _require_text(params, "reason")
+    if order.kind in (Kind.COMPLAINT, Kind.REPORT, Kind.SUGGESTION):
+        params["department"] = supervision_office_for(order)
+    else:
+        params["department"] = None
+    return Prepared({"from_department": order.department_id})
+
+
+def _prepare_investigate(order: WorkOrder, actor: User, params: dict) -> Prepared:
+    valid = params.get("valid")
+    if not isinstance(valid, bool):
+        raise InvalidInput("valid (true or false) is required", extra={"field": "valid"})
+    cause = params.get("cause") or ""
+    if cause and cause not in FindingCause.values:
+        raise InvalidInput(f"Unknown cause {cause!r}", extra={"field": "cause"})
+    if valid and not cause:
+        raise InvalidInput("A valid finding needs its cause", extra={"field": "cause"})
+    responsible = params.get("responsible")
+    if responsible not in (None, ""):
+        user = responsible if isinstance(responsible, User) else User.objects.filter(username=responsible).first()
+        if user is None:
+            raise InvalidInput(f"Unknown user {responsible!r}", extra={"field": "responsible"})
+        params["responsible"] = user
+    else:
+        params["responsible"] = None
+    params["cause"] = cause
+    return Prepared({"valid": valid, "cause": cause,
+                     "responsible": params["responsible"].username if params["responsible"] else None})
+
+
+def _prepare_callback(order: WorkOrder, actor: User, params: dict) -> Prepared:
+    reached = params.get("reached")
+    if not isinstance(reached, bool):
+        raise InvalidInput("reached (true or false) is required", extra={"field": "reached"})
+    extra = {
+        "reached": reached,
+        "attitude": params.pop("attitude", "") or "",
+        "quality": params.pop("quality", "") or "",
+        "satisfied": params.get("satisfied"),
+        "suggestions": params.pop("suggestions", "") or "",
+    }
+    if reached and not isinstance(extra["satisfied"], bool):
+        raise InvalidInput("satisfied (true or false) is required when the customer was reached",
+                           extra={"field": "satisfied"})
+    if not reached and (extra["attitude"] or extra["quality"] or extra["satisfied"] is not None):
+        raise InvalidInput("An unreached callback has no ratings", extra={"field": "reached"})
+    for rating in ("attitude", "quality"):
+        if extra[rating] and extra[rating] not in Rating.values:
+            raise InvalidInput(f"Unknown rating {extra[rating]!r}", extra={"field": rating})
+    if not reached:
+        params["satisfied"] = None
+
+    def record(order: WorkOrder, at: dt.datetime) -> None:
+        Callback.objects.create(order=order, agent=actor, made_at=at, **extra)
+
+    return Prepared({"reached": reached, "satisfied": extra["satisfied"]}, after=record)
+
+
+def _require_text(params: dict, name: str) -> str:
+    value = params.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{name} is required", extra={"field": name})
+    params[name] = value.strip()
+    return params[name]
+
+
+def _prepare_text(name: str, *, keep: bool = False):
+    def prepare(order: WorkOrder, actor: User, params: dict) -> Prepared:
+        value = _require_text(params, name)
+        return Prepared({name: value} if keep else {})
+
+    return prepare
+
+
+def _prepare_reply(order: WorkOrder, actor: User, params: dict) -> Prepared:
+    # A consultation's reply is the department's answer; a complaint's is the reply to the customer.
+    return _prepare_text("answer" if order.kind == Kind.CONSULTATION else "reply_text")(order, actor, params)
+
+
+_PREPARE: dict[str, Callable[[WorkOrder, User, dict], Prepared]] = {
+    "dispatch": _prepare_dispatch,
+    "forward": _prepare_forward,
+    "return_to_sender": _prepare_return,
+    "investigate": _prepare_investigate,
+    "callback": _prepare_callback,
+    "cancel": _prepare_text("reason", keep=True),
+    "answer_on_call": _prepare_text("answer"),
+    "reply": _prepare_reply,
+    "inform": _prepare_text("reply_text"),
+}
+

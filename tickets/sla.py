@@ -1,0 +1,69 @@
+"""Deadlines from SLA policies. Computed in Python from the event that starts each clock."""
+
+import datetime as dt
+
+from .calendar import add_working_days
+from .models import Deadline, Measure, SlaPolicy, WorkOrder
+
+# (due column, deadline, the fact that starts its clock). A due time moves only when its start moves.
+DEADLINE_CLOCKS: tuple[tuple[str, str, str], ...] = (
+    ("first_contact_due_at", Deadline.FIRST_CONTACT, "accepted_at"),
+    ("reply_due_at", Deadline.REPLY, "reply_started_at"),
+    ("arrival_due_at", Deadline.ARRIVAL, "dispatched_at"),
+    ("restore_due_at", Deadline.RESTORE, "arrived_at"),
+    ("callback_due_at", Deadline.CALLBACK, "resolved_at"),
+)
+DUE_COLUMNS = tuple(column for column, _, _ in DEADLINE_CLOCKS)
+CLOCK_STARTS = tuple(start for _, _, start in DEADLINE_CLOCKS)
+
+
+def policy_for(order: WorkOrder, deadline: str, policies: list[SlaPolicy]) -> SlaPolicy | None:
+    """The most specific active policy: the nearest unit up the tree beats the default,
+    the order's area type beats 'any area'."""
+    units = [unit.pk for unit in order.unit.ancestry()] if order.unit_id else []
+
+    def rank(policy: SlaPolicy) -> tuple[int, int]:
+        unit_rank = units.index(policy.unit_id) if policy.unit_id is not None else len(units)
+        return unit_rank, 0 if policy.area_type else 1
+
+    candidates = [
+        p for p in policies
+        if p.deadline == deadline
+        and p.area_type in ("", order.area_type)
+        and (p.unit_id is None or p.unit_id in units)
+    ]
+    return min(candidates, key=rank, default=None)
+
+
+def due_after(start: dt.datetime, policy: SlaPolicy) -> dt.datetime:
+    if policy.measure == Measure.MINUTES:
+        return start + dt.timedelta(minutes=policy.amount)
+    if policy.measure == Measure.HOURS:
+        return start + dt.timedelta(hours=policy.amount)
+    if policy.measure == Measure.CALENDAR_DAYS:
+        return start + dt.timedelta(days=policy.amount)
+    return add_working_days(start, policy.amount)
+
+
+def recompute_deadlines(order: WorkOrder, *, before: dict[str, dt.datetime | None] | None = None) -> None:
+    """Set the due columns whose clock started (or restarted, or stopped) since ``before``.
+
+    ``before`` maps clock-start attributes to their values before the transition; ``None`` means
+    the order is new and every clock is evaluated.
+    """
+    moved = [
+        (column, deadline, start) for column, deadline, start in DEADLINE_CLOCKS
+        if before is None or before.get(start) != getattr(order, start)
+    ]
+    if not moved:
+        return
+    policies = list(SlaPolicy.objects.filter(active=True, order_kind=order.kind))
+    for column, deadline, start_attr in moved:
+        start = getattr(order, start_attr)
+        policy = policy_for(order, deadline, policies) if start is not None else None
+        due = due_after(start, policy) if policy is not None else None
+        if deadline == Deadline.CALLBACK:
+            order.callback_required = policy is not None and order.sample_for_callback(policy.sample_percent)
+            if not order.callback_required:
+                due = None
+        setattr(order, column, due)

@@ -1,0 +1,16 @@
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from . import api
+
+router = DefaultRouter()
+router.register("units", api.UnitViewSet, basename="unit")
+router.register("departments", api.DepartmentViewSet, basename="department")
+router.register("customers", api.CustomerViewSet, basename="customer")
+router.register("calls", api.CallViewSet, basename="call")
+router.register("work-orders", api.WorkOrderViewSet, basename="work-order")
+
+urlpatterns = [
+    path("auth/token/", api.TokenView.as_view(), name="api-token"),
+    *router.urls,
+]
