@@ -63,7 +63,10 @@ def recompute_deadlines(order: WorkOrder, *, before: dict[str, dt.datetime | Non
         policy = policy_for(order, deadline, policies) if start is not None else None
         due = due_after(start, policy) if policy is not None else None
         if deadline == Deadline.CALLBACK:
-            order.callback_required = policy is not None and order.sample_for_callback(policy.sample_percent)
+            # A closed order (a consultation answered on the call) gets no callback.
+            order.callback_required = (
+                policy is not None and order.is_open and order.sample_for_callback(policy.sample_percent)
+            )
             if not order.callback_required:
                 due = None
         setattr(order, column, due)

@@ -87,6 +87,7 @@ def is_current_department(order: "WorkOrder", user) -> bool:
 
 
 def may_reply(order: "WorkOrder", user) -> bool:
+    """Front office, or the department that has the order."""
     return may_take_calls(order, user) or is_current_department(order, user)
 
 
@@ -293,15 +294,18 @@ class RepairOrder(
 
     @transition(field="state", source=State.DISPATCHED, target=State.ARRIVED, permission=is_current_department)
     def arrive(self, *, at):
+        """The crew reports it is on site (stops the arrival clock)."""
         self.arrived_at = at
 
     @transition(field="state", source=State.ARRIVED, target=State.RESTORED, permission=is_current_department)
     def restore(self, *, at):
+        """Supply restored / fault fixed; starts the callback clock."""
         self.restored_at = self.resolved_at = at
 
     @transition(field="state", source=State.RESTORED, target=GET_STATE(_after_callback, states=[
         State.RESTORED, State.CALLED_BACK]), permission=may_take_calls)
     def callback(self, *, at, reached, satisfied=None):
+        """回访: record a callback attempt; reached → called back."""
         self.callback_attempts = F("callback_attempts") + 1
         if reached:
             self.called_back_at = at
@@ -309,6 +313,7 @@ class RepairOrder(
     @transition(field="state", source=[State.RESTORED, State.CALLED_BACK], target=State.ARCHIVED,
                 permission=may_take_calls, conditions=[callback_settled])
     def archive(self, *, at):
+        """归档, once any required callback is done (or tried three times)."""
         self.archived_at = at
 
 
@@ -353,6 +358,7 @@ class ConsultationOrder(
     @transition(field="state", source=State.INFORMED, target=GET_STATE(_after_callback, states=[
         State.INFORMED, State.CALLED_BACK]), permission=may_take_calls)
     def callback(self, *, at, reached, satisfied=None):
+        """回访: record a callback attempt; reached → called back."""
         self.callback_attempts = F("callback_attempts") + 1
         if reached:
             self.called_back_at = at
@@ -360,6 +366,7 @@ class ConsultationOrder(
     @transition(field="state", source=[State.INFORMED, State.CALLED_BACK], target=State.ARCHIVED,
                 permission=may_take_calls, conditions=[callback_settled])
     def archive(self, *, at):
+        """归档, once any required callback is done (or tried three times)."""
         self.archived_at = at
 
 
@@ -413,6 +420,7 @@ def _complaint_like_transitions(kind_name: str):
         @transition(field="state", source=State.REPLIED, target=GET_STATE(_after_callback, states=[
             State.REPLIED, State.CALLED_BACK, State.DISPATCHED]), permission=may_take_calls)
         def callback(self, *, at, reached, satisfied=None):
+            """回访 (100 %): reached and satisfied → called back; unsatisfied → reopened."""
             self.callback_attempts = F("callback_attempts") + 1
             if reached and satisfied is False:
                 # Reopened: back to the department that investigated; the reply clock restarts.
@@ -426,6 +434,7 @@ def _complaint_like_transitions(kind_name: str):
         @transition(field="state", source=[State.REPLIED, State.CALLED_BACK], target=State.ARCHIVED,
                     permission=may_take_calls, conditions=[callback_settled])
         def archive(self, *, at):
+            """归档, once the callback is done (or tried three times)."""
             self.archived_at = at
 
     return _named(ComplaintLike, f"{kind_name}Transitions")
