@@ -86,6 +86,10 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
         swappable = "AUTH_USER_MODEL"
 
+    def get_full_name(self) -> str:
+        """Family name first, as Chinese names are written (王芳, not 芳 王)."""
+        return f"{self.last_name}{self.first_name}".strip()
+
     def __str__(self) -> str:
         full = self.get_full_name()
         return f"{full} ({self.username})" if full else self.username
