@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help venv run test lint diagrams clean
+.PHONY: help venv run test lint diagrams clean messages
 
 help:
 	@echo "make venv      create .venv and install the pyproject dependencies (incl. [test])"
@@ -16,6 +16,7 @@ help:
 	@echo "make lint      ruff check"
 	@echo "make diagrams  regenerate docs/state-diagrams.md"
 	@echo "make clean     remove var/ (SQLite database, broker folder, static files)"
+	@echo "make messages  update locale/zh_Hans django.po from the sources, then compile django.mo"
 
 venv: $(STAMP)
 
@@ -47,3 +48,8 @@ diagrams: venv
 
 clean:
 	rm -rf var/
+
+# New source strings come out with an empty msgstr: translate them in locale/zh_Hans/LC_MESSAGES/django.po, run again.
+messages: venv
+	DEBUG="$${DEBUG:-1}" $(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=tests --no-obsolete
+	DEBUG="$${DEBUG:-1}" $(PY) manage.py compilemessages --ignore=.venv

@@ -20,6 +20,12 @@ def _sla_defaults(django_db_blocker, request):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """The named people are built for every test; PBKDF2 makes that the slowest part of the suite."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def org(db):
     """A small center: city company → service center, a repair crew, marketing, a supervision office."""

@@ -5,6 +5,8 @@ from . import selectors
 from .models import AreaType, Call, CallOutcome, Customer, Department, Kind, State, User, WorkOrder
 from .services.customers import normalize_phone
 
+MAX_ID = 2**63 - 1  # beyond a bigint: refused as a bad filter value (400), never sent to the database
+
 
 def _phone(value: str) -> str:
     try:
@@ -20,7 +22,7 @@ class WorkOrderFilter(django_filters.FilterSet):
     handler = django_filters.ModelChoiceFilter(field_name="handler", to_field_name="username",
                                                queryset=User.objects.all())
     department = django_filters.ModelChoiceFilter(queryset=Department.objects.all())
-    customer = django_filters.NumberFilter(field_name="customer_id")
+    customer = django_filters.NumberFilter(field_name="customer_id", min_value=1, max_value=MAX_ID)
     phone = django_filters.CharFilter(method="filter_phone", label="Caller or customer phone")
     number = django_filters.CharFilter(field_name="number")
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="Has a passed, unmet deadline")
@@ -64,7 +66,7 @@ class CallFilter(django_filters.FilterSet):
     phone = django_filters.CharFilter(method="filter_phone")
     agent = django_filters.ModelChoiceFilter(to_field_name="username", queryset=User.objects.all())
     outcome = django_filters.MultipleChoiceFilter(choices=CallOutcome.choices)
-    customer = django_filters.NumberFilter(field_name="customer_id")
+    customer = django_filters.NumberFilter(field_name="customer_id", min_value=1, max_value=MAX_ID)
     ring_after = django_filters.IsoDateTimeFilter(field_name="ring_started_at", lookup_expr="gte")
     ring_before = django_filters.IsoDateTimeFilter(field_name="ring_started_at", lookup_expr="lt")
 

@@ -3,6 +3,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from contactcenter.api_fields import AwareDateTimeField
+
 from . import selectors
 from .models import (
     AreaType,
@@ -59,6 +61,9 @@ class DepartmentSerializer(serializers.ModelSerializer):
 class CustomerSerializer(PhoneMaskingMixin, serializers.ModelSerializer):
     phone_fields = ("phone",)
 
+    def validate_account_number(self, value: str | None) -> str | None:
+        return value or None  # "no account yet" is NULL: many customers may have none
+
     class Meta:
         model = Customer
         fields = ["id", "account_number", "name", "phone", "address", "area_type", "unit", "created_at"]
@@ -82,9 +87,9 @@ class CallSerializer(PhoneMaskingMixin, serializers.ModelSerializer):
 
 class CallCreateSerializer(serializers.Serializer):
     caller_number = serializers.CharField(max_length=32)
-    ring_started_at = serializers.DateTimeField()
-    answered_at = serializers.DateTimeField(allow_null=True, required=False, default=None)
-    ended_at = serializers.DateTimeField(allow_null=True, required=False, default=None)
+    ring_started_at = AwareDateTimeField()
+    answered_at = AwareDateTimeField(allow_null=True, required=False, default=None)
+    ended_at = AwareDateTimeField(allow_null=True, required=False, default=None)
     agent = serializers.SlugRelatedField(slug_field="username", queryset=selectors.User.objects.all(),
                                          allow_null=True, required=False, default=None)
     seat = serializers.CharField(max_length=20, required=False, default="", allow_blank=True)

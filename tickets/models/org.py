@@ -77,7 +77,8 @@ class Role(models.TextChoices):
 class User(AbstractUser):
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT)
     department = models.ForeignKey(
-        Department, verbose_name=_("department"), null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+        Department, verbose_name=_("department"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="members",
     )
     seat = models.CharField(_("seat"), max_length=20, blank=True, help_text=_("Agent seat / extension"))
 

@@ -1,12 +1,16 @@
 import datetime as dt
 
 from django.db import transaction
+from django.utils import timezone
 
 from contactcenter.errors import InvalidInput
 
 from ..models import Call, CallOutcome, Customer, User
 from .customers import normalize_phone
 
+MAX_RING = dt.timedelta(hours=1)
+MAX_CALL = dt.timedelta(days=1)
+CLOCK_SKEW = dt.timedelta(minutes=5)  # the telephony system's clock may run a little ahead
 # Outcomes an agent may set on an answered call; "answered"/"abandoned" are derived.
 AGENT_OUTCOMES = {CallOutcome.ANSWERED, CallOutcome.SILENT, CallOutcome.WRONG_NUMBER, CallOutcome.HARASSMENT}
 
@@ -31,6 +35,13 @@ def call_log(
         raise InvalidInput("answered_at is before ring_started_at", extra={"field": "answered_at"})
     if ended_at is not None and ended_at < (answered_at or ring_started_at):
         raise InvalidInput("ended_at is before the call was answered or started ringing", extra={"field": "ended_at"})
+    now = timezone.now()
+    if ring_started_at > now + CLOCK_SKEW:
+        raise InvalidInput("ring_started_at is in the future", extra={"field": "ring_started_at"})
+    if (answered_at or ended_at or ring_started_at) - ring_started_at > MAX_RING:
+        raise InvalidInput("A call cannot ring for more than an hour", extra={"field": "answered_at"})
+    if ended_at is not None and ended_at - ring_started_at > MAX_CALL:
+        raise InvalidInput("A call cannot last more than a day", extra={"field": "ended_at"})
     if answered_at is None:
         if outcome and outcome != CallOutcome.ABANDONED:
             raise InvalidInput("A call that was never answered is abandoned", extra={"field": "outcome"})

@@ -7,12 +7,14 @@ from contactcenter.errors import InvalidInput
 
 from ..models import AreaType, Customer, Unit
 
-_PHONE = re.compile(r"^\+?\d{3,20}$")
+_PHONE = re.compile(r"\+?[0-9]{3,20}", re.ASCII)
 
 
 def normalize_phone(raw: str) -> str:
-    """Full-width digits become ASCII; spaces, dashes, dots and brackets go (agents type them all)."""
+    """Any Unicode decimal digit (full-width １, Arabic-Indic ١ …) becomes ASCII; spaces, dashes, dots and
+    brackets go (agents type them all). Anything else is not a phone number."""
     phone = unicodedata.normalize("NFKC", raw or "")
+    phone = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in phone)
     phone = re.sub(r"[\s\-().]", "", phone)
     if not _PHONE.fullmatch(phone):
         raise InvalidInput(f"{raw!r} is not a phone number", code="invalid_phone", extra={"field": "caller_number"})

@@ -131,13 +131,19 @@ def work_order_transition(
 
     at = timezone.now()
     source = order.state
-    before = {attr: getattr(order, attr) for attr in sla.CLOCK_STARTS}
+    columns = [f.attname for f in order._meta.concrete_fields if f.attname != "state"]
+    before = {attr: getattr(order, attr) for attr in columns}
     if "note" in inspect.signature(method).parameters:
         params.setdefault("note", note)  # escalate and investigate keep the note on the order too
     method(at=at, **params)
     sla.recompute_deadlines(order, before=before)
-    order.save()  # ConcurrentTransitionMixin: fails if the state changed since the order was loaded
-    expressions = [f.attname for f in order._meta.concrete_fields if isinstance(getattr(order, f.attname), Combinable)]
+    # Write only what this transition changed: a stale copy must not undo a concurrent same-state
+    # transition (an urge) in the columns it did not touch. ConcurrentTransitionMixin adds
+    # "WHERE state = <state when loaded>", so a concurrent change of the state fails this save (409).
+    changed = [attr for attr in columns if getattr(order, attr) is not before[attr]
+               and (isinstance(getattr(order, attr), Combinable) or getattr(order, attr) != before[attr])]
+    order.save(update_fields=["state", "updated_at", *changed])
+    expressions = [attr for attr in changed if isinstance(getattr(order, attr), Combinable)]
     if expressions:
         order.refresh_from_db(fields=expressions)
     WorkOrderTransition.objects.create(

@@ -13,7 +13,6 @@ document cannot drift from the code; ``--check`` makes CI fail when the committe
 from __future__ import annotations
 
 import inspect
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,22 +36,10 @@ def _first_line(obj) -> str:
     return doc.strip().splitlines()[0].strip() if doc.strip() else ""
 
 
-def _choice_comments(choices_cls) -> dict[str, str]:
-    """The trailing ``# 中文`` comment of each member line of a TextChoices class, by value.
-
-    The Chinese names live only in these comments (the labels are English source strings), so they
-    are read from the source; with no source available the names are simply left out.
-    """
-    try:
-        source = inspect.getsource(choices_cls)
-    except (OSError, TypeError):
-        return {}
-    comments = {}
-    for line in source.splitlines():
-        match = re.match(r"\s*([A-Z_][A-Z0-9_]*)\s*=.*#\s*(.+?)\s*$", line)
-        if match and match.group(1) in choices_cls.__members__:
-            comments[choices_cls[match.group(1)].value] = match.group(2)
-    return comments
+def _chinese_labels(choices_cls) -> dict[str, str]:
+    """The Chinese label of each choice, from the project's zh-hans catalogue."""
+    with translation.override("zh-hans"):
+        return {value: str(label) for value, label in choices_cls.choices}
 
 
 def _callable_name(fn) -> str:
@@ -121,8 +108,13 @@ def build_machine(kind: str, model: type) -> Machine:
             info = by_name.get(tr.name)
             if info is None:
                 info = by_name[tr.name] = TransitionInfo(
-                    name=tr.name, sources=[], targets=[], target_kind=target_kind, chooser=chooser,
-                    permission=tr.permission, conditions=list(tr.conditions or []),
+                    name=tr.name,
+                    sources=[],
+                    targets=[],
+                    target_kind=target_kind,
+                    chooser=chooser,
+                    permission=tr.permission,
+                    conditions=list(tr.conditions or []),
                     doc=_first_line(tr.method),
                 )
             info.sources.append(source)
@@ -158,8 +150,17 @@ def build_machine(kind: str, model: type) -> Machine:
                 todo.append(target)
     unreachable = [s for s in states if s not in reachable]
 
-    return Machine(kind=kind, model=model, states=states, initial=initial, transitions=transitions,
-                   edges=edges, finals=finals, unreachable=unreachable, dead_ends=dead_ends)
+    return Machine(
+        kind=kind,
+        model=model,
+        states=states,
+        initial=initial,
+        transitions=transitions,
+        edges=edges,
+        finals=finals,
+        unreachable=unreachable,
+        dead_ends=dead_ends,
+    )
 
 
 def machines() -> list[Machine]:
@@ -184,10 +185,10 @@ def _who(permission) -> str:
 
 
 def render_mermaid(machine: Machine) -> str:
-    labels = dict(State.choices)
+    labels, zh_labels = dict(State.choices), _chinese_labels(State)
     lines = ["stateDiagram-v2"]
     for state in machine.states:
-        lines.append(f"    {state} : {labels.get(state, state)}")
+        lines.append(f"    {state} : {zh_labels.get(state, state)} {labels.get(state, state)}")
     lines.append(f"    {START_END} --> {machine.initial}")
     for (source, target), names in machine.edges.items():
         lines.append(f"    {source} --> {target} : {', '.join(names)}")
@@ -249,7 +250,7 @@ state (`target=None`) is drawn as a loop; a computed target (`GET_STATE`) gets o
 def render_document() -> str:
     # Labels are lazy translations: render the English source strings whatever the active language.
     with translation.override(None):
-        zh_names = _choice_comments(Kind)
+        zh_names = _chinese_labels(Kind)
         sections = [render_kind(machine, zh_names) for machine in machines()]
     return HEADER + "\n" + "\n\n".join(sections) + "\n"
 
@@ -259,13 +260,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         group = parser.add_mutually_exclusive_group()
-        group.add_argument("--check", action="store_true",
-                           help="Exit with status 1 if docs/state-diagrams.md is not up to date.")
+        group.add_argument(
+            "--check",
+            action="store_true",
+            help="Exit with status 1 if docs/state-diagrams.md is not up to date.",
+        )
         # Not dest="stdout": execute() takes options["stdout"] as the output stream. The "--print" alias
         # matters too: call_command() maps a keyword to the option whose *shortest* flag matches it, so
         # a lone "--stdout" flag would swallow call_command(..., stdout=stream).
-        group.add_argument("--stdout", "--print", dest="to_stdout", action="store_true",
-                           help="Print the document instead of writing it.")
+        group.add_argument(
+            "--stdout",
+            "--print",
+            dest="to_stdout",
+            action="store_true",
+            help="Print the document instead of writing it.",
+        )
 
     def handle(self, *args, check=False, to_stdout=False, **options):
         text = render_document()
@@ -277,8 +286,11 @@ class Command(BaseCommand):
             current = path.read_text(encoding="utf-8") if path.exists() else None
             if current != text:
                 state = "is missing" if current is None else "is out of date"
-                raise CommandError(f"{path.relative_to(settings.BASE_DIR)} {state}: run `make diagrams` "
-                                   "(python manage.py state_diagrams) and commit the result.", returncode=1)
+                raise CommandError(
+                    f"{path.relative_to(settings.BASE_DIR)} {state}: run `make diagrams` "
+                    "(python manage.py state_diagrams) and commit the result.",
+                    returncode=1,
+                )
             self.stdout.write(f"{path.relative_to(settings.BASE_DIR)} is up to date.")
             return
         path.parent.mkdir(parents=True, exist_ok=True)
