@@ -1,1 +1,109 @@
-"""Models come with their issue (see README)."""
+"""The judge: penalty rules (data) and the append-only ledger 考核台账."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class ChargedTo(models.TextChoices):
+    AGENT = "agent", _("Agent")
+    DEPARTMENT = "department", _("Department")
+
+
+class PenaltyRule(models.Model):
+    """A rule and the amount a breach costs (defaults from seed 000 考核). Editable by a supervisor."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_zh = models.CharField(_("Chinese name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=10, decimal_places=2)
+    charged_to = models.CharField(_("charged to"), max_length=20, choices=ChargedTo.choices)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    threshold = models.PositiveIntegerField(
+        _("threshold"), null=True, blank=True,
+        help_text=_("Rule-specific limit, e.g. the ring limit in seconds for ring_over_3"),
+    )
+    manual = models.BooleanField(_("manual"), default=False, help_text=_("Posted by a lead, not found by the system"))
+    source = models.CharField(_("source"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("penalty rule")
+        verbose_name_plural = _("penalty rules")
+        ordering = ["code"]
+        permissions = [("post_manual_entry", _("Can post a manual ledger entry"))]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name_zh}"
+
+
+class EntryKind(models.TextChoices):
+    AUTOMATIC = "automatic", _("Found by the system")
+    MANUAL = "manual", _("Manual")
+    REVERSAL = "reversal", _("Reversal")
+
+
+class LedgerEntry(models.Model):
+    """One penalty (or the reversal of one). Append-only: never updated, never deleted.
+
+    ``key`` is unique: one breach (rule + source + occurrence) can be posted only once, however many
+    sweeps, workers or restarts try. A reversal points at the entry it reverses; ``reverses`` is
+    unique, so an entry is reversed at most once.
+    """
+
+    key = models.CharField(_("key"), max_length=200, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=EntryKind.choices)
+    rule = models.ForeignKey(PenaltyRule, verbose_name=_("rule"), on_delete=models.PROTECT, related_name="entries")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("agent"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="ledger_entries")
+    department = models.ForeignKey("tickets.Department", verbose_name=_("department"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="ledger_entries")
+    unit = models.ForeignKey("tickets.Unit", verbose_name=_("unit"), null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="ledger_entries")
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=10, decimal_places=2)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    period = models.CharField(_("period"), max_length=7, help_text=_("YYYY-MM in Asia/Shanghai"))
+    source = models.CharField(_("source"), max_length=100, help_text=_("What caused it, e.g. work_order:42"))
+    reverses = models.OneToOneField("self", verbose_name=_("reverses"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="reversed_by")
+    reason = models.TextField(_("reason"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("posted by"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("posted at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["-occurred_at", "-id"]
+        permissions = [("reverse_ledgerentry", _("Can reverse a ledger entry"))]
+        indexes = [
+            models.Index(fields=["period", "rule"], name="ledger_period_rule_idx"),
+            models.Index(fields=["agent", "period"], name="ledger_agent_period_idx"),
+            models.Index(fields=["department", "period"], name="ledger_department_period_idx"),
+            models.Index(fields=["unit", "period"], name="ledger_unit_period_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(period__regex=r"^\d{4}-(0[1-9]|1[0-2])$"), name="ledger_period_format"),
+            models.CheckConstraint(
+                condition=Q(kind=EntryKind.REVERSAL, reverses__isnull=False)
+                | (~Q(kind=EntryKind.REVERSAL) & Q(reverses__isnull=True)),
+                name="ledger_reversal_has_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.rule.code} {self.amount}"
+
+
+class SweepCursor(models.Model):
+    """How far an event rule has looked (e.g. calls logged up to this time). Re-read with overlap."""
+
+    name = models.SlugField(max_length=60, unique=True)
+    position = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("sweep cursor")
+        verbose_name_plural = _("sweep cursors")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.position}"

@@ -14,6 +14,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
+    CalendarDay,
+    CalendarYear,
     Call,
     Callback,
     Customer,
@@ -344,3 +346,21 @@ class CallbackAdmin(ViewOnlyMixin, admin.ModelAdmin):
     search_fields = ["order__number", "agent__username", "suggestions"]
     date_hierarchy = "made_at"
     list_select_related = ["order", "agent"]
+
+
+# --- Working-day calendar ---------------------------------------------------------------------------
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(admin.ModelAdmin):
+    """A year is known to working-day deadlines only once it is listed here with its exceptions."""
+
+    list_display = ["year", "source"]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "is_working_day", "name"]
+    list_filter = ["is_working_day"]
+    date_hierarchy = "date"
+    search_fields = ["name"]

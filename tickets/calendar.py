@@ -1,16 +1,16 @@
 """Calendar arithmetic for deadlines: calendar time by default, working days when a policy says so.
 
-Working days follow China's public holidays and make-up working days (调休) from the
-``chinese-calendar`` package. A year the package does not cover raises ``CalendarNotCovered``
-instead of guessing.
+Working days come from the ``CalendarYear`` / ``CalendarDay`` tables (holidays and make-up days).
+A year the table does not cover raises ``CalendarNotCovered`` instead of guessing.
 """
 
 import datetime as dt
 
-import chinese_calendar
 from django.utils import timezone
 
 from contactcenter.errors import DomainError
+
+from .models.calendar import CalendarDay, CalendarYear
 
 
 class CalendarNotCovered(DomainError):
@@ -18,21 +18,39 @@ class CalendarNotCovered(DomainError):
     code = "calendar_not_covered"
 
 
+class WorkingDays:
+    """Answers "is this a working day?" with one query per year asked about."""
+
+    def __init__(self) -> None:
+        self._years: dict[int, dict[dt.date, bool]] = {}
+
+    def _year(self, year: int) -> dict[dt.date, bool]:
+        if year not in self._years:
+            if not CalendarYear.objects.filter(year=year).exists():
+                raise CalendarNotCovered(
+                    f"The holiday calendar does not cover {year}; add that year's holidays and make-up working "
+                    "days (admin → calendar) before working-day deadlines can be computed."
+                )
+            days = CalendarDay.objects.filter(date__year=year).values_list("date", "is_working_day")
+            self._years[year] = dict(days)
+        return self._years[year]
+
+    def is_working_day(self, day: dt.date) -> bool:
+        exceptions = self._year(day.year)
+        return exceptions.get(day, day.weekday() < 5)
+
+
 def is_working_day(day: dt.date) -> bool:
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:
-        raise CalendarNotCovered(
-            f"The holiday calendar does not cover {day.year}; working-day deadlines cannot be computed."
-        ) from None
+    return WorkingDays().is_working_day(day)
 
 
 def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
     """The same local clock time on the ``days``-th working day after ``start``'s date."""
+    calendar = WorkingDays()
     local = timezone.localtime(start)
     day, counted = local.date(), 0
     while counted < days:
         day += dt.timedelta(days=1)
-        if is_working_day(day):
+        if calendar.is_working_day(day):
             counted += 1
     return local.replace(year=day.year, month=day.month, day=day.day)

@@ -8,7 +8,6 @@ from django.utils import timezone
 from .models import Call, Customer, User, WorkOrder, WorkOrderTransition
 from .models.workorders import FINAL_STATES, State
 
-
 # Each deadline paired with the fact that meets it.
 _DEADLINE_MET = (
     ("first_contact_due_at", "first_contacted_at"),

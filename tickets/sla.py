@@ -48,7 +48,7 @@ def due_after(start: dt.datetime, policy: SlaPolicy) -> dt.datetime:
 def recompute_deadlines(order: WorkOrder, *, before: dict[str, dt.datetime | None] | None = None) -> None:
     """Set the due columns whose clock started (or restarted, or stopped) since ``before``.
 
-    ``before`` maps clock-start attributes to their values before the transition; ``None`` means
+    ``before`` maps (at least) the clock-start attributes to their values before the transition; ``None`` means
     the order is new and every clock is evaluated.
     """
     moved = [
@@ -70,3 +70,6 @@ def recompute_deadlines(order: WorkOrder, *, before: dict[str, dt.datetime | Non
             if not order.callback_required:
                 due = None
         setattr(order, column, due)
+        if due is not None and order.is_open:
+            # The sweep must look at this order by then; a pending earlier check is never dropped.
+            order.next_due_at = min(due, order.next_due_at) if order.next_due_at else due

@@ -1,5 +1,6 @@
 """The facts of the hotline: organisation, customers, calls, work orders (工单) and their history."""
 
+from .calendar import CalendarDay, CalendarYear
 from .customers import AreaType, Call, CallOutcome, Customer
 from .org import Department, DepartmentKind, Role, Unit, UnitKind, User
 from .sla import Deadline, Measure, SlaPolicy
@@ -22,6 +23,8 @@ from .workorders import (
 __all__ = [
     "KIND_MODELS",
     "AreaType",
+    "CalendarDay",
+    "CalendarYear",
     "Call",
     "CallOutcome",
     "Callback",

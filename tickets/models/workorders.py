@@ -42,7 +42,9 @@ class State(models.TextChoices):
 
 
 FINAL_STATES = (State.ARCHIVED, State.CANCELLED)
-KIND_PREFIX = {Kind.REPAIR: "GZ", Kind.CONSULTATION: "ZX", Kind.COMPLAINT: "TS", Kind.REPORT: "JB", Kind.SUGGESTION: "JY"}
+KIND_PREFIX = {
+    Kind.REPAIR: "GZ", Kind.CONSULTATION: "ZX", Kind.COMPLAINT: "TS", Kind.REPORT: "JB", Kind.SUGGESTION: "JY",
+}
 # After this many unreached callback attempts an order that needs a callback may be archived.
 CALLBACK_MAX_ATTEMPTS = 3
 
@@ -144,7 +146,8 @@ class WorkOrder(ConcurrentTransitionMixin, models.Model):
     replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
     informed_at = models.DateTimeField(_("customer informed at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True,
-                                       help_text=_("When the service to the customer was completed; starts the callback clock"))
+                                       help_text=_("When the service to the customer was completed; "
+                                                   "starts the callback clock"))
     called_back_at = models.DateTimeField(_("called back at"), null=True, blank=True)
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
@@ -173,6 +176,9 @@ class WorkOrder(ConcurrentTransitionMixin, models.Model):
     arrival_due_at = models.DateTimeField(_("arrival due"), null=True, blank=True)
     restore_due_at = models.DateTimeField(_("restore due"), null=True, blank=True)
     callback_due_at = models.DateTimeField(_("callback due"), null=True, blank=True)
+    # The earliest deadline the deadline sweep has not looked at yet. Set (only ever earlier) when a
+    # clock starts; moved on by kpi.sweeps after it has judged the deadlines up to now; cleared on cancel.
+    next_due_at = models.DateTimeField(_("next deadline to check"), null=True, blank=True, editable=False)
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -195,6 +201,12 @@ class WorkOrder(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["department", "state"], name="wo_department_state_idx"),
             models.Index(fields=["caller_number"], name="wo_caller_idx"),
             models.Index(fields=["accepted_at"], name="wo_accepted_idx"),
+            # kpi.sweeps.sweep_deadlines: "orders with a deadline to judge now" — only rows with a pending
+            # check are in it, so a sweep with nothing due reads nothing, however large the table.
+            models.Index(fields=["next_due_at"], condition=Q(next_due_at__isnull=False), name="wo_next_due_idx"),
+            # kpi.sweeps (attitude_complaint): valid findings caused by an agent's attitude, by time.
+            models.Index(fields=["investigated_at"], condition=Q(finding_valid=True, finding_cause="attitude"),
+                         name="wo_attitude_finding_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=Kind.values), name="wo_kind_valid"),
@@ -260,6 +272,7 @@ def _common_transitions(name, *, open_states, cancellable, returned_to):
             """Cancel as duplicate (shift lead only, with a reason)."""
             self.cancelled_at = at
             self.cancel_reason = reason
+            self.next_due_at = None  # a cancelled duplicate is not judged
 
         @transition(field="state", source=State.DISPATCHED, target=returned_to, permission=is_current_department)
         def return_to_sender(self, *, at, reason, department=None):
@@ -276,7 +289,8 @@ _REPAIR_OPEN = [State.ACCEPTED, State.DISPATCHED, State.ARRIVED, State.RESTORED,
 
 
 class RepairOrder(
-    _common_transitions("RepairCommonTransitions", open_states=_REPAIR_OPEN, cancellable=[State.ACCEPTED, State.DISPATCHED],
+    _common_transitions("RepairCommonTransitions", open_states=_REPAIR_OPEN,
+                        cancellable=[State.ACCEPTED, State.DISPATCHED],
                         returned_to=State.ACCEPTED),
     WorkOrder,
 ):
@@ -321,7 +335,8 @@ _CONSULTATION_OPEN = [State.ACCEPTED, State.DISPATCHED, State.REPLIED, State.INF
 
 
 class ConsultationOrder(
-    _common_transitions("ConsultationCommonTransitions", open_states=_CONSULTATION_OPEN, cancellable=[State.ACCEPTED, State.DISPATCHED],
+    _common_transitions("ConsultationCommonTransitions", open_states=_CONSULTATION_OPEN,
+                        cancellable=[State.ACCEPTED, State.DISPATCHED],
                         returned_to=State.ACCEPTED),
     WorkOrder,
 ):

@@ -1,0 +1,11 @@
+"""What each role may do in the ledger (synced to the groups after every migrate)."""
+
+ROLE_PERMISSIONS = {
+    "agent": ["kpi.view_penaltyrule"],
+    "shift_lead": ["kpi.view_ledgerentry", "kpi.view_penaltyrule", "kpi.post_manual_entry"],
+    "supervisor": [
+        "kpi.view_ledgerentry", "kpi.view_penaltyrule", "kpi.change_penaltyrule", "kpi.post_manual_entry",
+        "kpi.reverse_ledgerentry",
+    ],
+    "manager": ["kpi.view_ledgerentry", "kpi.view_penaltyrule"],
+}

@@ -1,0 +1,107 @@
+"""Every write to the ledger: posting breaches (exactly once), manual entries, reversals."""
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from contactcenter.errors import Conflict, InvalidInput, NotPermitted
+from tickets.models import Department, Unit, User
+
+from .models import EntryKind, LedgerEntry, PenaltyRule
+
+
+def period_of(moment: dt.datetime) -> str:
+    """The ledger period ``YYYY-MM`` of a moment, in Asia/Shanghai (23:59 on the 31st is that month)."""
+    return timezone.localtime(moment).strftime("%Y-%m")
+
+
+@dataclass(frozen=True)
+class Breach:
+    """A breach the judge found: which rule, whom to charge, what caused it and which occurrence."""
+
+    rule: PenaltyRule
+    source: str  # e.g. "work_order:42"
+    occurrence: str  # distinguishes repeated breaches of one rule by one source, e.g. the due time
+    occurred_at: dt.datetime
+    agent_id: int | None = None
+    department_id: int | None = None
+    unit_id: int | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.rule.code}:{self.source}:{self.occurrence}"
+
+
+def post_breaches(breaches: list[Breach]) -> list[Breach]:
+    """Insert one entry per breach; a breach already in the ledger is skipped by the database's
+    unique key (conflict-ignore), so concurrent or repeated sweeps cannot double it. Returns the breaches
+    that were new to this call (under a race another sweeper may have posted some; the ledger is exact)."""
+    breaches = [b for b in breaches if b.rule.enabled]
+    if not breaches:
+        return []
+    existing = set(LedgerEntry.objects.filter(key__in=[b.key for b in breaches]).values_list("key", flat=True))
+    fresh = {b.key: b for b in breaches if b.key not in existing}
+    LedgerEntry.objects.bulk_create(
+        [
+            LedgerEntry(
+                key=key, kind=EntryKind.AUTOMATIC, rule=b.rule, agent_id=b.agent_id, department_id=b.department_id,
+                unit_id=b.unit_id, amount=b.rule.amount, occurred_at=b.occurred_at, period=period_of(b.occurred_at),
+                source=b.source,
+            )
+            for key, b in fresh.items()
+        ],
+        ignore_conflicts=True,
+    )
+    return list(fresh.values())
+
+
+@transaction.atomic
+def entry_post_manual(
+    *, rule: PenaltyRule, actor: User, reason: str, agent: User | None = None, department: Department | None = None,
+    amount: Decimal | None = None, occurred_at: dt.datetime | None = None,
+) -> LedgerEntry:
+    """A penalty found by a person (e.g. intranet_violation, 200 yuan), with a reason."""
+    if not actor.has_perm("kpi.post_manual_entry"):
+        raise NotPermitted("Only a shift lead or a supervisor posts manual entries")
+    if not reason.strip():
+        raise InvalidInput("A manual entry needs a reason", extra={"field": "reason"})
+    if (agent is None) == (department is None):
+        raise InvalidInput("Charge either an agent or a department", extra={"field": "agent"})
+    if amount is not None and amount <= 0:
+        raise InvalidInput("The amount must be positive", extra={"field": "amount"})
+    occurred_at = occurred_at or timezone.now()
+    if occurred_at > timezone.now() + dt.timedelta(minutes=5):
+        raise InvalidInput("occurred_at is in the future", extra={"field": "occurred_at"})
+    unit: Unit | None = agent.unit if agent is not None else department.unit
+    return LedgerEntry.objects.create(
+        key=f"manual:{uuid.uuid4()}", kind=EntryKind.MANUAL, rule=rule, agent=agent, department=department,
+        unit=unit, amount=amount if amount is not None else rule.amount, occurred_at=occurred_at,
+        period=period_of(occurred_at), source=f"manual:{actor.username}", reason=reason.strip(), created_by=actor,
+    )
+
+
+@transaction.atomic
+def entry_reverse(*, entry: LedgerEntry, actor: User, reason: str) -> LedgerEntry:
+    """An appeal upheld: a new entry of the opposite amount, in the original's period. Once per entry."""
+    if not actor.has_perm("kpi.reverse_ledgerentry"):
+        raise NotPermitted("Only a supervisor reverses ledger entries")
+    if not reason.strip():
+        raise InvalidInput("A reversal needs a reason", extra={"field": "reason"})
+    if entry.kind == EntryKind.REVERSAL:
+        raise Conflict("A reversal cannot itself be reversed", code="is_reversal")
+    if LedgerEntry.objects.filter(reverses=entry).exists():
+        raise Conflict("This entry has already been reversed", code="already_reversed")
+    try:
+        with transaction.atomic():
+            return LedgerEntry.objects.create(
+                key=f"reversal:{entry.pk}", kind=EntryKind.REVERSAL, rule=entry.rule, agent=entry.agent,
+                department=entry.department, unit=entry.unit, amount=-entry.amount, occurred_at=timezone.now(),
+                period=entry.period, source=f"ledger_entry:{entry.pk}", reverses=entry, reason=reason.strip(),
+                created_by=actor,
+            )
+    except IntegrityError:  # a concurrent reversal won
+        raise Conflict("This entry has already been reversed", code="already_reversed") from None

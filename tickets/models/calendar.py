@@ -1,0 +1,37 @@
+"""The working-day calendar: China's public holidays and make-up working days (调休).
+
+Only exceptions are stored; any other day is a working day from Monday to Friday. A year is known only
+when it has a ``CalendarYear`` row: deadlines in working days refuse to guess for an unknown year.
+Seeded from the ``chinese-calendar`` package; the State Council publishes the next year's schedule
+each autumn, and an administrator adds it here (admin) before the year starts.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CalendarYear(models.Model):
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    date = models.DateField(_("date"), unique=True)
+    is_working_day = models.BooleanField(_("working day"), help_text=_("Off: a holiday; on: a make-up working day"))
+    name = models.CharField(_("name"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar exception")
+        verbose_name_plural = _("calendar exceptions")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'working' if self.is_working_day else 'holiday'} {self.name}"
