@@ -10,4 +10,6 @@ class TicketsConfig(AppConfig):
     def ready(self) -> None:
         from contactcenter.roles import sync_roles
 
+        from . import checks  # noqa: F401  (registers the system checks)
+
         post_migrate.connect(sync_roles, dispatch_uid="contactcenter.sync_roles")
