@@ -7,9 +7,8 @@ partial index ``wo_next_due_idx``), judge each of their deadlines that has come,
 until nothing is due or the time budget is spent. Two sweepers never take the same orders; a sweeper
 killed mid-batch rolls back and the next one takes the batch again; the unique key absorbs the rest.
 
-Event rules (a call that rang too long, an attitude finding) read the facts recorded since a cursor,
-re-reading an overlap so that a transaction committing late is not missed; the key makes re-reading
-harmless.
+Event rules (a call that rang too long, an attitude finding, a late check-in, a handover without
+cleaning …) are judged in ``kpi.events``.
 """
 
 import datetime as dt
@@ -18,18 +17,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from tickets.models import Call, Department, Kind, WorkOrder
-from tickets.models.workorders import FindingCause
+from tickets.models import Department, Kind, WorkOrder
 
-from .models import ChargedTo, PenaltyRule, SweepCursor
+from . import events
+from .models import ChargedTo, PenaltyRule
 from .services import Breach, post_breaches
 
 BATCH = 500
-EVENT_OVERLAP = dt.timedelta(minutes=10)
-EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 REPLY_RULES = {
     Kind.COMPLAINT: "complaint_reply_late",  # seed 000 细则 10: 5 days
@@ -121,61 +117,6 @@ def sweep_due_orders_step(*, now: dt.datetime, rules: dict[str, PenaltyRule], re
     return len(orders)
 
 
-def _advance_cursor(name: str, now: dt.datetime, judge) -> None:
-    """Judge the facts recorded in (cursor − overlap, now], then move the cursor to now (same transaction)."""
-    with transaction.atomic():
-        cursor, _ = SweepCursor.objects.get_or_create(name=name, defaults={"position": EPOCH})
-        judge(cursor.position - EVENT_OVERLAP, now)
-        SweepCursor.objects.filter(pk=cursor.pk, position__lt=now).update(position=now)
-
-
-def judge_calls(*, now: dt.datetime, rules: dict[str, PenaltyRule], result: SweepResult) -> None:
-    """ring_over_3: a call at an agent's seat rang longer than the limit (10 s = 3 rings, seed 004 §6.3.2)
-    before it was answered, or was never answered."""
-    rule = rules.get("ring_over_3")
-    if rule is None:
-        return
-
-    def judge(since, until):
-        limit = rule.threshold if rule.threshold is not None else 10
-        calls = (
-            Call.objects.filter(created_at__gt=since, created_at__lte=until, agent__isnull=False)
-            .filter(Q(ring_seconds__gt=limit) | Q(answered_at__isnull=True))
-            .values_list("id", "agent_id", "agent__unit_id", "ring_started_at")
-        )
-        breaches = [
-            Breach(rule=rule, source=f"call:{pk}", occurrence="ring", occurred_at=ring_started_at,
-                   agent_id=agent_id, unit_id=unit_id)
-            for pk, agent_id, unit_id, ring_started_at in calls
-        ]
-        result.record(post_breaches(breaches))
-
-    _advance_cursor("ring_over_3", now, judge)
-
-
-def judge_attitude_findings(*, now: dt.datetime, rules: dict[str, PenaltyRule], result: SweepResult) -> None:
-    """attitude_complaint (100 yuan): a valid complaint caused by the responsible agent's attitude."""
-    rule = rules.get("attitude_complaint")
-    if rule is None:
-        return
-
-    def judge(since, until):
-        findings = (
-            WorkOrder.objects.filter(
-                investigated_at__gt=since, investigated_at__lte=until, finding_valid=True,
-                finding_cause=FindingCause.ATTITUDE, kind=Kind.COMPLAINT, finding_responsible__isnull=False,
-            ).values_list("id", "finding_responsible_id", "finding_responsible__unit_id", "investigated_at")
-        )
-        breaches = [
-            Breach(rule=rule, source=f"work_order:{pk}", occurrence="finding", occurred_at=investigated_at,
-                   agent_id=agent_id, unit_id=unit_id)
-            for pk, agent_id, unit_id, investigated_at in findings
-        ]
-        result.record(post_breaches(breaches))
-
-    _advance_cursor("attitude_complaint", now, judge)
-
-
 def sweep_deadlines(*, now: dt.datetime | None = None, budget_seconds: float = 50.0,
                     batch: int = BATCH) -> SweepResult:
     """Judge everything that has come due. Called every minute by beat and by ``manage.py sweep_deadlines``."""
@@ -183,8 +124,8 @@ def sweep_deadlines(*, now: dt.datetime | None = None, budget_seconds: float = 5
     rules = {rule.code: rule for rule in PenaltyRule.objects.filter(enabled=True)}
     result = SweepResult()
     started = time.monotonic()
-    judge_calls(now=now, rules=rules, result=result)
-    judge_attitude_findings(now=now, rules=rules, result=result)
+    for judge in events.JUDGES:
+        judge(now=now, rules=rules, result=result)
     while sweep_due_orders_step(now=now, rules=rules, result=result, batch=batch) == batch:
         if time.monotonic() - started > budget_seconds:
             result.budget_exhausted = True

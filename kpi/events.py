@@ -1,0 +1,169 @@
+"""Event rules: facts recorded at a moment (a call logged, a finding, a check-in, a handover signed),
+judged by the sweep from a cursor.
+
+Each judge reads the facts recorded in (cursor − overlap, now] through an index on the fact's time, posts
+the breaches (unique key, conflict-ignore) and moves the cursor to now in the same transaction. The overlap
+re-reads facts whose transaction committed after a previous sweep had passed their time; the key makes
+re-reading harmless. A sweep killed midway rolls back, cursor included, and the next one starts over.
+"""
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import Q
+
+from shifts.models import Handover, HandoverItem, ShiftMember
+from tickets.models import Call, Kind, WorkOrder
+from tickets.models.workorders import FindingCause
+
+from .models import PenaltyRule, SweepCursor
+from .services import Breach, post_breaches
+
+EVENT_OVERLAP = dt.timedelta(minutes=10)
+EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+def _advance_cursor(name: str, now: dt.datetime, judge) -> None:
+    """Judge the facts recorded in (cursor − overlap, now], then move the cursor to now (same transaction)."""
+    with transaction.atomic():
+        cursor, _ = SweepCursor.objects.get_or_create(name=name, defaults={"position": EPOCH})
+        judge(cursor.position - EVENT_OVERLAP, now)
+        SweepCursor.objects.filter(pk=cursor.pk, position__lt=now).update(position=now)
+
+
+def judge_calls(*, now: dt.datetime, rules: dict[str, PenaltyRule], result) -> None:
+    """ring_over_3: a call at an agent's seat rang longer than the limit (10 s = 3 rings, seed 004 §6.3.2)
+    before it was answered, or was never answered."""
+    rule = rules.get("ring_over_3")
+
+    def judge(since, until):
+        if rule is None:
+            return  # switched off: the cursor still moves on, so switching it on does not charge the past
+        limit = rule.threshold if rule.threshold is not None else 10
+        calls = (
+            Call.objects.filter(created_at__gt=since, created_at__lte=until, agent__isnull=False)
+            .filter(Q(ring_seconds__gt=limit) | Q(answered_at__isnull=True))
+            .values_list("id", "agent_id", "agent__unit_id", "ring_started_at")
+        )
+        breaches = [
+            Breach(rule=rule, source=f"call:{pk}", occurrence="ring", occurred_at=ring_started_at,
+                   agent_id=agent_id, unit_id=unit_id)
+            for pk, agent_id, unit_id, ring_started_at in calls
+        ]
+        result.record(post_breaches(breaches))
+
+    _advance_cursor("ring_over_3", now, judge)
+
+
+def judge_attitude_findings(*, now: dt.datetime, rules: dict[str, PenaltyRule], result) -> None:
+    """attitude_complaint (100 yuan): a valid complaint caused by the responsible agent's attitude."""
+    rule = rules.get("attitude_complaint")
+
+    def judge(since, until):
+        if rule is None:
+            return
+        findings = (
+            WorkOrder.objects.filter(
+                investigated_at__gt=since, investigated_at__lte=until, finding_valid=True,
+                finding_cause=FindingCause.ATTITUDE, kind=Kind.COMPLAINT, finding_responsible__isnull=False,
+            ).values_list("id", "finding_responsible_id", "finding_responsible__unit_id", "investigated_at")
+        )
+        breaches = [
+            Breach(rule=rule, source=f"work_order:{pk}", occurrence="finding", occurred_at=investigated_at,
+                   agent_id=agent_id, unit_id=unit_id)
+            for pk, agent_id, unit_id, investigated_at in findings
+        ]
+        result.record(post_breaches(breaches))
+
+    _advance_cursor("attitude_complaint", now, judge)
+
+
+def judge_attendance(*, now: dt.datetime, rules: dict[str, PenaltyRule], result) -> None:
+    """late_or_early (seed 000 考核 2): checked in after start − lead minutes (seed 000: on post 20 minutes
+    before), or checked out before the shift ended. One entry per occurrence."""
+    rule = rules.get("late_or_early")
+
+    def late_check_ins(since, until):
+        if rule is None:
+            return
+        members = ShiftMember.objects.filter(checked_in_at__gt=since, checked_in_at__lte=until).select_related(
+            "shift__template")
+        result.record(post_breaches([
+            Breach(rule=rule, source=f"shift_member:{m.pk}", occurrence="check_in", occurred_at=m.checked_in_at,
+                   agent_id=m.user_id, unit_id=m.shift.unit_id)
+            for m in members
+            if m.checked_in_at > m.shift.starts_at - dt.timedelta(minutes=m.shift.template.checkin_lead_minutes)
+        ]))
+
+    def early_check_outs(since, until):
+        if rule is None:
+            return
+        members = ShiftMember.objects.filter(checked_out_at__gt=since, checked_out_at__lte=until).select_related(
+            "shift")
+        result.record(post_breaches([
+            Breach(rule=rule, source=f"shift_member:{m.pk}", occurrence="check_out", occurred_at=m.checked_out_at,
+                   agent_id=m.user_id, unit_id=m.shift.unit_id)
+            for m in members if m.checked_out_at < m.shift.ends_at
+        ]))
+
+    _advance_cursor("late_check_in", now, late_check_ins)
+    _advance_cursor("early_check_out", now, early_check_outs)
+
+
+def _outgoing_members(handover: Handover) -> list[tuple[int, int]]:
+    return [(m.user_id, handover.outgoing.unit_id) for m in handover.outgoing.memberships.all()]
+
+
+def judge_handovers(*, now: dt.datetime, rules: dict[str, PenaltyRule], result) -> None:
+    """From the handover (seed 000 考核 5, 6; 交接-班规定 1, 4):
+    no_cleaning — the checklist says cleaning not done, or the incoming lead refused for it: each outgoing
+    member once per handover, however often it is refused and resubmitted;
+    first_question — each carried order flagged "could have been handled in the shift": its owner;
+    late_or_early — accepted later than the incoming shift's start + grace: the outgoing lead."""
+    no_cleaning, first_question, late = rules.get("no_cleaning"), rules.get("first_question"), rules.get(
+        "late_or_early")
+    handovers = Handover.objects.select_related("outgoing", "incoming__template").prefetch_related(
+        "outgoing__memberships")
+
+    def cleaning_breaches(found) -> list[Breach]:
+        return [
+            Breach(rule=no_cleaning, source=f"handover:{h.pk}", occurrence=f"member:{user_id}", occurred_at=at,
+                   agent_id=user_id, unit_id=unit_id)
+            for h, at in found for user_id, unit_id in _outgoing_members(h)
+        ]
+
+    def submitted(since, until):
+        if no_cleaning is not None:
+            found = handovers.filter(submitted_at__gt=since, submitted_at__lte=until, cleaning_done=False)
+            result.record(post_breaches(cleaning_breaches([(h, h.submitted_at) for h in found])))
+
+    def refused(since, until):
+        if no_cleaning is not None:
+            found = handovers.filter(refused_at__gt=since, refused_at__lte=until, refused_for_cleaning=True)
+            result.record(post_breaches(cleaning_breaches([(h, h.refused_at) for h in found])))
+
+    def accepted(since, until):
+        found = list(handovers.filter(accepted_at__gt=since, accepted_at__lte=until))
+        breaches = []
+        if late is not None:
+            breaches += [
+                Breach(rule=late, source=f"handover:{h.pk}", occurrence="late", occurred_at=h.accepted_at,
+                       agent_id=h.outgoing.lead_id, unit_id=h.outgoing.unit_id)
+                for h in found if h.due_at is not None and h.accepted_at > h.due_at
+            ]
+        if first_question is not None:
+            items = HandoverItem.objects.filter(handover__in=found, flagged=True).select_related(
+                "order", "handover")
+            breaches += [
+                Breach(rule=first_question, source=f"handover_item:{item.pk}", occurrence="flagged",
+                       occurred_at=item.handover.accepted_at, agent_id=item.order.owner_id, unit_id=item.order.unit_id)
+                for item in items
+            ]
+        result.record(post_breaches(breaches))
+
+    _advance_cursor("handover_submitted", now, submitted)
+    _advance_cursor("handover_refused", now, refused)
+    _advance_cursor("handover_accepted", now, accepted)
+
+
+JUDGES = (judge_calls, judge_attitude_findings, judge_attendance, judge_handovers)
