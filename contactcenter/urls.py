@@ -5,6 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("kpi/", include("kpi.urls")),
     path("api/v1/", include("tickets.urls_api")),
     path("api/v1/kpi/", include("kpi.urls_api")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -5,6 +5,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from contactcenter.drf import MethodsFirst
 from tickets.api import ERRORS, ModelPermissions
 from tickets.serializers import ErrorSerializer
 
@@ -17,7 +18,7 @@ from .models import LedgerEntry, PenaltyRule
     create=extend_schema(request=serializers.ManualEntrySerializer,
                          responses={201: serializers.LedgerEntrySerializer, **ERRORS}),
 )
-class LedgerEntryViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class LedgerEntryViewSet(MethodsFirst, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """考核台账: append-only. POST posts a manual entry (lead or supervisor); ``reverse/`` appeals."""
 
     queryset = LedgerEntry.objects.none()  # for the schema; get_queryset scopes by user
@@ -54,7 +55,7 @@ class LedgerEntryViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         return Response(serializers.LedgerTotalsSerializer(selectors.ledger_totals(entries)).data)
 
 
-class PenaltyRuleViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class PenaltyRuleViewSet(MethodsFirst, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Penalty rules; a supervisor changes amounts, limits and on/off."""
 
     queryset = PenaltyRule.objects.all()

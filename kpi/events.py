@@ -125,22 +125,15 @@ def judge_handovers(*, now: dt.datetime, rules: dict[str, PenaltyRule], result) 
     handovers = Handover.objects.select_related("outgoing", "incoming__template").prefetch_related(
         "outgoing__memberships")
 
-    def cleaning_breaches(found) -> list[Breach]:
-        return [
-            Breach(rule=no_cleaning, source=f"handover:{h.pk}", occurrence=f"member:{user_id}", occurred_at=at,
-                   agent_id=user_id, unit_id=unit_id)
-            for h, at in found for user_id, unit_id in _outgoing_members(h)
-        ]
-
-    def submitted(since, until):
-        if no_cleaning is not None:
-            found = handovers.filter(submitted_at__gt=since, submitted_at__lte=until, cleaning_done=False)
-            result.record(post_breaches(cleaning_breaches([(h, h.submitted_at) for h in found])))
-
-    def refused(since, until):
-        if no_cleaning is not None:
-            found = handovers.filter(refused_at__gt=since, refused_at__lte=until, refused_for_cleaning=True)
-            result.record(post_breaches(cleaning_breaches([(h, h.refused_at) for h in found])))
+    def cleaning_missed(since, until):
+        if no_cleaning is None:
+            return
+        found = handovers.filter(cleaning_missed_at__gt=since, cleaning_missed_at__lte=until)
+        result.record(post_breaches([
+            Breach(rule=no_cleaning, source=f"handover:{h.pk}", occurrence=f"member:{user_id}",
+                   occurred_at=h.cleaning_missed_at, agent_id=user_id, unit_id=unit_id)
+            for h in found for user_id, unit_id in _outgoing_members(h)
+        ]))
 
     def accepted(since, until):
         found = list(handovers.filter(accepted_at__gt=since, accepted_at__lte=until))
@@ -161,8 +154,7 @@ def judge_handovers(*, now: dt.datetime, rules: dict[str, PenaltyRule], result) 
             ]
         result.record(post_breaches(breaches))
 
-    _advance_cursor("handover_submitted", now, submitted)
-    _advance_cursor("handover_refused", now, refused)
+    _advance_cursor("handover_cleaning_missed", now, cleaning_missed)
     _advance_cursor("handover_accepted", now, accepted)
 
 

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from contactcenter.api_fields import AwareDateTimeField
+from contactcenter.drf import AwareDateTimeField
 from tickets.models import Department, User
 
 from .models import LedgerEntry, PenaltyRule

@@ -36,7 +36,7 @@ REPLY_RULES = {
 DEADLINE_COLUMNS = ("first_contact_due_at", "reply_due_at", "arrival_due_at", "restore_due_at", "callback_due_at")
 ORDER_COLUMNS = (
     "id", "kind", "state", "owner_id", "department_id", "unit_id", "next_due_at", "callback_required",
-    *DEADLINE_COLUMNS, "replied_at", "resolved_at", "arrived_at", "called_back_at",
+    *DEADLINE_COLUMNS, "replied_at", "resolved_at", "arrived_at", "called_back_at", "superseded_deadlines",
 )
 
 
@@ -58,28 +58,44 @@ class SweepResult:
         return f"judged {self.orders_judged} due orders; {self.entries_posted} new ledger entries ({rules}){more}"
 
 
+RULE_OF_DEADLINE = {"arrival": "repair_arrival_late", "callback": "callback_missed"}
+
+
+def _rule_for(kind: str, deadline: str) -> str | None:
+    if deadline == "reply":
+        return REPLY_RULES.get(kind)
+    if deadline == "arrival" and kind != Kind.REPAIR:
+        return None
+    return RULE_OF_DEADLINE.get(deadline)
+
+
 def order_deadlines(order: WorkOrder):
-    """(rule code, due, met at) for each judged deadline of an order."""
+    """(rule code, due, met at, department) for each judged deadline of an order: its current ones, and
+    those that had come when a transition restarted or stopped their clock (``superseded_deadlines``)."""
     if order.reply_due_at and order.kind in REPLY_RULES:
-        yield REPLY_RULES[order.kind], order.reply_due_at, order.replied_at or order.resolved_at
+        yield REPLY_RULES[order.kind], order.reply_due_at, order.replied_at or order.resolved_at, order.department_id
     if order.arrival_due_at and order.kind == Kind.REPAIR:
-        yield "repair_arrival_late", order.arrival_due_at, order.arrived_at  # charged to the crew
+        yield "repair_arrival_late", order.arrival_due_at, order.arrived_at, order.department_id  # the crew
     if order.callback_due_at and order.callback_required:
-        yield "callback_missed", order.callback_due_at, order.called_back_at  # seed 000 细则 9
+        yield "callback_missed", order.callback_due_at, order.called_back_at, order.department_id  # 细则 9
+    for kept in order.superseded_deadlines:
+        code = _rule_for(order.kind, kept["deadline"])
+        if code is not None:
+            met = dt.datetime.fromisoformat(kept["met_at"]) if kept.get("met_at") else None
+            yield code, dt.datetime.fromisoformat(kept["due"]), met, kept.get("department_id")
 
 
 def _judge_order(order: WorkOrder, now: dt.datetime, rules: dict[str, PenaltyRule],
                  department_units: dict[int, int]) -> list[Breach]:
     breaches = []
-    for code, due, met in order_deadlines(order):
+    for code, due, met, department_id in order_deadlines(order):
         # Judged at its limit: due has come and it was not met by then.
         if due > now or (met is not None and met <= due) or code not in rules:
             continue
         rule = rules[code]
-        if rule.charged_to == ChargedTo.DEPARTMENT:
-            charged = {"department_id": order.department_id,
-                       "unit_id": department_units.get(order.department_id, order.unit_id)}
-        else:
+        if rule.charged_to == ChargedTo.DEPARTMENT and department_id is not None:
+            charged = {"department_id": department_id, "unit_id": department_units.get(department_id, order.unit_id)}
+        else:  # an agent's rule, or no department had the order yet: the first-question owner answers for it
             charged = {"agent_id": order.owner_id, "unit_id": order.unit_id}
         breaches.append(Breach(rule=rule, source=f"work_order:{order.pk}", occurrence=due.isoformat(),
                                occurred_at=due, **charged))
@@ -113,6 +129,9 @@ def sweep_due_orders_step(*, now: dt.datetime, rules: dict[str, PenaltyRule], re
             moves[_next_due(order, now)].append(order.pk)
         for next_due, ids in moves.items():
             WorkOrder.objects.filter(pk__in=ids).update(next_due_at=next_due)
+        kept = [order.pk for order in orders if order.superseded_deadlines]
+        if kept:
+            WorkOrder.objects.filter(pk__in=kept).update(superseded_deadlines=[])  # judged
     result.orders_judged += len(orders)
     return len(orders)
 

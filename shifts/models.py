@@ -136,6 +136,9 @@ class Handover(ConcurrentTransitionMixin, models.Model):
     refused_at = models.DateTimeField(_("refused at"), null=True, blank=True)
     refusal_reason = models.TextField(_("refusal reason"), blank=True)
     refused_for_cleaning = models.BooleanField(_("refused for cleaning"), default=False)
+    # The first time the checklist said "not cleaned" or the incoming lead refused for it: a fact that a
+    # later fix does not undo (seed 000 考核 5 charges the shift that handed over without cleaning).
+    cleaning_missed_at = models.DateTimeField(_("cleaning found missing at"), null=True, blank=True)
     refusal_count = models.PositiveSmallIntegerField(_("refusals"), default=0)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("accepted by"), null=True,
@@ -147,9 +150,8 @@ class Handover(ConcurrentTransitionMixin, models.Model):
         ordering = ["-outgoing__starts_at"]
         permissions = [("supervise_handover", _("Can sign or review any handover"))]
         indexes = [
-            # kpi.sweeps (no_cleaning, first_question, late_or_early) read handovers signed since a cursor.
-            models.Index(fields=["submitted_at"], name="handover_submitted_idx"),
-            models.Index(fields=["refused_at"], name="handover_refused_idx"),
+            # kpi.events (no_cleaning, first_question, late_or_early) read handovers since a cursor.
+            models.Index(fields=["cleaning_missed_at"], name="handover_cleaning_missed_idx"),
             models.Index(fields=["accepted_at"], name="handover_accepted_idx"),
         ]
 
@@ -170,6 +172,8 @@ class Handover(ConcurrentTransitionMixin, models.Model):
         self.cleaning_done, self.equipment_ok, self.items_counted = cleaning_done, equipment_ok, items_counted
         self.notes = notes
         self.submitted_at, self.submitted_by = at, by
+        if not cleaning_done and self.cleaning_missed_at is None:
+            self.cleaning_missed_at = at
 
     @transition(field="state", source=HandoverState.SUBMITTED, target=HandoverState.REFUSED,
                 permission=is_incoming_lead)
@@ -177,6 +181,8 @@ class Handover(ConcurrentTransitionMixin, models.Model):
         """The incoming lead refuses (e.g. cleaning not done); the outgoing shift fixes it and resubmits."""
         self.refused_at, self.refusal_reason = at, reason
         self.refused_for_cleaning = self.refused_for_cleaning or for_cleaning
+        if for_cleaning and self.cleaning_missed_at is None:
+            self.cleaning_missed_at = at
         self.refusal_count += 1
 
     @transition(field="state", source=HandoverState.SUBMITTED, target=HandoverState.ACCEPTED,

@@ -11,6 +11,7 @@ from django_fsm import can_proceed, has_transition_perm
 from contactcenter.errors import Conflict, InvalidInput, NotPermitted
 from tickets.models import Unit, User, WorkOrder
 from tickets.models.workorders import FINAL_STATES
+from tickets.sla import DEADLINE_CLOCKS, MET_BY
 
 from .models import (
     Handover,
@@ -124,8 +125,11 @@ def handover_open_orders(shift: Shift):
 
 
 def _order_due(order: WorkOrder) -> dt.datetime | None:
-    dues = [d for d in (order.first_contact_due_at, order.reply_due_at, order.arrival_due_at, order.callback_due_at)
-            if d is not None]
+    """The order's next deadline that is still to be met (what the incoming shift must watch)."""
+    dues = [
+        getattr(order, column) for column, deadline, _ in DEADLINE_CLOCKS
+        if getattr(order, column) is not None and not any(getattr(order, met) for met in MET_BY[deadline])
+    ]
     return min(dues, default=None)
 
 

@@ -18,11 +18,6 @@ CONTRACT_PATHS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_the_schema_validates_without_warnings(tmp_path):
     target = tmp_path / "schema.yml"
 

@@ -9,6 +9,8 @@ from rest_framework.exceptions import AuthenticationFailed, NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from contactcenter.drf import MethodsFirst
+
 from . import selectors, serializers, services
 from .filters import CallFilter, CustomerFilter, WorkOrderFilter
 from .models import Department, Unit, WorkOrder
@@ -51,20 +53,20 @@ class TokenView(APIView):
         return Response({"token": token.key})
 
 
-class UnitViewSet(viewsets.ReadOnlyModelViewSet):
+class UnitViewSet(MethodsFirst, viewsets.ReadOnlyModelViewSet):
     queryset = Unit.objects.all()
     serializer_class = serializers.UnitSerializer
     permission_classes = [ModelPermissions]
 
 
-class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
+class DepartmentViewSet(MethodsFirst, viewsets.ReadOnlyModelViewSet):
     queryset = Department.objects.select_related("unit")
     serializer_class = serializers.DepartmentSerializer
     permission_classes = [ModelPermissions]
     filterset_fields = ["kind", "unit"]
 
 
-class CustomerViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class CustomerViewSet(MethodsFirst, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.CustomerSerializer
     permission_classes = [ModelPermissions]
     filterset_class = CustomerFilter
@@ -86,7 +88,7 @@ class CustomerViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets
 
 @extend_schema_view(create=extend_schema(request=serializers.CallCreateSerializer,
                                          responses={201: serializers.CallSerializer, **ERRORS}))
-class CallViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class CallViewSet(MethodsFirst, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.CallSerializer
     permission_classes = [ModelPermissions]
     filterset_class = CallFilter
@@ -106,7 +108,7 @@ class CallViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                          responses={201: serializers.WorkOrderDetailSerializer, **ERRORS}),
     retrieve=extend_schema(responses={200: serializers.WorkOrderDetailSerializer, 404: ERRORS[404]}),
 )
-class WorkOrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class WorkOrderViewSet(MethodsFirst, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Work orders. States change only through ``transitions/{name}/``."""
 
     permission_classes = [ModelPermissions]

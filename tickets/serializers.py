@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from contactcenter.api_fields import AwareDateTimeField
+from contactcenter.drf import AwareDateTimeField
 
 from . import selectors
 from .models import (

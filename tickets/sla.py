@@ -2,8 +2,19 @@
 
 import datetime as dt
 
+from django.utils import timezone
+
 from .calendar import add_working_days
 from .models import Deadline, Measure, SlaPolicy, WorkOrder
+
+# The facts that meet each deadline (the first one set counts).
+MET_BY: dict[str, tuple[str, ...]] = {
+    Deadline.FIRST_CONTACT: ("first_contacted_at",),
+    Deadline.REPLY: ("replied_at", "resolved_at"),
+    Deadline.ARRIVAL: ("arrived_at",),
+    Deadline.RESTORE: ("restored_at",),
+    Deadline.CALLBACK: ("called_back_at",),
+}
 
 # (due column, deadline, the fact that starts its clock). A due time moves only when its start moves.
 DEADLINE_CLOCKS: tuple[tuple[str, str, str], ...] = (
@@ -58,7 +69,10 @@ def recompute_deadlines(order: WorkOrder, *, before: dict[str, dt.datetime | Non
     if not moved:
         return
     policies = list(SlaPolicy.objects.filter(active=True, order_kind=order.kind))
+    now = timezone.now()
     for column, deadline, start_attr in moved:
+        if before is not None:
+            _keep_passed_deadline(order, deadline, before.get(column), before, now)
         start = getattr(order, start_attr)
         policy = policy_for(order, deadline, policies) if start is not None else None
         due = due_after(start, policy) if policy is not None else None
@@ -73,3 +87,18 @@ def recompute_deadlines(order: WorkOrder, *, before: dict[str, dt.datetime | Non
         if due is not None and order.is_open:
             # The sweep must look at this order by then; a pending earlier check is never dropped.
             order.next_due_at = min(due, order.next_due_at) if order.next_due_at else due
+
+
+def _keep_passed_deadline(order: WorkOrder, deadline: str, due: dt.datetime | None, before: dict,
+                          now: dt.datetime) -> None:
+    """A deadline that has already come is a fact the deadline sweep must still see after its clock
+    restarts or stops (a complaint reopened, a repair returned): keep it, with what met it by then and the
+    department that had the order, in ``superseded_deadlines``, and make sure the sweep visits."""
+    if due is None or due > now:
+        return
+    met_at = next((before.get(attr) for attr in MET_BY[deadline] if before.get(attr) is not None), None)
+    order.superseded_deadlines = [*order.superseded_deadlines, {
+        "deadline": deadline, "due": due.isoformat(), "met_at": met_at.isoformat() if met_at else None,
+        "department_id": before.get("department_id"),
+    }]
+    order.next_due_at = min(due, order.next_due_at) if order.next_due_at else due

@@ -179,6 +179,9 @@ class WorkOrder(ConcurrentTransitionMixin, models.Model):
     # The earliest deadline the deadline sweep has not looked at yet. Set (only ever earlier) when a
     # clock starts; moved on by kpi.sweeps after it has judged the deadlines up to now; cleared on cancel.
     next_due_at = models.DateTimeField(_("next deadline to check"), null=True, blank=True, editable=False)
+    # Deadlines that had come when a transition restarted or stopped their clock (reopen, return to sender):
+    # [{"deadline", "due", "met_at", "department_id"}]; kept for the sweep, which empties it once judged.
+    superseded_deadlines = models.JSONField(_("superseded deadlines"), default=list, blank=True, editable=False)
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

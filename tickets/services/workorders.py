@@ -88,7 +88,7 @@ def work_order_create(
         unit=actor.unit or customer.unit,
         owner=actor,
         accepted_at=now,
-        reply_started_at=now,
+        reply_started_at=None if answer else now,  # answered on the call: no reply is owed
     )
     sla.recompute_deadlines(order)
     order.save()

@@ -1,8 +1,9 @@
-"""Serializer fields shared by the apps' APIs."""
+"""DRF pieces shared by the apps' APIs."""
 
 import datetime as dt
 
 from rest_framework import serializers
+from rest_framework.exceptions import MethodNotAllowed
 
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
@@ -34,3 +35,14 @@ class AwareDateTimeField(serializers.DateTimeField):
         if not EARLIEST <= result < LATEST:
             self.fail("range")
         return result
+
+
+class MethodsFirst:
+    """Answer 405 for a method the endpoint does not have, before authentication and permissions decide:
+    "this does not exist" (DELETE on a ledger entry) must not read as "you may not"."""
+
+    def initial(self, request, *args, **kwargs):
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            raise MethodNotAllowed(request.method)
+        super().initial(request, *args, **kwargs)

@@ -1,0 +1,124 @@
+"""Forms of the supervisor's ledger pages. They parse and validate input; the services decide."""
+
+from decimal import Decimal
+
+import django_filters
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.core.validators import RegexValidator
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from contactcenter.errors import DomainError, NotPermitted
+from tickets.models import Department, User
+
+from .filters import PERIOD, LedgerEntryFilter
+from .models import PenaltyRule
+
+# The services speak English to the API; the pages show their refusals in the user's language.
+SERVICE_MESSAGES = {
+    "A manual entry needs a reason": _("A manual entry needs a reason."),
+    "Charge either an agent or a department": _("Charge either an agent or a department, not both."),
+    "The amount must be positive": _("The amount must be positive."),
+    "occurred_at is in the future": _("The time of the breach is in the future."),
+    "A reversal needs a reason": _("A reversal needs a reason."),
+    "A reversal cannot itself be reversed": _("A reversal cannot itself be reversed."),
+    "This entry has already been reversed": _("This entry has already been reversed."),
+}
+
+
+def rule_name(rule) -> str:
+    """A rule's name in the current language (a ``PenaltyRule`` or a ``ledger_totals`` row)."""
+    if isinstance(rule, dict):
+        zh, en = rule["name_zh"], rule["name_en"]
+    else:
+        zh, en = rule.name_zh, rule.name_en
+    return en if (get_language() or "").startswith("en") and en else zh
+
+
+class RuleChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: PenaltyRule) -> str:
+        return f"{obj.code} · {rule_name(obj)}"
+
+
+class RuleFilter(django_filters.ModelChoiceFilter):
+    field_class = RuleChoiceField
+
+
+class LedgerPageFilter(LedgerEntryFilter):
+    """The API's ledger filters, as a page form: a month picker and a single rule."""
+
+    period = django_filters.CharFilter(
+        label=_("Period"),
+        validators=[RegexValidator(PERIOD.regex, _("Enter a month as YYYY-MM."))],
+        widget=forms.TextInput(attrs={"placeholder": "YYYY-MM", "pattern": r"\d{4}-\d{2}", "size": 7}),
+    )
+    rule = RuleFilter(field_name="rule", to_field_name="code", queryset=PenaltyRule.objects.order_by("code"),
+                      label=_("Rule"))
+
+    LABELS = {"unit": _("Unit"), "department": _("Department"), "agent": _("Agent"), "kind": _("Kind")}
+    SHOWN = ["period", "unit", "department", "agent", "rule", "kind"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in self.LABELS.items():
+            self.filters[name].label = label
+        self.filters["agent"].extra["queryset"] = User.objects.order_by("username")
+        for name in ("unit", "department", "agent", "rule", "kind"):
+            self.filters[name].extra["empty_label"] = _("All")
+
+    def shown_fields(self):
+        return [self.form[name] for name in self.SHOWN]
+
+
+class ServiceForm(forms.Form):
+    """A form whose clean data goes to a service: the service's refusal becomes the form's error.
+
+    This is the pages' one mapping of domain errors (the API's is ``contactcenter.errors.exception_handler``):
+    NotPermitted → 403, anything else → an error on the form, answered with the error's status code.
+    """
+
+    status_code = 200
+
+    def submit(self, service, **kwargs):
+        try:
+            return service(**kwargs)
+        except NotPermitted as error:
+            raise PermissionDenied(error.detail) from error
+        except DomainError as error:
+            field = error.extra.get("field")
+            self.add_error(field if field in self.fields else None, SERVICE_MESSAGES.get(error.detail, error.detail))
+            self.status_code = error.status_code
+            return None
+
+
+class ReverseForm(ServiceForm):
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("Why the appeal is upheld, e.g. the customer withdrew the complaint."))
+
+
+class ManualEntryForm(ServiceForm):
+    """A penalty found by a person (e.g. intranet_violation). Manual rules are listed first."""
+
+    rule = RuleChoiceField(label=_("Rule"), queryset=PenaltyRule.objects.filter(enabled=True).order_by("-manual",
+                                                                                                        "code"))
+    agent = forms.ModelChoiceField(label=_("Agent"), required=False,
+                                   queryset=User.objects.filter(is_active=True).order_by("username"))
+    department = forms.ModelChoiceField(label=_("Department"), required=False,
+                                        queryset=Department.objects.order_by("code"),
+                                        help_text=_("Charge either an agent or a department."))
+    amount = forms.DecimalField(label=_("Amount (yuan)"), required=False, max_digits=10, decimal_places=2,
+                                min_value=Decimal("0.01"), help_text=_("Empty: the rule's amount."))
+    occurred_at = forms.DateTimeField(
+        label=_("Occurred at"), required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Local time (Asia/Shanghai). Empty: now."),
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean(self):
+        data = super().clean()
+        if ("agent" in data and "department" in data) and (data["agent"] is None) == (data["department"] is None):
+            raise forms.ValidationError(_("Charge either an agent or a department, not both."))
+        return data

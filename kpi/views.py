@@ -1,0 +1,64 @@
+"""The supervisor's ledger pages 考核台账: list with filters and totals, reversal, manual entry. Thin:
+reads come from ``selectors``, writes go through ``services``, refusals become form errors."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from . import selectors, services
+from .forms import LedgerPageFilter, ManualEntryForm, ReverseForm
+
+PAGE_SIZE = 50
+
+
+def _ledger_url(period: str) -> str:
+    return f"{reverse('kpi:ledger')}?{urlencode({'period': period})}"
+
+
+@login_required
+@permission_required("kpi.view_ledgerentry", raise_exception=True)
+@require_http_methods(["GET", "HEAD"])
+def ledger(request):
+    data = request.GET.copy()
+    data.setdefault("period", services.period_of(timezone.now()))  # the current month unless chosen
+    entries = LedgerPageFilter(data, queryset=selectors.visible_entries(request.user), request=request)
+    filtered = entries.qs if entries.is_valid() else entries.queryset.none()
+    page = Paginator(filtered.select_related("reversed_by"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "kpi/ledger.html", {
+        "filter": entries, "page": page, "totals": selectors.ledger_totals(filtered),
+    })
+
+
+@login_required
+@permission_required("kpi.reverse_ledgerentry", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def entry_reverse(request, pk: int):
+    entry = get_object_or_404(selectors.visible_entries(request.user).select_related("reversed_by"), pk=pk)
+    form = ReverseForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        reversal = form.submit(services.entry_reverse, entry=entry, actor=request.user,
+                               reason=form.cleaned_data["reason"])
+        if reversal is not None:
+            messages.success(request, _("Entry %(id)s has been reversed.") % {"id": entry.pk})
+            return redirect(_ledger_url(entry.period))
+    return render(request, "kpi/entry_reverse.html", {"entry": entry, "form": form}, status=form.status_code)
+
+
+@login_required
+@permission_required("kpi.post_manual_entry", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def entry_new(request):
+    form = ManualEntryForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        entry = form.submit(services.entry_post_manual, actor=request.user, **form.cleaned_data)
+        if entry is not None:
+            messages.success(request, _("Entry %(id)s has been posted.") % {"id": entry.pk})
+            return redirect(_ledger_url(entry.period))
+    return render(request, "kpi/entry_new.html", {"form": form}, status=form.status_code)
