@@ -121,9 +121,18 @@ def test_known_edges(generated):
 
 def test_check_fails_when_stale_and_write_fixes_it(settings, tmp_path):
     settings.BASE_DIR = tmp_path
+    readme = tmp_path / "README.md"
+    readme.write_text("# Project\n\n<!-- state-diagrams:start -->\nstale\n<!-- state-diagrams:end -->\n",
+                      encoding="utf-8")
+    with pytest.raises(CommandError, match="README.md"):
+        call_command("state_diagrams", "--check", stdout=StringIO())
+    call_command("state_diagrams", stdout=StringIO())
+    assert "stale" not in readme.read_text(encoding="utf-8")
+    assert "```mermaid\nstateDiagram-v2" in readme.read_text(encoding="utf-8")
+    (tmp_path / "docs" / "state-diagrams.md").unlink()
     with pytest.raises(CommandError, match="missing"):
         call_command("state_diagrams", "--check", stdout=StringIO())
-    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs").mkdir(exist_ok=True)
     (tmp_path / "docs" / "state-diagrams.md").write_text("hand edited\n", encoding="utf-8")
     with pytest.raises(CommandError, match="out of date"):
         call_command("state_diagrams", "--check", stdout=StringIO())
