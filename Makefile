@@ -5,18 +5,19 @@ SHELL := /bin/bash
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n auto
 
-.PHONY: help venv run test lint diagrams clean messages
+.PHONY: help venv run test lint diagrams clean messages bench
 
 help:
 	@echo "make venv      create .venv and install the pyproject dependencies (incl. [test])"
 	@echo "make run       migrate, collectstatic, seed demo data, start gunicorn + celery worker + beat"
-	@echo "make test      run pytest (PYTEST_ARGS='-k foo -n auto' to pass options)"
+	@echo "make test      run pytest on all cores (PYTEST_ARGS='-k foo' replaces the default '-n auto')"
 	@echo "make lint      ruff check"
 	@echo "make diagrams  regenerate docs/state-diagrams.md"
 	@echo "make clean     remove var/ (SQLite database, broker folder, static files)"
 	@echo "make messages  update locale/zh_Hans django.po from the sources, then compile django.mo"
+	@echo "make bench     PostgreSQL benchmarks at 1,000,000 orders (recreates database bench), writes BENCHMARKS.md"
 
 venv: $(STAMP)
 
@@ -53,3 +54,9 @@ clean:
 messages: venv
 	DEBUG="$${DEBUG:-1}" $(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=tests --no-obsolete
 	DEBUG="$${DEBUG:-1}" $(PY) manage.py compilemessages --ignore=.venv
+
+# Starts PostgreSQL/Redis if needed (bench/services.sh), drops and recreates the database `bench`, generates
+# the data set and writes BENCHMARKS.md (see bench/__init__.py). BENCH_STRICT=1 fails on a missed target.
+bench: venv
+	bash bench/services.sh
+	BENCH_DATABASE_URL="$${BENCH_DATABASE_URL:-postgres://app:app@127.0.0.1:5432/bench}" $(PY) -m bench

@@ -124,12 +124,10 @@ def sweep_due_orders_step(*, now: dt.datetime, rules: dict[str, PenaltyRule], re
             return 0
         breaches = [b for order in orders for b in _judge_order(order, now, rules, department_units)]
         result.record(post_breaches(breaches))
-        moves: dict[dt.datetime | None, list[int]] = defaultdict(list)
-        for order in orders:
-            moves[_next_due(order, now)].append(order.pk)
-        for next_due, ids in moves.items():
-            WorkOrder.objects.filter(pk__in=ids).update(next_due_at=next_due)
         kept = [order.pk for order in orders if order.superseded_deadlines]
+        for order in orders:
+            order.next_due_at = _next_due(order, now)
+        WorkOrder.objects.bulk_update(orders, ["next_due_at"])  # one statement per batch
         if kept:
             WorkOrder.objects.filter(pk__in=kept).update(superseded_deadlines=[])  # judged
     result.orders_judged += len(orders)

@@ -1,0 +1,103 @@
+"""``python -m bench``: build the bench database and data set, run the suites, write ``BENCHMARKS.md``.
+
+``make bench`` runs ``bench/services.sh`` first (PostgreSQL and Redis up), then this.
+"""
+
+import argparse
+import datetime as dt
+import os
+import sys
+import time
+from pathlib import Path
+
+from . import config, pg
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .suites import registry
+
+    suites = registry()
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT", "7")),
+                        help="timed runs per measurement (default 7; env BENCH_REPEAT)")
+    parser.add_argument("--only", action="append", choices=sorted(suites), help="run only this suite (repeatable)")
+    parser.add_argument("--output", type=Path, default=REPO / "BENCHMARKS.md", help="default: BENCHMARKS.md")
+    parser.add_argument("--skip-process", action="store_true",
+                        help="skip timing `manage.py sweep_deadlines` as a separate process")
+    parser.add_argument("--strict", action="store_true", default=os.environ.get("BENCH_STRICT", "") == "1",
+                        help="exit 1 when a target or check fails (env BENCH_STRICT=1)")
+    args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+
+    started_at, started = dt.datetime.now(dt.UTC), time.perf_counter()
+    sizes = config.Sizes.from_env()
+    url = config.database_url()
+    config.configure_django_environment(url)
+    log(f"bench: database {pg.recreate_database(url)!r} dropped and created")
+
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    from . import machine, report
+    from .datagen import Generator
+    from .measure import Stopwatch
+    from .suites import Context
+
+    with Stopwatch() as sw:
+        call_command("migrate", verbosity=0, interactive=False)
+    migrate_s = sw.seconds
+    log(f"bench: migrated in {migrate_s:.1f} s")
+    info = machine.describe()
+    data = Generator(sizes, log=log).build()
+    log(f"bench: data set ready in {data.seconds:.0f} s")
+
+    ctx = Context(data=data, sizes=sizes, repeat=args.repeat, database_url=url, repo=REPO, python=sys.executable,
+                  log=log, options={"skip_process": args.skip_process})
+    sections = [suites[name](ctx) for name in (args.only or suites)]
+
+    commands = [
+        "make bench",
+        "# which runs:",
+        "bash bench/services.sh     # PostgreSQL (cluster, role app/app) and Redis up on 127.0.0.1",
+        f"BENCH_DATABASE_URL={url} .venv/bin/python -m bench"
+        + (f" --repeat {args.repeat}" if args.repeat != 7 else ""),
+        "# measured in-process: kpi.sweeps.sweep_deadlines(now=...) on DATABASE_URL=<that URL>",
+        "# and as processes: /usr/bin/time -v .venv/bin/python manage.py sweep_deadlines",
+    ]
+    total_s = time.perf_counter() - started
+    text = report.render(started=started_at, total_s=total_s, machine=info, data=data, sections=sections,
+                         commands=commands, migrate_s=migrate_s)
+    report.write(args.output, text)
+
+    failures = []
+    log("")
+    log("bench: results")
+    for section in sections:
+        for f in section.figures:
+            verdict = f" [{f.verdict} {f.target.text}]" if f.target else ""
+            log(f"  {f.name}: median {f.median:,.2f} {f.unit} (min {f.minimum:,.2f}, max {f.maximum:,.2f}){verdict}")
+            if f.verdict == "FAIL":
+                failures.append(f.name)
+        for c in section.checks:
+            log(f"  [{c.verdict}] {c.name} ({c.detail})")
+            if not c.passed:
+                failures.append(c.name)
+    for name, passed, detail in data.checks:
+        if not passed:
+            log(f"  [FAIL] data: {name} ({detail})")
+            failures.append(name)
+    log(f"bench: wrote {args.output} in {total_s / 60:.1f} min; "
+        + (f"{len(failures)} FAIL" if failures else "every target and check PASS"))
+    return 1 if failures and args.strict else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

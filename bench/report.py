@@ -1,0 +1,214 @@
+"""``BENCHMARKS.md``: written from scratch by every ``make bench`` run."""
+
+import datetime as dt
+from pathlib import Path
+
+from .datagen import DataSet
+from .measure import Figure, Section
+
+
+def _num(value: float, unit: str) -> str:
+    if unit in ("entries/s", "rows/s", "requests/s"):
+        return f"{value:,.0f}"
+    if unit == "MiB":
+        return f"{value:,.0f}"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def _figure_row(f: Figure) -> str:
+    target = f.target.text if f.target else ""
+    verdict = f"**{f.verdict}**" if f.verdict else ""
+    spread = " / ".join(_num(v, f.unit) for v in (f.minimum, f.median, f.maximum))
+    return f"| {f.name} | {len(f.samples)} | {spread} {f.unit} | {target} | {verdict} |"
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+
+
+def render(*, started: dt.datetime, total_s: float, machine: dict, data: DataSet, sections: list[Section],
+           commands: list[str], migrate_s: float) -> str:
+    out: list[str] = []
+    w = out.append
+    w("# Benchmarks")
+    w("")
+    w(f"Written by `make bench` on {started:%Y-%m-%d %H:%M} UTC (the whole run took {_duration(total_s)}). "
+      "Every run overwrites this file; do not edit it by hand. Targets are those of issues 3 and 9.")
+    if not data.sizes.is_default:
+        w("")
+        w(f"> **Reduced sizes** ({data.sizes}): these figures are not comparable with the targets.")
+    w("")
+
+    w("## Summary")
+    w("")
+    w("| measurement | runs | min / median / max | target | verdict |")
+    w("|---|---:|---|---|---|")
+    for section in sections:
+        for f in section.figures:
+            if f.target:
+                w(_figure_row(f))
+    w("")
+    w("A target is met only when every run is under it (the maximum, not the median).")
+    w("")
+    for section in sections:
+        for c in section.checks:
+            w(f"- **{c.verdict}** {c.name} ({c.detail})")
+    bad = [name for name, passed, _ in data.checks if not passed]
+    w(f"- **{'FAIL' if bad else 'PASS'}** The generated data set passes its own checks"
+      + (f" (failed: {', '.join(bad)})" if bad else "") + " (see Data set)")
+    w("")
+
+    w("## Machine and versions")
+    w("")
+    w(f"- CPU: {machine['cpu_model']}, {machine['cpus']} cores (`nproc`); memory {machine['memory']}")
+    w(f"- OS: {machine['os']}, {machine['kernel']}")
+    w(f"- Python {machine['python']}, Django {machine['django']}, psycopg2 {machine['psycopg2']}")
+    w(f"- PostgreSQL {machine['postgresql']} on 127.0.0.1 (the Debian cluster, settings as installed): "
+      + ", ".join(f"`{k}` = {v}" for k, v in machine["pg_settings"].items()))
+    w("")
+
+    w("## How it was run")
+    w("")
+    w("```sh")
+    w("\n".join(commands))
+    w("```")
+    w("")
+    w("Each run drops and creates the database `bench`, migrates it "
+      f"({migrate_s:.1f} s), generates the data set below, then measures in-process with Django set up on "
+      "that database (`DEBUG` off, so Django does not keep every query). Sizes can be lowered for a quick "
+      "try (`BENCH_ORDERS`, `BENCH_DUE`, `BENCH_CUSTOMERS`, `BENCH_AGENTS`); `python -m bench --help` "
+      "lists the options.")
+    w("")
+
+    _data_section(w, data)
+    for section in sections:
+        _section(w, section)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _data_section(w, data: DataSet) -> None:
+    s = data.sizes
+    w("## Data set")
+    w("")
+    w(f"Generated at G = {data.generated_at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC in "
+      f"**{data.seconds:.0f} s**, with set-based SQL (`INSERT … SELECT … generate_series`; foreign-key "
+      "triggers skipped during the load and every key checked afterwards; secondary indexes dropped and "
+      "rebuilt around the big inserts), then `VACUUM (ANALYZE)` and `CHECKPOINT`. The random draws are "
+      "seeded (`setseed`), so every run builds the same center relative to G.")
+    w("")
+    w("| table | rows |")
+    w("|---|---:|")
+    labels = {"tickets_unit": "units", "tickets_department": "departments", "tickets_user": "agents (users)",
+              "tickets_customer": "customers", "tickets_workorder": "work orders (all open)",
+              "kpi_ledgerentry": "ledger entries (past sweeps)"}
+    for table, label in labels.items():
+        if table in data.counts:
+            w(f"| {label} | {data.counts[table]:,} |")
+    w(f"| due work orders at G | {s.due:,} |")
+    w("")
+    w("- **Work orders**: kinds repair 50 %, consultation 20 %, complaint 15 %, suggestion 10 %, report 5 %; "
+      "accepted over the last 180 days (twice as many per day near G as on average, thinning out into the "
+      "past); each went through its kind's machine until it stalled in an open state or ran out of time, "
+      "with the facts that path implies (dispatched, arrived, replied … at). Area types follow the "
+      "customer (urban 60 %, rural 30 %, remote 10 %); owners are the 300 agents; departments are those a "
+      "dispatch would pick (county repair crew or marketing office, city supervision office or operations).")
+    w("- **Due columns** come from the active SLA policies in the database, working days included (the "
+      "calendar table, through `tickets.calendar.add_working_days`); callback sampling is "
+      "`WorkOrder.sample_for_callback` (sha256 of the number). A sample of orders is recomputed with the "
+      "app's own `tickets.sla.recompute_deadlines` (check below).")
+    w("- **next_due_at** is what the minutely sweep leaves: the earliest due time after G, NULL when nothing "
+      f"is pending. The **{s.due:,} due orders** (every {s.orders // s.due}-th id) each have one deadline that "
+      "passed, unmet, in the hour before G, and `next_due_at` still on it: 40 % repairs whose crew is not on "
+      "site, 20 % repairs whose crew arrived late (the restore deadline is next), 20 % complaints not "
+      "replied, 20 % complaints, reports and suggestions not called back (their reply deadline is next).")
+    w("- **The ledger** holds what past sweeps posted: every deadline before G (before the hour, for the due "
+      "orders) that was missed, and every valid attitude finding; kpi's event cursors (`ring_over_3`, "
+      "`attitude_complaint`) stand at G, others start at the first sweep. A sample is "
+      "compared with what `kpi.sweeps` judges (check below).")
+    w("")
+    w("| step | time | rows |")
+    w("|---|---:|---:|")
+    for step in data.steps:
+        w(f"| {step.name} | {step.seconds:.1f} s | {'' if step.rows is None else f'{step.rows:,}'} |")
+    w("")
+    w("| check on the generated data | verdict | detail |")
+    w("|---|---|---|")
+    for name, passed, detail in data.checks:
+        w(f"| {name} | **{'PASS' if passed else 'FAIL'}** | {detail} |")
+    w("")
+    for warning in data.warnings:
+        w(f"> {warning}")
+        w("")
+    w("<details><summary>Orders by kind and state, and how many have a next_due_at (are in wo_next_due_idx)"
+      "</summary>")
+    w("")
+    w("| kind | state | orders | with next_due_at |")
+    w("|---|---|---:|---:|")
+    for kind, state, n, with_due in data.mix:
+        w(f"| {kind} | {state} | {n:,} | {with_due:,} |")
+    w("")
+    w("Sizes on disk: " + ", ".join(f"`{name}` {size}" for name, size in data.sizes_on_disk) + ".")
+    w("")
+    w("</details>")
+    w("")
+
+
+def _section(w, section: Section) -> None:
+    w(f"## {section.title}")
+    w("")
+    if section.intro:
+        w(section.intro)
+        w("")
+    if section.figures:
+        w("| measurement | runs | min / median / max | target | verdict |")
+        w("|---|---:|---|---|---|")
+        for f in section.figures:
+            w(_figure_row(f))
+        w("")
+        for f in section.figures:
+            if f.note:
+                w(f"- *{f.name}*: {f.note}.")
+        w("")
+        w("Every run, in order:")
+        w("")
+        for f in section.figures:
+            w(f"- {f.name} ({f.unit}): " + ", ".join(_num(v, f.unit) for v in f.samples))
+        w("")
+    if section.checks:
+        w("| check | verdict | detail |")
+        w("|---|---|---|")
+        for c in section.checks:
+            w(f"| {c.name} | **{c.verdict}** | {c.detail} |")
+        w("")
+    for note in section.notes:
+        w(f"- {note}")
+    if section.notes:
+        w("")
+    for block in section.blocks:
+        if block.collapsed:
+            w(f"<details><summary>{block.title}</summary>")
+            w("")
+        else:
+            w(f"### {block.title}")
+            w("")
+        w(f"```{block.lang}")
+        w(block.text.rstrip())
+        w("```")
+        w("")
+        if block.collapsed:
+            w("</details>")
+            w("")
+    if section.duration_s:
+        w(f"*This section took {_duration(section.duration_s)}.*")
+        w("")
+
+
+def write(path: Path, text: str) -> None:
+    tmp = path.with_suffix(".md.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
