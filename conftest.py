@@ -2,10 +2,11 @@
 
 * ``@pytest.mark.postgres``: needs the database engine to be PostgreSQL (``DATABASE_URL=postgres://...``).
 * ``@pytest.mark.redis``: needs a Redis answering PING at ``REDIS_URL`` (default ``redis://127.0.0.1:6379/0``).
+* ``@pytest.mark.browser``: drives Debian's Chromium (``/usr/bin/chromium``) with Playwright.
 
 When the requirement is missing the test is skipped with the reason, unless ``REQUIRE_POSTGRES=1`` /
-``REQUIRE_REDIS=1`` is set: then it fails, so a CI run meant to exercise the servers can never pass
-by silently skipping them (``.ci/run`` sets both for its PostgreSQL run).
+``REQUIRE_REDIS=1`` / ``REQUIRE_BROWSER=1`` is set: then it fails, so a CI run meant to exercise the servers
+can never pass by silently skipping them (``.ci/run`` sets all three for its PostgreSQL run).
 """
 
 import os
@@ -15,6 +16,7 @@ from functools import cache
 import pytest
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+CHROMIUM = "/usr/bin/chromium"  # Debian's package; never `playwright install`
 
 
 def _flag(name: str) -> bool:
@@ -64,6 +66,21 @@ def pytest_configure(config):
         "redis: needs a Redis server at REDIS_URL (default redis://127.0.0.1:6379/0); "
         "fails when REQUIRE_REDIS=1 and it is missing, skips otherwise",
     )
+    config.addinivalue_line(
+        "markers",
+        f"browser: drives {CHROMIUM} with Playwright; fails when REQUIRE_BROWSER=1 and it is missing, skips otherwise",
+    )
+
+
+def _browser_problem() -> str | None:
+    """None when Chromium and the Playwright package are there, otherwise what is missing."""
+    if not os.access(CHROMIUM, os.X_OK):
+        return f"{CHROMIUM} is missing (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the 'playwright' Python package is not installed"
+    return None
 
 
 def _missing(requirement: str, reason: str, require_var: str) -> None:
@@ -87,6 +104,10 @@ def pytest_runtest_setup(item):
         problem = _redis_problem(url)
         if problem is not None:
             _missing("Redis", f"{_redact(url)} did not answer PING ({problem})", "REQUIRE_REDIS")
+    if item.get_closest_marker("browser") is not None:
+        problem = _browser_problem()
+        if problem is not None:
+            _missing("Chromium", problem, "REQUIRE_BROWSER")
 
 
 def pytest_report_header(config):
@@ -105,6 +126,7 @@ def pytest_report_header(config):
     lines.append(
         f"redis url (redis-marked tests): {_redact(_redis_url())}; "
         f"REQUIRE_POSTGRES={'1' if _flag('REQUIRE_POSTGRES') else '0'} "
-        f"REQUIRE_REDIS={'1' if _flag('REQUIRE_REDIS') else '0'}"
+        f"REQUIRE_REDIS={'1' if _flag('REQUIRE_REDIS') else '0'} "
+        f"REQUIRE_BROWSER={'1' if _flag('REQUIRE_BROWSER') else '0'}"
     )
     return lines

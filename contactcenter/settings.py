@@ -169,6 +169,7 @@ SPECTACULAR_SETTINGS = {
         "DepartmentKindEnum": "tickets.models.org.DepartmentKind",
         "AreaTypeEnum": "tickets.models.customers.AreaType",
         "CallOutcomeEnum": "tickets.models.customers.CallOutcome",
+        "HandoverStateEnum": "shifts.models.HandoverState",
     },
 }
 

@@ -4,7 +4,7 @@ lateness. No writes here (see ``services``)."""
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, F, IntegerField, Prefetch, QuerySet, Value, When
 from django.utils import timezone
 
 from tickets.models import Unit, User
@@ -33,8 +33,10 @@ def visible_shifts(user: User) -> QuerySet[Shift]:
     """Every role that may see the roster sees all of it (the center works one roster)."""
     if not user.has_perm("shifts.view_shift"):
         return Shift.objects.none()
-    return Shift.objects.select_related("unit", "template", "lead").prefetch_related(
-        Prefetch("memberships", queryset=ShiftMember.objects.select_related("user").order_by("user__username")))
+    lead_first = Case(When(user_id=F("shift__lead_id"), then=Value(0)), default=Value(1), output_field=IntegerField())
+    members = ShiftMember.objects.select_related("user").order_by(lead_first, "user__username")
+    return Shift.objects.select_related("unit", "template", "lead", "handover_out").prefetch_related(
+        Prefetch("memberships", queryset=members))
 
 
 def checkin_due_at(shift: Shift) -> dt.datetime:
@@ -136,7 +138,7 @@ def visible_handovers(user: User) -> QuerySet[Handover]:
 def handover_detail_queryset(user: User) -> QuerySet[Handover]:
     return visible_handovers(user).prefetch_related(
         Prefetch("items", queryset=HandoverItem.objects.select_related("order__owner").order_by(
-            "kind", "due_at", "id")),
+            "kind", F("due_at").asc(nulls_last=True), "id")),
         Prefetch("history", queryset=HandoverTransition.objects.select_related("actor").order_by("at", "id")),
     )
 

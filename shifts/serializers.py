@@ -207,7 +207,7 @@ class FlagSerializer(serializers.Serializer):
 class FlagField(serializers.Field):
     """A carried item flagged "could have been handled in the shift": its id, or ``{"item": id, "note": …}``."""
 
-    default_error_messages = {"invalid": "Give an item id or an object {\"item\": id, \"note\": text}."}
+    default_error_messages = {"invalid": 'Give an item id or an object {{"item": id, "note": text}}.'}
 
     def to_internal_value(self, data):
         if isinstance(data, bool):

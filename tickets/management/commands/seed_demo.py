@@ -57,6 +57,7 @@ USERS = [
     ("agent1", "王", "芳", Role.AGENT, "service-center", None, "8001", False),
     ("agent2", "李", "娜", Role.AGENT, "service-center", None, "8002", False),
     ("lead1", "张", "伟", Role.SHIFT_LEAD, "service-center", None, "", False),
+    ("lead2", "钱", "军", Role.SHIFT_LEAD, "service-center", None, "", False),
     # The supervisor configures the rules (SLA policies, KPI rules) in the admin.
     ("supervisor1", "刘", "洋", Role.SUPERVISOR, "service-center", None, "", True),
     ("manager1", "陈", "静", Role.MANAGER, "city", None, "", False),
@@ -82,14 +83,18 @@ CUSTOMERS = [
     ("DEMO0012", "韩雪", "13912340012", "示范市经开区长江路8号金融中心A座", AreaType.URBAN),
 ]
 
+# The three shifts of a date in their order: 夜班 0:00–8:00, 早班 8:00–16:00, 中班 16:00–0:00.
+ROSTER_TEMPLATES = ("night", "early", "middle")
+
 GOOD_CALLBACK = {"reached": True, "satisfied": True, "attitude": "good", "quality": "good"}
 
 
 class Command(BaseCommand):
     help = (
-        "Build the demo center: unit tree, departments, users (agent1, agent2, lead1, supervisor1, manager1, "
-        "repair1, repair2, marketing1, supervision1 and the superuser admin), customers DEMO0001-DEMO0012, "
-        "calls and work orders of every kind in various states. Idempotent: existing rows are kept and "
+        "Build the demo center: unit tree, departments, users (agent1, agent2, lead1, lead2, supervisor1, "
+        "manager1, repair1, repair2, marketing1, supervision1 and the superuser admin), customers DEMO0001-DEMO0012, "
+        "calls and work orders of every kind in various states, today's and tomorrow's three shifts of the "
+        "service center and the draft handover of the shift on duty. Idempotent: existing rows are kept and "
         "calls/orders are made only once. Passwords are settings.DEMO_PASSWORD (env DEMO_PASSWORD, default "
         "demo12345); on a re-run a demo user's password is set again only if it no longer matches "
         "DEMO_PASSWORD, so changing DEMO_PASSWORD takes effect."
@@ -109,6 +114,7 @@ class Command(BaseCommand):
             self.stdout.write("Demo calls and orders exist already; not adding more.")
         else:
             _DemoOrders(users=users, departments=departments, customers=customers).build()
+        self._roster(units, users)
         return users
 
     # --- reference data ---------------------------------------------------------------------------
@@ -170,6 +176,32 @@ class Command(BaseCommand):
             )
         return customers
 
+    def _roster(self, units: dict[str, Unit], users: dict[str, User]) -> None:
+        """Today's and tomorrow's three shifts of the service center: lead1 (with agent1 and agent2) leads the
+        shift on duty now and every other one, lead2 the others; the shift on duty has its draft handover.
+        Shifts are keyed on unit, template and date, so a re-run on the same day adds nothing."""
+        # The demo seeds every app; tickets' own code never imports shifts.
+        from shifts.models import Shift, ShiftTemplate
+        from shifts.services import handover_open, shift_create
+
+        center, now = units["service-center"], timezone.now()
+        today, tz = timezone.localdate(now), timezone.get_current_timezone()
+        templates = {t.code: t for t in ShiftTemplate.objects.filter(code__in=ROSTER_TEMPLATES)}
+        slots = [(today + dt.timedelta(days=n), templates[code]) for n in (0, 1) for code in ROSTER_TEMPLATES]
+        current = next(i for i, (day, template) in enumerate(slots)
+                       if template.bounds(day, tz)[0] <= now < template.bounds(day, tz)[1])
+        shifts = []
+        for i, (day, template) in enumerate(slots):
+            shift = Shift.objects.filter(unit=center, template=template, date=day).first()
+            if shift is None:
+                ours = (i - current) % 2 == 0
+                shift = shift_create(
+                    unit=center, template=template, date=day, lead=users["lead1" if ours else "lead2"],
+                    members=[users["agent1"], users["agent2"]] if ours else [], actor=users["supervisor1"],
+                )
+            shifts.append(shift)
+        handover_open(shift=shifts[current])
+
     # --- report ------------------------------------------------------------------------------------
 
     def _summary(self, users: dict[str, User]) -> None:
@@ -181,6 +213,9 @@ class Command(BaseCommand):
             f"orders: {WorkOrder.objects.count()}  history rows: {WorkOrderTransition.objects.count()}  "
             f"callbacks: {Callback.objects.count()}"
         )
+        from shifts.models import Handover, Shift
+
+        out.write(f"Shifts: {Shift.objects.count()}  handovers: {Handover.objects.count()}")
         out.write("Work orders by kind and state:")
         rows = WorkOrder.objects.values("kind", "state").annotate(n=Count("id")).order_by("kind", "state")
         for row in rows:
