@@ -15,7 +15,7 @@ def role_permissions() -> dict[str, set[str]]:
             module = import_module(f"{config.name}.roles")
         except ModuleNotFoundError:
             continue
-        for role, perms in module.ROLE_PERMISSIONS.items():
+        for role, perms in getattr(module, "ROLE_PERMISSIONS", {}).items():
             merged[role].update(perms)
     return merged
 

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "contactcenter",  # no models: the cross-app wiring (roles sync, the seed_demo command)
     "tickets",
     "shifts",
     "kpi",

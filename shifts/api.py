@@ -85,7 +85,7 @@ class ShiftViewSet(MethodsFirst, mixins.CreateModelMixin, viewsets.ReadOnlyModel
         """Open the shift's draft handover (201), or return it when it is open already (200)."""
         shift = self.get_object()
         existed = Handover.objects.filter(outgoing=shift).exists()
-        handover = services.handover_open(shift=shift)
+        handover = services.handover_open(shift=shift, actor=request.user)
         detail = selectors.handover_detail_queryset(request.user).get(pk=handover.pk)
         data = serializers.HandoverDetailSerializer(detail, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)

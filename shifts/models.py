@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 
@@ -99,10 +100,11 @@ class ShiftMember(models.Model):
 
 
 class HandoverState(models.TextChoices):
-    DRAFT = "draft", _("Draft")  # 草稿
-    SUBMITTED = "submitted", _("Submitted")  # 交班已签字
-    REFUSED = "refused", _("Refused")  # 拒绝接班
-    ACCEPTED = "accepted", _("Accepted")  # 接班已签字
+    # A context of their own: "Accepted" is 已接班 here, 已受理 for a work order.
+    DRAFT = "draft", pgettext_lazy("handover state", "Draft")  # 草稿
+    SUBMITTED = "submitted", pgettext_lazy("handover state", "Submitted")  # 已交班
+    REFUSED = "refused", pgettext_lazy("handover state", "Refused")  # 拒绝接班
+    ACCEPTED = "accepted", pgettext_lazy("handover state", "Accepted")  # 已接班
 
 
 def is_outgoing_lead(handover: "Handover", user) -> bool:

@@ -149,9 +149,12 @@ def _refresh_items(handover: Handover) -> None:
 
 
 @transaction.atomic
-def handover_open(*, shift: Shift) -> Handover:
+def handover_open(*, shift: Shift, actor: User | None = None) -> Handover:
     """The draft handover of an outgoing shift, created once (automatically by beat before the shift ends,
-    or when its lead opens the page), listing the open orders the shift holds."""
+    or when its lead opens the page), listing the open orders the shift holds. A person opening it must be
+    the shift's lead or a supervisor; beat passes no actor."""
+    if actor is not None and not (actor.pk == shift.lead_id or actor.has_perm("shifts.supervise_handover")):
+        raise NotPermitted("Only the shift's lead opens its handover")
     handover, created = Handover.objects.get_or_create(outgoing=shift, defaults={"incoming": shift_next(shift)})
     if handover.incoming_id is None:
         incoming = shift_next(shift)

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from contactcenter.errors import NotPermitted
+
 from . import selectors, services
 from .filters import HandoverFilter
 from .forms import HANDOVER_STATES, AttendanceForm, HandoverItemForm, ReviewForm, ShiftForm, SubmitForm, WeekForm
@@ -100,9 +102,10 @@ def check_out(request, pk: int):
 def handover_open(request, pk: int):
     """Open (or find) the draft handover of a shift, for its lead."""
     shift = get_object_or_404(selectors.visible_shifts(request.user), pk=pk)
-    if not selectors.may_open_handover(shift, request.user):
-        raise PermissionDenied
-    handover = services.handover_open(shift=shift)
+    try:
+        handover = services.handover_open(shift=shift, actor=request.user)
+    except NotPermitted:
+        raise PermissionDenied from None
     return redirect("shifts:handover", pk=handover.pk)
 
 

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,8 +7,4 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Calls and work orders")
 
     def ready(self) -> None:
-        from contactcenter.roles import sync_roles
-
         from . import checks  # noqa: F401  (registers the system checks)
-
-        post_migrate.connect(sync_roles, dispatch_uid="contactcenter.sync_roles")

@@ -16,6 +16,8 @@ from django.db import transaction
 from django.db.models import Count, DateTimeField
 from django.utils import timezone
 
+from shifts.models import Handover, Shift, ShiftTemplate
+from shifts.services import handover_open, shift_create
 from tickets.models import (
     AreaType,
     Call,
@@ -180,9 +182,6 @@ class Command(BaseCommand):
         """Today's and tomorrow's three shifts of the service center: lead1 (with agent1 and agent2) leads the
         shift on duty now and every other one, lead2 the others; the shift on duty has its draft handover.
         Shifts are keyed on unit, template and date, so a re-run on the same day adds nothing."""
-        # The demo seeds every app; tickets' own code never imports shifts.
-        from shifts.models import Shift, ShiftTemplate
-        from shifts.services import handover_open, shift_create
 
         center, now = units["service-center"], timezone.now()
         today, tz = timezone.localdate(now), timezone.get_current_timezone()
@@ -213,7 +212,6 @@ class Command(BaseCommand):
             f"orders: {WorkOrder.objects.count()}  history rows: {WorkOrderTransition.objects.count()}  "
             f"callbacks: {Callback.objects.count()}"
         )
-        from shifts.models import Handover, Shift
 
         out.write(f"Shifts: {Shift.objects.count()}  handovers: {Handover.objects.count()}")
         out.write("Work orders by kind and state:")
