@@ -12,14 +12,15 @@ import datetime as dt
 from django.db import transaction
 from django.db.models import Q
 
-from shifts.models import Handover, HandoverItem, ShiftMember
-from tickets.models import Call, Kind, WorkOrder
+from shifts.models import Handover, HandoverItem, Shift, ShiftMember
+from tickets.models import Call, Kind, OutageNotice, WorkOrder
 from tickets.models.workorders import FindingCause
 
 from .models import PenaltyRule, SweepCursor
 from .services import Breach, post_breaches
 
 EVENT_OVERLAP = dt.timedelta(minutes=10)
+OUTAGE_WINDOW = dt.timedelta(days=2)
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
@@ -158,4 +159,40 @@ def judge_handovers(*, now: dt.datetime, rules: dict[str, PenaltyRule], result) 
     _advance_cursor("handover_accepted", now, accepted)
 
 
-JUDGES = (judge_calls, judge_attitude_findings, judge_attendance, judge_handovers)
+def receiving_shift(notice: OutageNotice) -> Shift | None:
+    """The shift on duty in the receiving agent's unit when the notice came in (found by time: tickets does
+    not know about shifts). Prefer the one the receiving agent was rostered on."""
+    shifts = list(Shift.objects.filter(unit_id=notice.unit_id, starts_at__lte=notice.received_at,
+                                       ends_at__gt=notice.received_at).prefetch_related("memberships"))
+    for shift in shifts:
+        if any(m.user_id == notice.received_by_id for m in shift.memberships.all()):
+            return shift
+    return shifts[0] if shifts else None
+
+
+def judge_outages(*, now: dt.datetime, rules: dict[str, PenaltyRule], result) -> None:
+    """outage_publish_late (seed 000 考核 1, 20 yuan): still unpublished when the shift that received the notice
+    ended — charged to the receiving agent if rostered on it, else to the shift's lead. Notices are re-read for
+    two days after they arrive, so a shift of up to 24 h ends inside the window."""
+    rule = rules.get("outage_publish_late")
+
+    def judge(since, until):
+        if rule is None:
+            return
+        breaches = []
+        for notice in OutageNotice.objects.filter(received_at__gt=since - OUTAGE_WINDOW, received_at__lte=until):
+            shift = receiving_shift(notice)
+            if shift is None or shift.ends_at > now:
+                continue
+            if notice.published_at is not None and notice.published_at <= shift.ends_at:
+                continue
+            rostered = any(m.user_id == notice.received_by_id for m in shift.memberships.all())
+            breaches.append(Breach(rule=rule, source=f"outage:{notice.pk}", occurrence=f"shift:{shift.pk}",
+                                   occurred_at=shift.ends_at, unit_id=shift.unit_id,
+                                   agent_id=notice.received_by_id if rostered else shift.lead_id))
+        result.record(post_breaches(breaches))
+
+    _advance_cursor("outage_publish_late", now, judge)
+
+
+JUDGES = (judge_calls, judge_attitude_findings, judge_attendance, judge_handovers, judge_outages)

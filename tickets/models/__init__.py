@@ -3,6 +3,7 @@
 from .calendar import CalendarDay, CalendarYear
 from .customers import AreaType, Call, CallOutcome, Customer
 from .org import Department, DepartmentKind, Role, Unit, UnitKind, User
+from .outages import OutageKind, OutageLeadTime, OutageNotice, OutageState, OutageTransition
 from .sla import Deadline, Measure, SlaPolicy
 from .workorders import (
     KIND_MODELS,
@@ -37,6 +38,11 @@ __all__ = [
     "FindingCause",
     "Kind",
     "Measure",
+    "OutageKind",
+    "OutageLeadTime",
+    "OutageNotice",
+    "OutageState",
+    "OutageTransition",
     "Rating",
     "RepairOrder",
     "ReportOrder",

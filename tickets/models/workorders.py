@@ -93,6 +93,15 @@ def may_reply(order: "WorkOrder", user) -> bool:
     return may_take_calls(order, user) or is_current_department(order, user)
 
 
+def not_linked_to_outage(order: "WorkOrder") -> bool:
+    """A repair linked to a known outage is not dispatched again; restoring the outage resolves it."""
+    return order.outage_id is None
+
+
+def linked_to_outage(order: "WorkOrder") -> bool:
+    return order.outage_id is not None
+
+
 def callback_settled(order: "WorkOrder") -> bool:
     """seed 000 细则 9: complaints are called back 100 % before they are archived."""
     if not order.callback_required:
@@ -121,6 +130,9 @@ class WorkOrder(ConcurrentTransitionMixin, models.Model):
                                  related_name="orders")
     call = models.ForeignKey("tickets.Call", verbose_name=_("call"), null=True, blank=True,
                              on_delete=models.SET_NULL, related_name="orders")
+    # A repair call from the area of a published outage is linked to it instead of being dispatched again.
+    outage = models.ForeignKey("tickets.OutageNotice", verbose_name=_("outage notice"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="linked_orders")
     caller_number = models.CharField(_("caller number"), max_length=32)
     area_type = models.CharField(_("area type"), max_length=10, choices=AreaType.choices)
     address = models.CharField(_("address"), max_length=300, blank=True)
@@ -304,10 +316,17 @@ class RepairOrder(
         verbose_name = _("repair order")
         verbose_name_plural = _("repair orders")
 
-    @transition(field="state", source=State.ACCEPTED, target=State.DISPATCHED, permission=may_take_calls)
+    @transition(field="state", source=State.ACCEPTED, target=State.DISPATCHED, permission=may_take_calls,
+                conditions=[not_linked_to_outage])
     def dispatch(self, *, at, department, handler=None):
         """Dispatch to a repair crew; starts the arrival clock (urban 45 min, rural 90, remote 120)."""
         self.department, self.handler, self.dispatched_at = department, handler, at
+
+    @transition(field="state", source=State.ACCEPTED, target=State.RESTORED, permission=may_take_calls,
+                conditions=[linked_to_outage])
+    def resolve_by_outage(self, *, at):
+        """The linked outage was restored: this repair is resolved with it (callback by the sampling rule)."""
+        self.restored_at = self.resolved_at = at
 
     @transition(field="state", source=State.DISPATCHED, target=State.ARRIVED, permission=is_current_department)
     def arrive(self, *, at):

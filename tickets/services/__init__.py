@@ -2,6 +2,7 @@
 
 from .calls import call_log
 from .customers import customer_find_or_create, normalize_phone
+from .outages import outage_covering, outage_receive, outage_transition, outage_transition_check
 from .workorders import (
     work_order_create,
     work_order_transition,
@@ -12,6 +13,10 @@ __all__ = [
     "call_log",
     "customer_find_or_create",
     "normalize_phone",
+    "outage_covering",
+    "outage_receive",
+    "outage_transition",
+    "outage_transition_check",
     "work_order_create",
     "work_order_transition",
     "work_order_transition_check",

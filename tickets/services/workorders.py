@@ -36,6 +36,7 @@ from ..models import (
     WorkOrderTransition,
 )
 from .customers import customer_find_or_create, normalize_phone
+from .outages import outage_covering
 
 
 def transition_names(order: WorkOrder) -> list[str]:
@@ -90,6 +91,9 @@ def work_order_create(
         accepted_at=now,
         reply_started_at=None if answer else now,  # answered on the call: no reply is owed
     )
+    if kind == Kind.REPAIR:
+        # A fault already known and published: link the call to it instead of dispatching a crew again.
+        order.outage = outage_covering(order.address)
     sla.recompute_deadlines(order)
     order.save()
     order.number = order.assign_number()
@@ -111,7 +115,7 @@ def work_order_transition_check(*, order: WorkOrder, name: str, actor: User) -> 
                        code="unknown_transition", extra={"transitions": names})
     method = getattr(order, name)
     if not can_proceed(method):
-        raise Conflict(f"{name!r} is not allowed from state {order.state!r}", code="transition_not_allowed",
+        raise Conflict(f"{name!r} is not allowed from state {str(order.state)!r}", code="transition_not_allowed",
                        extra={"state": order.state})
     if not has_transition_perm(method, actor):
         raise NotPermitted(f"You may not {name!r} this order")

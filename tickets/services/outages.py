@@ -1,0 +1,118 @@
+"""Outage notices: receive, publish, update, restore (resolving the linked repairs), close."""
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import can_proceed, has_transition_perm
+
+from contactcenter.errors import Conflict, InvalidInput, NotPermitted
+
+from ..models import Department, OutageLeadTime, OutageNotice, OutageState, OutageTransition, State, User, WorkOrder
+from ..models.outages import area_terms
+
+OUTAGE_TRANSITIONS = ("publish", "update", "restore", "close")
+
+
+@transaction.atomic
+def outage_receive(
+    *, kind: str, area: str, cause: str, starts_at: dt.datetime, expected_restore_at: dt.datetime, actor: User,
+    source_department: Department | None = None, received_at: dt.datetime | None = None,
+) -> OutageNotice:
+    """Record a notice passed on by another department 停电信息. Who received it and when decides the
+    shift that must publish it (kpi: outage_publish_late)."""
+    if not actor.has_perm("tickets.take_calls"):
+        raise NotPermitted("Only the front office receives outage notices")
+    if not area_terms(area):
+        raise InvalidInput("Name at least one community, street or feeder", extra={"field": "area"})
+    if expected_restore_at <= starts_at:
+        raise InvalidInput("The expected restoration must come after the start", extra={"field": "expected_restore_at"})
+    now = timezone.now()
+    notice = OutageNotice.objects.create(
+        kind=kind, area=area.strip(), cause=cause.strip(), starts_at=starts_at, expected_restore_at=expected_restore_at,
+        unit=actor.unit, source_department=source_department, received_at=received_at or now, received_by=actor,
+    )
+    OutageTransition.objects.create(notice=notice, name="create", source="", target=notice.state, actor=actor, at=now)
+    return notice
+
+
+def outage_transition_check(*, notice: OutageNotice, name: str, actor: User) -> None:
+    if name not in OUTAGE_TRANSITIONS:
+        raise Conflict(f"An outage notice has no transition {name!r}", code="unknown_transition",
+                       extra={"transitions": list(OUTAGE_TRANSITIONS)})
+    method = getattr(notice, name)
+    if not can_proceed(method):
+        raise Conflict(f"{name!r} is not allowed from state {str(notice.state)!r}", code="transition_not_allowed",
+                       extra={"state": notice.state})
+    if not has_transition_perm(method, actor):
+        raise NotPermitted(f"You may not {name!r} this notice")
+
+
+def outage_available_transitions(notice: OutageNotice, user: User) -> list[str]:
+    return [t.name for t in notice.get_available_user_state_transitions(user)]
+
+
+def announced_late(notice: OutageNotice, at: dt.datetime) -> bool:
+    lead = OutageLeadTime.objects.filter(kind=notice.kind).values_list("hours", flat=True).first()
+    return bool(lead) and notice.starts_at - at < dt.timedelta(hours=lead)
+
+
+@transaction.atomic
+def outage_transition(*, notice: OutageNotice, name: str, actor: User,
+                      params: dict[str, Any] | None = None) -> OutageNotice:
+    params = dict(params or {})
+    outage_transition_check(notice=notice, name=name, actor=actor)
+    at = timezone.now()
+    source = notice.state
+    data: dict[str, Any] = {}
+    if name == "publish":
+        notice.publish(at=at, by=actor, announced_late=announced_late(notice, at))
+        data["announced_late"] = notice.announced_late
+    elif name == "update":
+        expected = params.get("expected_restore_at")
+        if expected is not None and expected <= notice.starts_at:
+            raise InvalidInput("The expected restoration must come after the start",
+                               extra={"field": "expected_restore_at"})
+        if params.get("area") is not None and not area_terms(params["area"]):
+            raise InvalidInput("Name at least one community, street or feeder", extra={"field": "area"})
+        if expected is None and not params.get("cause") and not params.get("area"):
+            raise InvalidInput("Nothing to update", extra={"field": "expected_restore_at"})
+        notice.update(at=at, expected_restore_at=expected, cause=params.get("cause"), area=params.get("area"))
+        data = {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in params.items() if v}
+    elif name == "restore":
+        restored_at = params.get("restored_at")
+        if restored_at is not None and (restored_at > at or restored_at < notice.starts_at):
+            raise InvalidInput("restored_at must lie between the start and now", extra={"field": "restored_at"})
+        notice.restore(at=at, restored_at=restored_at)
+    else:
+        notice.close(at=at)
+    notice.save()
+    if name == "restore":
+        data["resolved_orders"] = _resolve_linked_repairs(notice, actor)
+    OutageTransition.objects.create(notice=notice, name=name, source=source, target=notice.state, actor=actor,
+                                    at=at, data=data)
+    return notice
+
+
+def _resolve_linked_repairs(notice: OutageNotice, actor: User) -> int:
+    """The repairs linked to the notice move on to restored; their callbacks follow the sampling rule."""
+    from .workorders import work_order_transition
+
+    resolved = 0
+    for order in WorkOrder.objects.filter(outage=notice, state=State.ACCEPTED):
+        work_order_transition(order=order, name="resolve_by_outage", actor=actor,
+                              note=f"outage notice #{notice.pk} restored")
+        resolved += 1
+    return resolved
+
+
+def outage_covering(address: str, *, at: dt.datetime | None = None) -> OutageNotice | None:
+    """The published, started outage whose area names a part of this address (the most recent first)."""
+    if not address:
+        return None
+    at = at or timezone.now()
+    for notice in OutageNotice.objects.filter(state=OutageState.PUBLISHED, starts_at__lte=at).order_by("-starts_at"):
+        if notice.covers(address):
+            return notice
+    return None
