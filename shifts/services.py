@@ -6,9 +6,9 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django_fsm import can_proceed, has_transition_perm
 
 from contactcenter.errors import Conflict, InvalidInput, NotPermitted
+from contactcenter.fsm import available_transitions, check_transition
 from tickets.models import Unit, User, WorkOrder
 from tickets.models.workorders import FINAL_STATES
 from tickets.sla import DEADLINE_CLOCKS, MET_BY
@@ -185,19 +185,11 @@ def handover_add_item(*, handover: Handover, actor: User, kind: str, text: str,
 
 
 def handover_transition_check(*, handover: Handover, name: str, actor: User) -> None:
-    if name not in HANDOVER_TRANSITIONS:
-        raise Conflict(f"A handover has no transition {name!r}", code="unknown_transition",
-                       extra={"transitions": list(HANDOVER_TRANSITIONS)})
-    method = getattr(handover, name)
-    if not can_proceed(method):
-        raise Conflict(f"{name!r} is not allowed from state {handover.state!r}", code="transition_not_allowed",
-                       extra={"state": handover.state})
-    if not has_transition_perm(method, actor):
-        raise NotPermitted(f"You may not {name!r} this handover")
+    check_transition(handover, name, actor, names=HANDOVER_TRANSITIONS, what="A handover")
 
 
 def handover_available_transitions(handover: Handover, user: User) -> list[str]:
-    return [t.name for t in handover.get_available_user_state_transitions(user)]
+    return available_transitions(handover, user)
 
 
 @transaction.atomic

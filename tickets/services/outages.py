@@ -5,9 +5,9 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django_fsm import can_proceed, has_transition_perm
 
-from contactcenter.errors import Conflict, InvalidInput, NotPermitted
+from contactcenter.errors import InvalidInput, NotPermitted
+from contactcenter.fsm import available_transitions, check_transition
 
 from ..models import Department, OutageLeadTime, OutageNotice, OutageState, OutageTransition, State, User, WorkOrder
 from ..models.outages import area_terms
@@ -38,19 +38,11 @@ def outage_receive(
 
 
 def outage_transition_check(*, notice: OutageNotice, name: str, actor: User) -> None:
-    if name not in OUTAGE_TRANSITIONS:
-        raise Conflict(f"An outage notice has no transition {name!r}", code="unknown_transition",
-                       extra={"transitions": list(OUTAGE_TRANSITIONS)})
-    method = getattr(notice, name)
-    if not can_proceed(method):
-        raise Conflict(f"{name!r} is not allowed from state {str(notice.state)!r}", code="transition_not_allowed",
-                       extra={"state": notice.state})
-    if not has_transition_perm(method, actor):
-        raise NotPermitted(f"You may not {name!r} this notice")
+    check_transition(notice, name, actor, names=OUTAGE_TRANSITIONS, what="An outage notice")
 
 
 def outage_available_transitions(notice: OutageNotice, user: User) -> list[str]:
-    return [t.name for t in notice.get_available_user_state_transitions(user)]
+    return available_transitions(notice, user)
 
 
 def announced_late(notice: OutageNotice, at: dt.datetime) -> bool:

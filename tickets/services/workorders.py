@@ -16,9 +16,10 @@ from typing import Any
 from django.db import transaction
 from django.db.models.expressions import Combinable
 from django.utils import timezone
-from django_fsm import can_proceed, has_transition_perm
 
-from contactcenter.errors import Conflict, InvalidInput, NotPermitted
+from contactcenter.errors import InvalidInput, NotPermitted
+from contactcenter.fsm import available_transitions as fsm_available
+from contactcenter.fsm import check_transition
 
 from .. import sla
 from ..models import (
@@ -46,7 +47,7 @@ def transition_names(order: WorkOrder) -> list[str]:
 
 def available_transitions(order: WorkOrder, user: User) -> list[str]:
     """Names the user may fire now: allowed from the state, conditions met, permitted."""
-    return list(dict.fromkeys(t.name for t in order.get_available_user_state_transitions(user)))
+    return fsm_available(order, user)
 
 
 @transaction.atomic
@@ -107,18 +108,8 @@ def work_order_create(
 
 
 def work_order_transition_check(*, order: WorkOrder, name: str, actor: User) -> None:
-    """Is ``name`` a transition of this order's machine (else 409), allowed from the current state with
-    its conditions met (else 409), and permitted to this user (else 403)?"""
-    names = transition_names(order)
-    if name not in names:
-        raise Conflict(f"A {order.get_kind_display()} order has no transition {name!r}",
-                       code="unknown_transition", extra={"transitions": names})
-    method = getattr(order, name)
-    if not can_proceed(method):
-        raise Conflict(f"{name!r} is not allowed from state {str(order.state)!r}", code="transition_not_allowed",
-                       extra={"state": order.state})
-    if not has_transition_perm(method, actor):
-        raise NotPermitted(f"You may not {name!r} this order")
+    """409 if ``name`` is not a transition of this order's machine or not allowed now; 403 if not permitted."""
+    check_transition(order, name, actor, names=transition_names(order), what=f"A {order.get_kind_display()} order")
 
 
 @transaction.atomic
