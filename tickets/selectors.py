@@ -1,11 +1,12 @@
 """Reads shared by the API, the pages and (later) the reports."""
 
 import datetime as dt
+from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from .models import Call, Customer, User, WorkOrder, WorkOrderTransition
+from .models import Call, Customer, OutageNotice, OutageState, User, WorkOrder, WorkOrderTransition
 from .models.workorders import FINAL_STATES, State
 
 # Each deadline paired with the fact that meets it.
@@ -39,7 +40,7 @@ def is_overdue(order: WorkOrder, now: dt.datetime | None = None) -> bool:
 def visible_work_orders(user: User) -> QuerySet[WorkOrder]:
     """The front office and management see every order; a department handler sees the orders now with
     their department and those their department has acted on (so an order they passed on stays visible)."""
-    orders = WorkOrder.objects.select_related("owner", "department", "handler", "customer", "unit")
+    orders = WorkOrder.objects.select_related("owner", "department", "handler", "customer", "unit", "finding_responsible")
     if user.has_perm("tickets.view_all_orders") or user.has_perm("tickets.take_calls"):
         return orders
     if user.has_perm("tickets.handle_department") and user.department_id:
@@ -70,3 +71,67 @@ def visible_calls(user: User) -> QuerySet[Call]:
 
 
 OPEN_STATES = [s for s in State.values if s not in FINAL_STATES]
+
+
+# --- Outage notices 停电信息 -------------------------------------------------------------------------------
+
+
+def outage_notices() -> QuerySet[OutageNotice]:
+    """Every notice with the number of repair calls linked to it (``linked_count``)."""
+    return (OutageNotice.objects.select_related("received_by", "published_by", "source_department", "unit")
+            .annotate(linked_count=Count("linked_orders")))
+
+
+def active_outage_q(now: dt.datetime | None = None) -> Q:
+    """Published and started (not yet restored): what callers from the area are told about."""
+    return Q(state=OutageState.PUBLISHED, starts_at__lte=now or timezone.now())
+
+
+def upcoming_outage_q(now: dt.datetime | None = None) -> Q:
+    """Published ahead of its start (planned maintenance announced to the public)."""
+    return Q(state=OutageState.PUBLISHED, starts_at__gt=now or timezone.now())
+
+
+def outage_detail(pk: int) -> OutageNotice:
+    return outage_notices().prefetch_related("history__actor").get(pk=pk)
+
+
+def outage_linked_orders(notice: OutageNotice) -> QuerySet[WorkOrder]:
+    return notice.linked_orders.select_related("customer", "owner").order_by("accepted_at", "id")
+
+
+def public_outages(now: dt.datetime | None = None) -> list[OutageNotice]:
+    """The public list: published notices only (active first, then upcoming), no customer data."""
+    now = now or timezone.now()
+    published = OutageNotice.objects.filter(state=OutageState.PUBLISHED).only(
+        "kind", "state", "area", "cause", "starts_at", "expected_restore_at")
+    return [*published.filter(starts_at__lte=now).order_by("starts_at", "id"),
+            *published.filter(starts_at__gt=now).order_by("starts_at", "id")]
+
+
+def outages_covering(address: str, now: dt.datetime | None = None) -> list[OutageNotice]:
+    """The active notices whose area names a community, street or feeder of this address (newest first)."""
+    if not address:
+        return []
+    active = OutageNotice.objects.filter(active_outage_q(now)).order_by("-starts_at", "-id")
+    return [notice for notice in active if notice.covers(address)]
+
+
+@dataclass(frozen=True)
+class CallerOutages:
+    """What the console tells a caller: their customer record (if found), the address, the active notices."""
+
+    customer: Customer | None
+    address: str
+    notices: list[OutageNotice]
+
+
+def caller_outages(*, phone: str = "", customer: Customer | None = None, address: str = "",
+                   now: dt.datetime | None = None) -> CallerOutages:
+    """By customer, else by (normalised) phone — the most recent record, as a new work order would pick —
+    else by a typed address."""
+    if customer is None and phone:
+        customer = Customer.objects.filter(phone=phone).order_by("-id").first()
+    if customer is not None:
+        address = customer.address
+    return CallerOutages(customer=customer, address=address, notices=outages_covering(address, now))
