@@ -184,6 +184,8 @@ def judge_outages(*, now: dt.datetime, rules: dict[str, PenaltyRule], result) ->
             shift = receiving_shift(notice)
             if shift is None or shift.ends_at > now:
                 continue
+            if shift.ends_at <= since and notice.created_at <= since:
+                continue  # judged by an earlier sweep (or the rule was off then): not charged now
             if notice.published_at is not None and notice.published_at <= shift.ends_at:
                 continue
             rostered = any(m.user_id == notice.received_by_id for m in shift.memberships.all())

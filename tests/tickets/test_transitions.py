@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from tickets.models import KIND_MODELS, AreaType, Callback, Kind, State, WorkOrder, WorkOrderTransition
 from tickets.models.workorders import is_current_department, may_cancel, may_reply, may_take_calls
-from tickets.services import call_log, work_order_create, work_order_transition
+from tickets.services import call_log, outage_receive, outage_transition, work_order_create, work_order_transition
 
 from ..factories import CustomerFactory
 
@@ -261,6 +261,7 @@ CHANGES = {
     "forward": {"department_id", "handler_id", "forwarded_at"},
     "arrive": {"arrived_at", "restore_due_at"},
     "restore": {"restored_at", "resolved_at", "callback_required", "callback_due_at"},
+    "resolve_by_outage": {"restored_at", "resolved_at", "callback_required", "callback_due_at"},
     "contact_customer": {"first_contacted_at"},
     "investigate": {"finding_valid", "finding_cause", "finding_responsible_id", "finding_note",
                     "investigated_at", "first_contacted_at"},
@@ -273,6 +274,16 @@ CHANGES = {
 
 LEGAL = [pytest.param(kind, t.name, str(t.source), id=f"{kind}-{t.name}-from-{t.source}")
          for kind in KINDS for t in fsm_transitions(kind)]
+
+
+def publish_outage_covering_the_customer(center) -> int:
+    """A published fault outage, started an hour ago, whose area names the customer's street: a repair
+    accepted from there is linked to it (the condition of ``resolve_by_outage``)."""
+    now = timezone.now()
+    notice = outage_receive(kind="fault", area="中山路", cause="10kV中山线故障", starts_at=now - dt.timedelta(hours=1),
+                            expected_restore_at=now + dt.timedelta(hours=3), actor=center.people.agent)
+    assert notice.covers(center.customer.address)
+    return outage_transition(notice=notice, name="publish", actor=center.people.agent).pk
 
 
 def assert_stamps(center, kind, name, before, after, at, body):
@@ -301,7 +312,7 @@ def assert_stamps(center, kind, name, before, after, at, body):
     elif name == "arrive":
         assert after["arrived_at"] == at
         assert after["restore_due_at"] == at + dt.timedelta(hours=3)  # urban
-    elif name == "restore":
+    elif name in ("restore", "resolve_by_outage"):
         assert after["restored_at"] == after["resolved_at"] == at
         required = WorkOrder.objects.get(pk=before["id"]).sample_for_callback(20)  # repair callbacks: 20 %
         assert after["callback_required"] is required
@@ -344,7 +355,9 @@ def assert_stamps(center, kind, name, before, after, at, body):
 
 @pytest.mark.parametrize(("kind", "name", "source"), LEGAL)
 def test_legal_transition_over_the_api(center, kind, name, source):
+    outage_id = publish_outage_covering_the_customer(center) if name == "resolve_by_outage" else None
     order_id = center.drive(kind, source)
+    assert row(order_id)["outage_id"] == outage_id
     if name == "archive" and source != State.CALLED_BACK:
         center.run(order_id, [UNREACHED] * 3)  # a required callback tried three times: may be archived
     order = WorkOrder.objects.get(pk=order_id)
@@ -455,6 +468,9 @@ def test_callback_outcomes(center, kind, outcome):
 ILLEGAL = [pytest.param(kind, name, state, id=f"{kind}-{name}-from-{state}")
            for kind in KINDS for state in sorted(fsm_states(kind)) for name in fsm_names(kind)
            if (name, state) not in legal_pairs(kind)]
+# Legal from the state but refused by a condition: an accepted repair not linked to an outage.
+ILLEGAL += [pytest.param(Kind.REPAIR, "resolve_by_outage", State.ACCEPTED,
+                         id="repair-resolve_by_outage-from-accepted-unlinked")]
 
 
 def strongest_user(center, order: WorkOrder, name: str):

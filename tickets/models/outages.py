@@ -85,6 +85,7 @@ class OutageNotice(ConcurrentTransitionMixin, models.Model):
         help_text=_("Published less than the kind's lead time before the start (e.g. planned: 7 days)"))
     updated_count = models.PositiveIntegerField(_("updates"), default=0)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("outage notice")
