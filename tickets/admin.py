@@ -20,6 +20,9 @@ from .models import (
     Callback,
     Customer,
     Department,
+    OutageLeadTime,
+    OutageNotice,
+    OutageTransition,
     SlaPolicy,
     Unit,
     User,
@@ -364,3 +367,37 @@ class CalendarDayAdmin(admin.ModelAdmin):
     list_filter = ["is_working_day"]
     date_hierarchy = "date"
     search_fields = ["name"]
+
+
+# --- Outage notices ---------------------------------------------------------------------------------
+
+
+class OutageTransitionInline(ViewOnlyMixin, admin.TabularInline):
+    model = OutageTransition
+    extra = 0
+    fields = ["at", "name", "source", "target", "actor", "data"]
+    readonly_fields = fields
+
+
+@admin.register(OutageNotice)
+class OutageNoticeAdmin(admin.ModelAdmin):
+    """Notices change state only through their transitions (pages or API); the admin shows them."""
+
+    list_display = ["id", "kind", "state", "starts_at", "expected_restore_at", "received_at", "received_by",
+                    "published_at", "announced_late"]
+    list_filter = ["kind", "state", "announced_late"]
+    search_fields = ["area", "cause"]
+    date_hierarchy = "starts_at"
+    list_select_related = ["received_by"]
+    inlines = [OutageTransitionInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in OutageNotice._meta.fields]
+
+
+@admin.register(OutageLeadTime)
+class OutageLeadTimeAdmin(admin.ModelAdmin):
+    list_display = ["kind", "hours", "source"]
