@@ -56,7 +56,8 @@ def exception_handler(exc, context):
         return Response(body, status=exc.status_code)
     if isinstance(exc, ConcurrentTransition):
         return Response(
-            {"detail": "The order was changed by someone else; reload it and try again.", "code": "concurrent_change"},
+            {"detail": "It was changed by someone else meanwhile; reload it and try again.",
+             "code": "concurrent_change"},
             status=status.HTTP_409_CONFLICT,
         )
     if isinstance(exc, TransitionNotAllowed):

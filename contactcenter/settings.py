@@ -171,6 +171,8 @@ SPECTACULAR_SETTINGS = {
         "AreaTypeEnum": "tickets.models.customers.AreaType",
         "CallOutcomeEnum": "tickets.models.customers.CallOutcome",
         "HandoverStateEnum": "shifts.models.HandoverState",
+        "OutageKindEnum": "tickets.models.outages.OutageKind",
+        "OutageStateEnum": "tickets.models.outages.OutageState",
     },
 }
 

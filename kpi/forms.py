@@ -4,12 +4,11 @@ from decimal import Decimal
 
 import django_filters
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.core.validators import RegexValidator
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from contactcenter.errors import DomainError, NotPermitted
+from contactcenter.forms import ServiceForm as BaseServiceForm
 from tickets.models import Department, User
 
 from .filters import PERIOD, LedgerEntryFilter
@@ -71,25 +70,8 @@ class LedgerPageFilter(LedgerEntryFilter):
         return [self.form[name] for name in self.SHOWN]
 
 
-class ServiceForm(forms.Form):
-    """A form whose clean data goes to a service: the service's refusal becomes the form's error.
-
-    This is the pages' one mapping of domain errors (the API's is ``contactcenter.errors.exception_handler``):
-    NotPermitted → 403, anything else → an error on the form, answered with the error's status code.
-    """
-
-    status_code = 200
-
-    def submit(self, service, **kwargs):
-        try:
-            return service(**kwargs)
-        except NotPermitted as error:
-            raise PermissionDenied(error.detail) from error
-        except DomainError as error:
-            field = error.extra.get("field")
-            self.add_error(field if field in self.fields else None, SERVICE_MESSAGES.get(error.detail, error.detail))
-            self.status_code = error.status_code
-            return None
+class ServiceForm(BaseServiceForm):
+    service_messages = SERVICE_MESSAGES
 
 
 class ReverseForm(ServiceForm):

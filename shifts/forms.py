@@ -3,17 +3,14 @@
 import datetime as dt
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
-from contactcenter.errors import DomainError, NotPermitted
+from contactcenter.forms import DATETIME_INPUTS
+from contactcenter.forms import ServiceForm as BaseServiceForm
 from tickets.models import Role, Unit, User
 
 from .models import HandoverItem, HandoverItemKind, HandoverState, ShiftTemplate
-
-DATETIME_INPUTS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
 # With a context: "Accepted" of a work order is 已受理, of a handover 已接班.
 HANDOVER_STATES = {
@@ -50,28 +47,8 @@ SERVICE_FIELDS = {
 }
 
 
-class ServiceForm(forms.Form):
-    """A form whose clean data goes to a service: the service's refusal becomes the form's error.
-
-    NotPermitted → 403; any other refusal → an error on the form, answered with the error's status code.
-    """
-
-    status_code = 200
-
-    def submit(self, service, **kwargs):
-        try:
-            return service(**kwargs)
-        except NotPermitted as error:
-            raise PermissionDenied(error.detail) from error
-        except DomainError as error:
-            field = error.extra.get("field")
-            message = SERVICE_CODES.get(error.code) or SERVICE_FIELDS.get(field) or error.detail
-            self.add_error(field if field in self.fields else None, message)
-            self.status_code = error.status_code
-        except (ConcurrentTransition, TransitionNotAllowed):
-            self.add_error(None, SERVICE_CODES["concurrent_change"])
-            self.status_code = 409
-        return None
+class ServiceForm(BaseServiceForm):
+    service_messages = {**SERVICE_FIELDS, **SERVICE_CODES}
 
 
 def _people(*roles: str):

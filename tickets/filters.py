@@ -1,8 +1,22 @@
 import django_filters
 from django.db.models import Q
+from django.utils import timezone
 
 from . import selectors
-from .models import AreaType, Call, CallOutcome, Customer, Department, Kind, State, User, WorkOrder
+from .models import (
+    AreaType,
+    Call,
+    CallOutcome,
+    Customer,
+    Department,
+    Kind,
+    OutageKind,
+    OutageNotice,
+    OutageState,
+    State,
+    User,
+    WorkOrder,
+)
 from .services.customers import normalize_phone
 
 MAX_ID = 2**63 - 1  # beyond a bigint: refused as a bad filter value (400), never sent to the database
@@ -76,3 +90,24 @@ class CallFilter(django_filters.FilterSet):
 
     def filter_phone(self, queryset, name, value):
         return queryset.filter(caller_number=_phone(value))
+
+
+class OutageFilter(django_filters.FilterSet):
+    state = django_filters.MultipleChoiceFilter(choices=OutageState.choices)
+    kind = django_filters.MultipleChoiceFilter(choices=OutageKind.choices)
+    active = django_filters.BooleanFilter(method="filter_active", label="Published and started")
+    upcoming = django_filters.BooleanFilter(method="filter_upcoming", label="Published, not started yet")
+    starts_after = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+
+    class Meta:
+        model = OutageNotice
+        fields = []
+
+    def filter_active(self, queryset, name, value):
+        active = selectors.active_outage_q(timezone.now())
+        return queryset.filter(active) if value else queryset.exclude(active)
+
+    def filter_upcoming(self, queryset, name, value):
+        upcoming = selectors.upcoming_outage_q(timezone.now())
+        return queryset.filter(upcoming) if value else queryset.exclude(upcoming)

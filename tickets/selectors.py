@@ -40,7 +40,8 @@ def is_overdue(order: WorkOrder, now: dt.datetime | None = None) -> bool:
 def visible_work_orders(user: User) -> QuerySet[WorkOrder]:
     """The front office and management see every order; a department handler sees the orders now with
     their department and those their department has acted on (so an order they passed on stays visible)."""
-    orders = WorkOrder.objects.select_related("owner", "department", "handler", "customer", "unit", "finding_responsible")
+    orders = WorkOrder.objects.select_related("owner", "department", "handler", "customer", "unit",
+                                              "finding_responsible")
     if user.has_perm("tickets.view_all_orders") or user.has_perm("tickets.take_calls"):
         return orders
     if user.has_perm("tickets.handle_department") and user.department_id:
@@ -100,13 +101,12 @@ def outage_linked_orders(notice: OutageNotice) -> QuerySet[WorkOrder]:
     return notice.linked_orders.select_related("customer", "owner").order_by("accepted_at", "id")
 
 
-def public_outages(now: dt.datetime | None = None) -> list[OutageNotice]:
-    """The public list: published notices only (active first, then upcoming), no customer data."""
+def public_outages(now: dt.datetime | None = None) -> tuple[list[OutageNotice], list[OutageNotice]]:
+    """The public list (active, upcoming): published notices only, and only the columns the public sees."""
     now = now or timezone.now()
-    published = OutageNotice.objects.filter(state=OutageState.PUBLISHED).only(
-        "kind", "state", "area", "cause", "starts_at", "expected_restore_at")
-    return [*published.filter(starts_at__lte=now).order_by("starts_at", "id"),
-            *published.filter(starts_at__gt=now).order_by("starts_at", "id")]
+    published = OutageNotice.objects.only("kind", "state", "area", "cause", "starts_at", "expected_restore_at")
+    return (list(published.filter(active_outage_q(now)).order_by("starts_at", "id")),
+            list(published.filter(upcoming_outage_q(now)).order_by("starts_at", "id")))
 
 
 def outages_covering(address: str, now: dt.datetime | None = None) -> list[OutageNotice]:

@@ -29,6 +29,8 @@ def outage_receive(
     if expected_restore_at <= starts_at:
         raise InvalidInput("The expected restoration must come after the start", extra={"field": "expected_restore_at"})
     now = timezone.now()
+    if received_at is not None and received_at > now:
+        raise InvalidInput("received_at is in the future", code="received_in_future", extra={"field": "received_at"})
     notice = OutageNotice.objects.create(
         kind=kind, area=area.strip(), cause=cause.strip(), starts_at=starts_at, expected_restore_at=expected_restore_at,
         unit=actor.unit, source_department=source_department, received_at=received_at or now, received_by=actor,

@@ -26,6 +26,8 @@ from tickets.models import (
     Department,
     DepartmentKind,
     Kind,
+    OutageKind,
+    OutageNotice,
     Role,
     Unit,
     UnitKind,
@@ -33,7 +35,7 @@ from tickets.models import (
     WorkOrder,
     WorkOrderTransition,
 )
-from tickets.services import call_log, work_order_create, work_order_transition
+from tickets.services import call_log, outage_receive, outage_transition, work_order_create, work_order_transition
 
 MARKER_ACCOUNT = "DEMO0001"
 
@@ -85,6 +87,14 @@ CUSTOMERS = [
     ("DEMO0012", "韩雪", "13912340012", "示范市经开区长江路8号金融中心A座", AreaType.URBAN),
 ]
 
+# Outage notices 停电信息, each made once (keyed on its cause): a fault in progress covering DEMO0008's community
+# (建设路9号小区) with a repair call linked to it, and planned maintenance published only 3 days ahead (under the
+# 7-day lead time, so flagged announced late).
+FAULT_CAUSE = "10kV建设线电缆故障"
+FAULT_AREA = "建设路9号小区\n建设路11号小区"
+PLANNED_CAUSE = "10kV滨江线计划检修，更换柱上开关"
+PLANNED_AREA = "滨江路\n解放街"
+
 # The three shifts of a date in their order: 夜班 0:00–8:00, 早班 8:00–16:00, 中班 16:00–0:00.
 ROSTER_TEMPLATES = ("night", "early", "middle")
 
@@ -96,7 +106,8 @@ class Command(BaseCommand):
         "Build the demo center: unit tree, departments, users (agent1, agent2, lead1, lead2, supervisor1, "
         "manager1, repair1, repair2, marketing1, supervision1 and the superuser admin), customers DEMO0001-DEMO0012, "
         "calls and work orders of every kind in various states, today's and tomorrow's three shifts of the "
-        "service center and the draft handover of the shift on duty. Idempotent: existing rows are kept and "
+        "service center and the draft handover of the shift on duty, a published fault outage with a linked repair "
+        "call and a planned outage announced late. Idempotent: existing rows are kept and "
         "calls/orders are made only once. Passwords are settings.DEMO_PASSWORD (env DEMO_PASSWORD, default "
         "demo12345); on a re-run a demo user's password is set again only if it no longer matches "
         "DEMO_PASSWORD, so changing DEMO_PASSWORD takes effect."
@@ -116,6 +127,7 @@ class Command(BaseCommand):
             self.stdout.write("Demo calls and orders exist already; not adding more.")
         else:
             _DemoOrders(users=users, departments=departments, customers=customers).build()
+        self._outages(users, customers, departments)  # before the roster: the handover carries its repair call
         self._roster(units, users)
         return users
 
@@ -201,6 +213,36 @@ class Command(BaseCommand):
             shifts.append(shift)
         handover_open(shift=shifts[current])
 
+    def _outages(self, users: dict[str, User], customers: dict[str, Customer],
+                 departments: dict[str, Department]) -> None:
+        """Through the services only: received, published (then the repair call that links to the fault)."""
+        now = timezone.now().replace(second=0, microsecond=0)
+        agent = users["agent1"]
+        if not OutageNotice.objects.filter(cause=FAULT_CAUSE).exists():
+            starts_at = now - dt.timedelta(minutes=40)
+            fault = outage_receive(
+                kind=OutageKind.FAULT, area=FAULT_AREA, cause=FAULT_CAUSE, starts_at=starts_at,
+                expected_restore_at=starts_at + dt.timedelta(hours=4), actor=agent,
+                source_department=departments["operations"], received_at=now - dt.timedelta(minutes=30),
+            )
+            outage_transition(notice=fault, name="publish", actor=agent)
+            caller = customers["DEMO0008"]
+            ring = now - dt.timedelta(minutes=5)
+            call = call_log(caller_number=caller.phone, ring_started_at=ring, customer=caller,
+                            answered_at=ring + dt.timedelta(seconds=4), ended_at=ring + dt.timedelta(minutes=2),
+                            agent=users["agent2"], logged_by=users["agent2"])
+            work_order_create(kind=Kind.REPAIR, description="整栋楼停电，家里冰箱不制冷。", title="小区停电",
+                              caller_number=caller.phone, customer=caller, call=call, actor=users["agent2"])
+        if not OutageNotice.objects.filter(cause=PLANNED_CAUSE).exists():
+            day = timezone.localdate(now) + dt.timedelta(days=3)
+            starts_at = timezone.make_aware(dt.datetime.combine(day, dt.time(8, 0)))
+            planned = outage_receive(
+                kind=OutageKind.PLANNED, area=PLANNED_AREA, cause=PLANNED_CAUSE, starts_at=starts_at,
+                expected_restore_at=starts_at + dt.timedelta(hours=10), actor=agent,
+                source_department=departments["operations"],
+            )
+            outage_transition(notice=planned, name="publish", actor=agent)
+
     # --- report ------------------------------------------------------------------------------------
 
     def _summary(self, users: dict[str, User]) -> None:
@@ -214,6 +256,8 @@ class Command(BaseCommand):
         )
 
         out.write(f"Shifts: {Shift.objects.count()}  handovers: {Handover.objects.count()}")
+        out.write(f"Outage notices: {OutageNotice.objects.count()}  "
+                  f"linked repair calls: {WorkOrder.objects.filter(outage__isnull=False).count()}")
         out.write("Work orders by kind and state:")
         rows = WorkOrder.objects.values("kind", "state").annotate(n=Count("id")).order_by("kind", "state")
         for row in rows:

@@ -1,0 +1,48 @@
+"""Form plumbing shared by the apps' pages (no domain code)."""
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransition, TransitionNotAllowed
+
+from .errors import DomainError, NotPermitted
+
+CHANGED_MEANWHILE = _("Someone else changed this meanwhile; reload the page and try again.")
+DATETIME_INPUTS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+
+def local_datetime_field(label, *, required: bool = True, help_text=None) -> forms.DateTimeField:
+    """A ``datetime-local`` input, read in the current time zone (Asia/Shanghai)."""
+    return forms.DateTimeField(
+        label=label, required=required, input_formats=DATETIME_INPUTS, help_text=help_text,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+
+class ServiceForm(forms.Form):
+    """A form whose clean data goes to a service: the service's refusal becomes the form's error.
+
+    This is the pages' one mapping of domain errors (the API's is ``contactcenter.errors.exception_handler``):
+    NotPermitted → 403; any other refusal → an error on the form, answered with the error's status code.
+    The services speak English to the API; ``service_messages`` gives each refusal in the user's language,
+    looked up by the error's code, then its English message, then its field.
+    """
+
+    status_code = 200
+    service_messages: dict = {}
+
+    def submit(self, service, **kwargs):
+        try:
+            return service(**kwargs)
+        except NotPermitted as error:
+            raise PermissionDenied(error.detail) from error
+        except DomainError as error:
+            field = error.extra.get("field")
+            messages = self.service_messages
+            message = messages.get(error.code) or messages.get(error.detail) or messages.get(field) or error.detail
+            self.add_error(field if field in self.fields else None, message)
+            self.status_code = error.status_code
+        except (ConcurrentTransition, TransitionNotAllowed):
+            self.add_error(None, self.service_messages.get("concurrent_change") or CHANGED_MEANWHILE)
+            self.status_code = 409
+        return None
