@@ -5,18 +5,31 @@ import pytest
 from django.apps import apps as django_apps
 from rest_framework.test import APIClient
 
-from tickets.models import DepartmentKind, SlaPolicy, UnitKind
+from tickets.models import DepartmentKind, UnitKind
 
 from .factories import CustomerFactory, DepartmentFactory, UnitFactory, UserFactory
 
+# Reference data that data migrations seed: (module, seed function, a model whose emptiness says it is gone).
+REFERENCE_DATA = [
+    ("tickets.migrations.0002_default_sla_policies", "seed", "tickets.SlaPolicy"),
+    ("tickets.migrations.0004_seed_calendar_backfill_next_due", "seed_calendar", "tickets.CalendarYear"),
+    ("tickets.migrations.0008_outage_lead_times", "seed", "tickets.OutageLeadTime"),
+    ("tickets.migrations.0010_seed_phrases", "seed", "tickets.ForbiddenPhrase"),
+    ("kpi.migrations.0002_rules_schedule_protection", "seed_rules", "kpi.PenaltyRule"),
+    ("kpi.migrations.0002_rules_schedule_protection", "schedule_sweep", "django_celery_beat.PeriodicTask"),
+    ("shifts.migrations.0002_templates_and_schedule", "seed", "shifts.ShiftTemplate"),
+]
+
 
 @pytest.fixture(autouse=True)
-def _sla_defaults(django_db_blocker, request):
-    """The default SLA rows come from a data migration; a transactional test's flush removes them."""
+def _reference_data(django_db_blocker, request):
+    """The flush after a transactional test empties every table, the migrations' seeded reference data
+    included (SLA policies, the holiday calendar, penalty rules, …): put back what is missing."""
     if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
         with django_db_blocker.unblock():
-            if not SlaPolicy.objects.exists():
-                importlib.import_module("tickets.migrations.0002_default_sla_policies").seed(django_apps, None)
+            for module, function, model in REFERENCE_DATA:
+                if not django_apps.get_model(model).objects.exists():
+                    getattr(importlib.import_module(module), function)(django_apps, None)
     yield
 
 
