@@ -20,10 +20,12 @@ from .models import (
     Callback,
     Customer,
     Department,
+    ForbiddenPhrase,
     OutageLeadTime,
     OutageNotice,
     OutageTransition,
     SlaPolicy,
+    StandardPhrase,
     Unit,
     User,
     WorkOrder,
@@ -401,3 +403,28 @@ class OutageNoticeAdmin(admin.ModelAdmin):
 @admin.register(OutageLeadTime)
 class OutageLeadTimeAdmin(admin.ModelAdmin):
     list_display = ["kind", "hours", "source"]
+
+
+# --- Service language -------------------------------------------------------------------------------
+
+
+@admin.register(StandardPhrase)
+class StandardPhraseAdmin(admin.ModelAdmin):
+    """规范用语 shown beside the console's forms, by situation; supervisors edit them."""
+
+    list_display = ["text", "situation", "order", "active", "source"]
+    list_editable = ["order", "active"]
+    list_filter = ["situation", "active"]
+    search_fields = ["text", "source"]
+    readonly_fields = ["updated_at"]
+
+
+@admin.register(ForbiddenPhrase)
+class ForbiddenPhraseAdmin(admin.ModelAdmin):
+    """服务禁语: a text written to a customer that contains an active one is refused (at once, every process)."""
+
+    list_display = ["text", "active", "note", "source"]
+    list_editable = ["active"]
+    list_filter = ["active"]
+    search_fields = ["text", "note", "source"]
+    readonly_fields = ["updated_at"]

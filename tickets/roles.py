@@ -1,5 +1,13 @@
 """The permissions each role (a Django group) gets from this app. Synced after every migrate."""
 
+# Service language 规范用语 / 服务禁语: everyone who writes to customers reads the lists; supervisors edit them.
+_VIEW_PHRASES = ["tickets.view_standardphrase", "tickets.view_forbiddenphrase"]
+_EDIT_PHRASES = [
+    *_VIEW_PHRASES,
+    "tickets.add_standardphrase", "tickets.change_standardphrase", "tickets.delete_standardphrase",
+    "tickets.add_forbiddenphrase", "tickets.change_forbiddenphrase", "tickets.delete_forbiddenphrase",
+]
+
 ROLE_PERMISSIONS = {
     "agent": [
         "tickets.take_calls", "tickets.view_workorder", "tickets.add_workorder",
@@ -7,6 +15,7 @@ ROLE_PERMISSIONS = {
         "tickets.view_call", "tickets.add_call", "tickets.view_callback",
         "tickets.view_unit", "tickets.view_department",
         "tickets.view_outagenotice", "tickets.add_outagenotice",
+        *_VIEW_PHRASES,
     ],
     "shift_lead": [
         "tickets.take_calls", "tickets.cancel_order", "tickets.view_all_orders", "tickets.view_workorder",
@@ -14,9 +23,11 @@ ROLE_PERMISSIONS = {
         "tickets.view_call", "tickets.add_call", "tickets.view_callback",
         "tickets.view_unit", "tickets.view_department", "tickets.view_user",
         "tickets.view_outagenotice", "tickets.add_outagenotice",
+        *_VIEW_PHRASES,
     ],
     "department_handler": [
         "tickets.handle_department", "tickets.view_workorder", "tickets.view_unit", "tickets.view_department",
+        *_VIEW_PHRASES,
     ],
     "supervisor": [
         "tickets.take_calls", "tickets.cancel_order", "tickets.view_all_orders", "tickets.view_workorder",
@@ -25,10 +36,11 @@ ROLE_PERMISSIONS = {
         "tickets.view_unit", "tickets.view_department", "tickets.view_user",
         "tickets.view_slapolicy", "tickets.change_slapolicy", "tickets.add_slapolicy",
         "tickets.view_outagenotice", "tickets.add_outagenotice",
+        *_EDIT_PHRASES,
     ],
     "manager": [
         "tickets.view_all_orders", "tickets.view_workorder", "tickets.view_customer", "tickets.view_call",
         "tickets.view_callback", "tickets.view_unit", "tickets.view_department", "tickets.view_user",
-        "tickets.view_slapolicy", "tickets.view_outagenotice",
+        "tickets.view_slapolicy", "tickets.view_outagenotice", *_VIEW_PHRASES,
     ],
 }

@@ -4,6 +4,7 @@ from .calendar import CalendarDay, CalendarYear
 from .customers import AreaType, Call, CallOutcome, Customer
 from .org import Department, DepartmentKind, Role, Unit, UnitKind, User
 from .outages import OutageKind, OutageLeadTime, OutageNotice, OutageState, OutageTransition
+from .phrases import ForbiddenPhrase, Situation, StandardPhrase
 from .sla import Deadline, Measure, SlaPolicy
 from .workorders import (
     KIND_MODELS,
@@ -36,6 +37,7 @@ __all__ = [
     "Department",
     "DepartmentKind",
     "FindingCause",
+    "ForbiddenPhrase",
     "Kind",
     "Measure",
     "OutageKind",
@@ -47,7 +49,9 @@ __all__ = [
     "RepairOrder",
     "ReportOrder",
     "Role",
+    "Situation",
     "SlaPolicy",
+    "StandardPhrase",
     "State",
     "SuggestionOrder",
     "Unit",

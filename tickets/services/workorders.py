@@ -38,6 +38,7 @@ from ..models import (
 )
 from .customers import customer_find_or_create, normalize_phone
 from .outages import outage_covering
+from .phrases import ensure_no_forbidden_phrases
 
 
 def transition_names(order: WorkOrder) -> list[str]:
@@ -278,17 +279,26 @@ def _require_text(params: dict, name: str) -> str:
     return params[name]
 
 
-def _prepare_text(name: str, *, keep: bool = False):
+def _prepare_text(name: str, *, keep: bool = False, to_customer: bool = False):
+    """``to_customer``: the text is said or written to the customer, so no forbidden phrase 服务禁语 in it
+    (seed 000 细则 3, seed 001 §9, seed 004 §4.2.9, §6.5); the spans are offsets in the text as sent."""
+
     def prepare(order: WorkOrder, actor: User, params: dict) -> Prepared:
+        sent = params.get(name)
         value = _require_text(params, name)
+        if to_customer:
+            ensure_no_forbidden_phrases(sent, field=name)
         return Prepared({name: value} if keep else {})
 
     return prepare
 
 
 def _prepare_reply(order: WorkOrder, actor: User, params: dict) -> Prepared:
-    # A consultation's reply is the department's answer; a complaint's is the reply to the customer.
-    return _prepare_text("answer" if order.kind == Kind.CONSULTATION else "reply_text")(order, actor, params)
+    # A consultation's reply is the department's answer (the agent then informs the customer, checked there);
+    # a complaint's is the reply to the customer.
+    if order.kind == Kind.CONSULTATION:
+        return _prepare_text("answer")(order, actor, params)
+    return _prepare_text("reply_text", to_customer=True)(order, actor, params)
 
 
 _PREPARE: dict[str, Callable[[WorkOrder, User, dict], Prepared]] = {
@@ -298,8 +308,8 @@ _PREPARE: dict[str, Callable[[WorkOrder, User, dict], Prepared]] = {
     "investigate": _prepare_investigate,
     "callback": _prepare_callback,
     "cancel": _prepare_text("reason", keep=True),
-    "answer_on_call": _prepare_text("answer"),
+    "answer_on_call": _prepare_text("answer", to_customer=True),
     "reply": _prepare_reply,
-    "inform": _prepare_text("reply_text"),
+    "inform": _prepare_text("reply_text", to_customer=True),
 }
 

@@ -1,0 +1,83 @@
+"""Service language: standard phrases 规范用语 and forbidden phrases 服务禁语 (design "Service language").
+
+Both lists are data, seeded from seed 000 (用语 1-11, 细则 3), seed 001 §9 and seed 004 (§4.2, §6.4, §6.5)
+and edited by supervisors in the admin. ``tickets.services.phrases`` checks every text written to a
+customer against the active forbidden phrases.
+"""
+
+import unicodedata
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Situation(models.TextChoices):
+    GREETING = "greeting", _("Greeting")  # 问候
+    IDENTIFY = "identify", _("Identifying the caller")  # 核实身份
+    WAIT = "wait", _("Asking to wait")  # 请稍候
+    CANNOT_ANSWER_NOW = "cannot_answer_now", _("Cannot answer on the call")  # 无法当场答复
+    OUTAGE_APOLOGY = "outage_apology", _("Outage apology")  # 停电致歉
+    TRANSFER = "transfer", _("Transfer")  # 转接
+    SILENT_CALL = "silent_call", _("Silent or unclear call")  # 无声电话
+    HARASSMENT = "harassment", _("Harassing call")  # 骚扰电话
+    CLOSING = "closing", _("Closing")  # 结束语
+    CALLBACK = "callback", _("Callback")  # 回访
+    COMPLAINT_ACCEPT = "complaint_accept", _("Accepting a complaint")  # 投诉受理
+
+
+class StandardPhrase(models.Model):
+    """A standard phrase 规范用语 for a situation of the call, shown beside the console's form."""
+
+    situation = models.CharField(_("situation"), max_length=30, choices=Situation.choices)
+    text = models.TextField(_("text"))
+    order = models.PositiveSmallIntegerField(_("order"), default=0, help_text=_("Smaller first"))
+    active = models.BooleanField(_("active"), default=True)
+    source = models.CharField(_("source"), max_length=200, blank=True, help_text=_("Where the phrase comes from"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("standard phrase")
+        verbose_name_plural = _("standard phrases")
+        ordering = ["situation", "order", "id"]
+        indexes = [models.Index(fields=["situation", "order"], name="phrase_situation_order_idx")]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class ForbiddenPhrase(models.Model):
+    """A forbidden phrase 服务禁语. A text written to a customer that contains it is refused.
+
+    Matching ignores case, width, spaces and punctuation. ``××`` in the text stands for a few words
+    (我不知道，你去问××). ``allowed_in`` lists longer expressions that contain the phrase and are fine
+    (不能办理 for 不能办: seed 004 §4.2.3 has "对不起，根据××规定，您的××不能办理，请原谅" as a standard phrase).
+    """
+
+    text = models.CharField(_("text"), max_length=200, unique=True)
+    active = models.BooleanField(_("active"), default=True)
+    source = models.CharField(_("source"), max_length=200, blank=True, help_text=_("Where the phrase comes from"))
+    note = models.TextField(_("note or what to say instead"), blank=True)
+    allowed_in = models.TextField(
+        _("allowed in"), blank=True,
+        help_text=_("Expressions that contain the phrase and are fine to say, one per line"),
+    )
+    # The matcher cache of tickets.services.phrases is keyed by (row count, latest updated_at).
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("forbidden phrase")
+        verbose_name_plural = _("forbidden phrases")
+        ordering = ["text"]
+
+    def __str__(self) -> str:
+        return self.text
+
+    def clean(self) -> None:
+        # Matching ignores spaces, punctuation and symbols: a phrase of only those would match nothing.
+        if not any(unicodedata.category(ch)[0] in "LN" for ch in self.text):
+            raise ValidationError({"text": _("A forbidden phrase needs at least one letter or digit.")})
+
+    @property
+    def allowed_expressions(self) -> list[str]:
+        return [line.strip() for line in self.allowed_in.splitlines() if line.strip()]
