@@ -1,7 +1,30 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.urls import NoReverseMatch, resolve, reverse
+
+# Where each role starts its day, by URL name; the first role of the user in this order wins.
+# Managers get the ledger until their dashboard exists.
+ROLE_HOMES = (
+    ("agent", "tickets:console"),
+    ("shift_lead", "shifts:mine"),
+    ("supervisor", "kpi:ledger"),
+    ("manager", "kpi:ledger"),
+    ("department_handler", "tickets:queue"),
+)
 
 
 @login_required
 def home(request):
+    """``/`` is each role's own start page (rendered here, no redirect, so ``/`` stays the address of "my
+    home"); users without a role see the list of pages. The page's own view answers, with its own permission
+    checks; URL names keep this app from importing ``shifts`` or ``kpi``."""
+    roles = set(request.user.groups.values_list("name", flat=True))
+    for role, name in ROLE_HOMES:
+        if role not in roles:
+            continue
+        try:
+            match = resolve(reverse(name))
+        except NoReverseMatch:  # a page not built yet: the plain home page
+            break
+        return match.func(request, *match.args, **match.kwargs)
     return render(request, "tickets/home.html")

@@ -222,6 +222,9 @@ class WorkOrder(ConcurrentTransitionMixin, models.Model):
             # kpi.sweeps (attitude_complaint): valid findings caused by an agent's attitude, by time.
             models.Index(fields=["investigated_at"], condition=Q(finding_valid=True, finding_cause="attitude"),
                          name="wo_attitude_finding_idx"),
+            # The callbacks page: callbacks owed and not made yet, by due time.
+            models.Index(fields=["callback_due_at"], condition=Q(callback_required=True, called_back_at__isnull=True),
+                         name="wo_callback_owed_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=Kind.values), name="wo_kind_valid"),

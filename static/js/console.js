@@ -1,0 +1,192 @@
+// The agent console 来电工作台: incoming calls pushed to the page, the caller's file, keyboard shortcuts.
+// Plain JavaScript, no framework; the page works without it (links and the form's Find button reload it).
+//
+// Transport: the page polls /console/incoming/?after=<last call id> once a second with fetch().
+// Why polling rather than server-sent events or WebSockets: each poll is one short request answered by one
+// indexed query, so it works unchanged under gunicorn's sync or threaded workers and behind any proxy,
+// without holding a worker thread per open console for a whole shift (an SSE stream would; WebSockets would
+// need ASGI and a channel layer). Nothing to reconnect: after a lost connection the next poll simply asks again
+// from the same call id, so no call is missed. One second keeps a call's arrival on the page well under the
+// 2 s target (measured by tests/browser/test_console_browser.py).
+(function () {
+  "use strict";
+
+  const POLL_MS = 1000;
+  const RETRY_MS = 5000;
+  const MAX_CARDS = 5;
+
+  const root = document.getElementById("console");
+  if (!root) return;
+  const form = document.getElementById("console-form");
+  const list = document.getElementById("incoming-calls");
+  const empty = document.getElementById("incoming-empty");
+  const status = document.getElementById("incoming-status");
+  const cardTemplate = document.getElementById("call-card-template");
+  const fileBox = document.getElementById("customer-file");
+  const phone = form.elements.caller_number;
+  const account = form.elements.account_number;
+  const callId = form.elements.call;
+  const chosenCall = document.getElementById("chosen-call");
+  const chosenCallText = document.getElementById("chosen-call-text");
+  const typedCall = document.getElementById("typed-call");
+  const answerRow = document.getElementById("answer-row");
+  const description = form.elements.description;
+  const radios = Array.from(form.querySelectorAll("input[name=classification]"));
+  const saveButton = document.getElementById("save");
+  const phraseGroups = Array.from(document.querySelectorAll(".phrase-group"));
+  let after = Number(root.dataset.after || 0);
+
+  // --- incoming calls -----------------------------------------------------------------------------------
+
+  function card(call) {
+    const node = cardTemplate.content.firstElementChild.cloneNode(true);
+    node.dataset.call = call.id;
+    node.dataset.phone = call.caller_number;
+    node.querySelector(".call-phone").textContent = call.caller_number;
+    node.querySelector(".call-customer").textContent = call.customer;
+    const ring = node.querySelector(".call-ring");
+    ring.textContent = ring.dataset.format.replace("{seconds}", call.ring_seconds);
+    ring.classList.toggle("late", call.ring_late);
+    const time = node.querySelector(".call-time");
+    time.textContent = call.time;
+    time.dateTime = call.ring_started_at;
+    node.querySelector(".use-call").href = call.use_url;
+    node.classList.add("new");
+    return node;
+  }
+
+  function show(calls) {
+    for (const call of calls) {
+      list.prepend(card(call));
+    }
+    while (list.children.length > MAX_CARDS) list.lastElementChild.remove();
+    empty.hidden = list.children.length > 0;
+  }
+
+  async function poll() {
+    let wait = POLL_MS;
+    try {
+      const response = await fetch(`${root.dataset.incomingUrl}?after=${after}`, {
+        headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store",
+      });
+      if (response.status === 401 || response.status === 403 || response.redirected) {
+        status.textContent = status.dataset.signedOut || "";
+        return; // signed out: a reload shows the login page
+      }
+      if (!response.ok) throw new Error(String(response.status));
+      const data = await response.json();
+      if (data.calls.length) show(data.calls);
+      after = data.after;
+      status.textContent = "";
+    } catch (error) {
+      status.textContent = status.dataset.offline || "";
+      wait = RETRY_MS;
+    }
+    window.setTimeout(poll, wait);
+  }
+
+  // --- the call on the form and the caller's file ------------------------------------------------------
+
+  function useCall(node) {
+    for (const other of list.querySelectorAll(".call-card.chosen")) other.classList.remove("chosen");
+    node.classList.add("chosen");
+    node.classList.remove("new");
+    callId.value = node.dataset.call;
+    phone.value = node.dataset.phone;
+    account.value = "";
+    chosenCallText.textContent = `${node.dataset.phone} · ${node.querySelector(".call-time").textContent}`;
+    chosenCall.hidden = false;
+    typedCall.hidden = true;
+    lookup();
+    (radios.find((radio) => radio.checked) || radios[0]).focus();
+  }
+
+  function clearCall() {
+    callId.value = "";
+    chosenCall.hidden = true;
+    typedCall.hidden = false;
+    for (const other of list.querySelectorAll(".call-card.chosen")) other.classList.remove("chosen");
+    phone.focus();
+  }
+
+  let lookups = 0;
+  async function lookup() {
+    const query = new URLSearchParams({ phone: phone.value.trim(), account: account.value.trim() });
+    const mine = ++lookups;
+    fileBox.setAttribute("aria-busy", "true");
+    try {
+      const response = await fetch(`${root.dataset.fileUrl}?${query}`, { credentials: "same-origin" });
+      const html = await response.text();
+      if (mine === lookups && (response.ok || response.status === 400) && !response.redirected) {
+        fileBox.innerHTML = html;
+      }
+    } finally {
+      if (mine === lookups) fileBox.removeAttribute("aria-busy");
+    }
+  }
+
+  function classified() {
+    const chosen = radios.find((radio) => radio.checked);
+    const value = chosen ? chosen.value : "";
+    answerRow.hidden = value !== "consultation";
+    // The standard phrases of the call's situation (the first group before the call is classified).
+    for (const group of phraseGroups) {
+      group.hidden = value ? !group.dataset.for.split(" ").includes(value) : group.dataset.for !== "";
+    }
+  }
+
+  function classify(index) {
+    const radio = radios[index - 1];
+    if (!radio) return;
+    radio.checked = true;
+    radio.dispatchEvent(new Event("change", { bubbles: true }));
+    description.focus();
+  }
+
+  list.addEventListener("click", (event) => {
+    const button = event.target.closest(".use-call");
+    if (!button) return;
+    event.preventDefault();
+    useCall(button.closest(".call-card"));
+  });
+  document.getElementById("clear-call").addEventListener("click", clearCall);
+  form.addEventListener("change", (event) => {
+    if (event.target.name === "classification") classified();
+  });
+  form.addEventListener("submit", (event) => {
+    if (event.submitter && event.submitter.value === "lookup") {
+      event.preventDefault(); // Find (or Enter in a field): swap the file in, keep what is typed
+      lookup();
+      return;
+    }
+    saveButton.disabled = true; // one order per press, however impatient
+  });
+  // A page restored from the back/forward cache must not keep a disabled button.
+  window.addEventListener("pageshow", () => { saveButton.disabled = false; });
+
+  // --- keyboard shortcuts (the legend is #shortcuts) ----------------------------------------------------
+
+  document.addEventListener("keydown", (event) => {
+    if (event.altKey && !event.ctrlKey && !event.metaKey) {
+      const digit = /^(?:Digit|Numpad)([1-9])$/.exec(event.code);
+      if (digit) {
+        event.preventDefault();
+        classify(Number(digit[1]));
+      } else if (event.code === "KeyF") {
+        event.preventDefault();
+        phone.focus();
+        phone.select();
+      } else if (event.code === "KeyU") {
+        event.preventDefault();
+        const newest = list.querySelector(".call-card");
+        if (newest) useCall(newest);
+      }
+    } else if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
+      event.preventDefault();
+      if (!saveButton.disabled) form.requestSubmit(saveButton);
+    }
+  });
+
+  classified();
+  window.setTimeout(poll, POLL_MS);
+})();

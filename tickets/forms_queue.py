@@ -1,0 +1,311 @@
+"""Forms of the queue, order and callback pages: one form per work-order transition, with the fields of its API
+input (``tickets.serializers.transition_input_serializer``). They parse the input; ``services.workorders``
+decides, and its refusals become errors on the form (``contactcenter.forms.ServiceForm``)."""
+
+from django import forms
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from contactcenter.errors import InvalidInput
+from contactcenter.forms import ServiceForm
+
+from .models import Call, Department, DepartmentKind, FindingCause, Kind, Rating, User, WorkOrder
+from .serializers import NOTE_MAX, TEXT_MAX
+
+RECENT_CALLS = 10  # the urge form offers the customer's latest calls
+
+# The phrases service refuses a text written to a customer with this code and {"phrases": [...]}.
+FORBIDDEN_PHRASE = "forbidden_phrase"
+
+# Button and history labels. With a context: several are common words ("Reply", "Archive", "Callback").
+TRANSITION_LABELS = {
+    "create": pgettext_lazy("work order transition", "Accept"),  # 受理
+    "urge": pgettext_lazy("work order transition", "Urge"),  # 催办
+    "escalate": pgettext_lazy("work order transition", "Escalate to a leader"),  # 上报
+    "cancel": pgettext_lazy("work order transition", "Cancel as duplicate"),
+    "return_to_sender": pgettext_lazy("work order transition", "Return to sender"),  # 退单
+    "dispatch": pgettext_lazy("work order transition", "Dispatch"),  # 派单
+    "resolve_by_outage": pgettext_lazy("work order transition", "Resolved with the outage"),
+    "arrive": pgettext_lazy("work order transition", "Crew on site"),
+    "restore": pgettext_lazy("work order transition", "Restored"),
+    "callback": pgettext_lazy("work order transition", "Callback"),  # 回访
+    "archive": pgettext_lazy("work order transition", "Archive"),  # 归档
+    "answer_on_call": pgettext_lazy("work order transition", "Answered on the call"),
+    "reply": pgettext_lazy("work order transition", "Reply"),  # 答复
+    "inform": pgettext_lazy("work order transition", "Inform the customer"),
+    "forward": pgettext_lazy("work order transition", "Forward to supervision"),  # 转监察室
+    "contact_customer": pgettext_lazy("work order transition", "First contact with the customer"),
+    "investigate": pgettext_lazy("work order transition", "Record the finding"),
+}
+
+# The services speak English to the API; the pages give their refusals in the user's language: by the error's
+# code, else its (stable) English message, else its field.
+SERVICE_CODES = {
+    "unknown_transition": _("The work order has no such step."),
+    "transition_not_allowed": _("This step is not allowed in the work order's current state; reload the page."),
+    "concurrent_change": _("Someone else changed the work order meanwhile; reload the page and try again."),
+    "no_supervision_office": _("No supervision office is configured."),
+}
+SERVICE_MESSAGES = {
+    "A repair is dispatched to a repair crew": _("A repair is dispatched to a repair crew."),
+    "The order is already with this department": _("The work order is already with this department."),
+    "Complaints are forwarded to a supervision office": _("Complaints are forwarded to a supervision office."),
+    "A valid finding needs its cause": _("A valid finding needs its cause."),
+    "An unreached callback has no ratings": _("A callback that did not reach the customer has no ratings."),
+    "satisfied (true or false) is required when the customer was reached":
+        _("Say whether the customer was satisfied."),
+}
+SERVICE_FIELDS = {
+    "department": _("Choose another department."),
+    "handler": _("The handler must be a member of the chosen department."),
+    "responsible": _("Unknown user."),
+    "reason": _("Give a reason."),
+    "answer": _("Write the answer."),
+    "reply_text": _("Write the reply to the customer."),
+    "valid": _("Say whether the complaint is valid."),
+    "reached": _("Say whether the customer was reached."),
+    "satisfied": _("Say whether the customer was satisfied."),
+}
+
+YES_NO = [("true", _("Yes")), ("false", _("No"))]
+
+
+def _boolean(value: str) -> bool | None:
+    return {"true": True, "false": False}.get(value)
+
+
+def _text(label, *, max_length=TEXT_MAX, rows=4, phrase_check=False, required=True, help_text=None):
+    attrs = {"rows": rows}
+    if phrase_check:
+        attrs["data-phrase-check"] = ""  # static/js/phrase-check.js checks it live while the agent types
+    return forms.CharField(label=label, max_length=max_length, required=required, help_text=help_text,
+                           widget=forms.Textarea(attrs=attrs))
+
+
+def _person(user: User) -> str:
+    name = user.get_full_name()
+    return f"{name} ({user.username})" if name else user.username
+
+
+class TransitionForm(ServiceForm):
+    """A transition's inputs. ``params()`` gives what ``work_order_transition`` takes; the note goes to the
+    history row. ``situation`` names the standard phrases shown beside a text written to a customer."""
+
+    service_messages = {**SERVICE_FIELDS, **SERVICE_MESSAGES, **SERVICE_CODES}
+    situation: str | None = None  # tickets.models.phrases.Situation of the standard phrases shown beside it
+    text_field: str | None = None  # the field written to the customer, where a forbidden phrase is shown
+
+    note = forms.CharField(label=_("Note"), max_length=NOTE_MAX, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}), help_text=_("Kept in the history."))
+
+    def __init__(self, *args, order: WorkOrder, **kwargs):
+        kwargs.setdefault("auto_id", f"id_{self.__class__.__name__.lower()}_%s")
+        super().__init__(*args, **kwargs)
+        self.order = order
+        self.forbidden_phrases: list[str] = []
+        self.note_last()
+
+    def note_last(self) -> None:
+        self.order_fields([name for name in self.fields if name != "note"])
+
+    def params(self) -> dict:
+        return {}
+
+    def submit(self, service, **kwargs):
+        """As ``ServiceForm.submit``; a text with forbidden phrases is refused with the phrases listed."""
+
+        def watched(**inner):
+            try:
+                return service(**inner)
+            except InvalidInput as error:
+                if error.code == FORBIDDEN_PHRASE:
+                    self.forbidden_phrases = [str(p) for p in error.extra.get("phrases") or []]
+                    message = _("Forbidden phrases may not be said to a customer: %(phrases)s. Rephrase it.") % {
+                        "phrases": "、".join(f"“{p}”" for p in self.forbidden_phrases)}
+                    self.service_messages = {**self.service_messages, FORBIDDEN_PHRASE: message}
+                    if error.extra.get("field") not in self.fields:
+                        error.extra = {**error.extra, "field": self.text_field}
+                raise
+
+        return super().submit(watched, **kwargs)
+
+
+class NoteOnlyForm(TransitionForm):
+    """Arrive, restore, archive, escalate, first contact, resolved with the outage: the button is the input."""
+
+
+class CallChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Call) -> str:
+        return f"{timezone.localtime(obj.ring_started_at):%m-%d %H:%M} · {obj.caller_number}"
+
+
+class UrgeForm(TransitionForm):
+    call = CallChoiceField(label=_("The call in which the customer urged"), queryset=Call.objects.none(),
+                                  required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        calls = Call.objects.filter(Q(customer_id=self.order.customer_id) | Q(caller_number=self.order.caller_number))
+        recent = list(calls.order_by("-ring_started_at", "-id").values_list("pk", flat=True)[:RECENT_CALLS])
+        self.fields["call"].queryset = Call.objects.filter(pk__in=recent).order_by("-ring_started_at", "-id")
+
+    def call_value(self) -> Call | None:
+        return self.cleaned_data.get("call")
+
+
+class DepartmentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Department) -> str:
+        return f"{obj.name} · {obj.unit.name}"
+
+
+class DispatchForm(TransitionForm):
+    """To a repair crew (repairs) or to the responsible department (consultations; complaints, by the
+    supervision office). The handler is optional: a member of that department."""
+
+    department = DepartmentChoiceField(label=_("Department"), queryset=Department.objects.none())
+    handler = forms.ChoiceField(label=_("Handler"), required=False,
+                                help_text=_("Optional: a member of the chosen department."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        departments = Department.objects.select_related("unit").order_by("kind", "name")
+        if self.order.kind == Kind.REPAIR:
+            departments = departments.filter(kind=DepartmentKind.REPAIR_CREW)
+        if self.order.department_id:
+            departments = departments.exclude(pk=self.order.department_id)
+        self.fields["department"].queryset = departments
+        members = User.objects.filter(is_active=True).order_by("username")
+        groups = [
+            (department.name, [(user.username, _person(user)) for user in department.active_members])
+            for department in departments.prefetch_related(Prefetch("members", queryset=members,
+                                                                    to_attr="active_members"))
+            if department.active_members
+        ]
+        self.fields["handler"].choices = [("", "—"), *groups]
+
+    def params(self) -> dict:
+        return {"department": self.cleaned_data["department"], "handler": self.cleaned_data.get("handler") or None}
+
+
+class ForwardForm(TransitionForm):
+    department = DepartmentChoiceField(
+        label=_("Supervision office"), required=False, empty_label=_("The nearest supervision office"),
+        queryset=Department.objects.filter(kind=DepartmentKind.SUPERVISION).select_related("unit").order_by("name"))
+
+    def params(self) -> dict:
+        return {"department": self.cleaned_data.get("department")}
+
+
+class InvestigateForm(TransitionForm):
+    """The finding: valid 属实 or not, its cause and the responsible person."""
+
+    valid = forms.TypedChoiceField(label=_("Finding"), widget=forms.RadioSelect, coerce=_boolean,
+                                   choices=[("true", _("Valid")), ("false", _("Not valid"))])
+    cause = forms.ChoiceField(label=_("Cause"), required=False, choices=[("", "—"), *FindingCause.choices],
+                              help_text=_("Required when the complaint is valid."))
+    responsible = forms.ChoiceField(label=_("Responsible person"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = User.objects.filter(is_active=True).order_by("username")
+        self.fields["responsible"].choices = [("", "—"), *((user.username, _person(user)) for user in people)]
+
+    def params(self) -> dict:
+        data = self.cleaned_data
+        return {"valid": data["valid"], "cause": data.get("cause") or "",
+                "responsible": data.get("responsible") or None}
+
+
+class ReplyForm(TransitionForm):
+    """A complaint's reply to the customer (within 5 days); a consultation's reply is the department's answer."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.situation = "closing" if self.order.kind == Kind.CONSULTATION else "complaint_accept"
+        if self.order.kind == Kind.CONSULTATION:
+            self.fields["answer"] = _text(_("Answer"), phrase_check=True)
+        else:
+            self.fields["reply_text"] = _text(_("Reply to the customer"), phrase_check=True)
+        self.note_last()
+
+    @property
+    def text_field(self) -> str:
+        return "answer" if self.order.kind == Kind.CONSULTATION else "reply_text"
+
+    def params(self) -> dict:
+        return {self.text_field: self.cleaned_data[self.text_field]}
+
+
+class InformForm(TransitionForm):
+    situation = "callback"  # the agent calls the customer back with the department's answer
+    reply_text = _text(_("What the customer was told"), phrase_check=True)
+    text_field = "reply_text"
+
+    def params(self) -> dict:
+        return {"reply_text": self.cleaned_data["reply_text"]}
+
+
+class AnswerOnCallForm(TransitionForm):
+    situation = "closing"
+    answer = _text(_("Answer"), phrase_check=True)
+    text_field = "answer"
+
+    def params(self) -> dict:
+        return {"answer": self.cleaned_data["answer"]}
+
+
+class ReasonForm(TransitionForm):
+    """Cancel as duplicate, return to sender: with a reason."""
+
+    reason = _text(_("Reason"), max_length=NOTE_MAX, rows=2)
+
+    def params(self) -> dict:
+        return {"reason": self.cleaned_data["reason"]}
+
+
+class CallbackForm(TransitionForm):
+    """回访 (seed 000 细则 9): reached or not, attitude, quality, satisfied, suggestions."""
+
+    situation = "callback"
+
+    reached = forms.TypedChoiceField(label=_("Customer reached"), widget=forms.RadioSelect, coerce=_boolean,
+                                     choices=YES_NO)
+    satisfied = forms.TypedChoiceField(label=_("Satisfied"), widget=forms.RadioSelect, coerce=_boolean,
+                                       choices=YES_NO, required=False, empty_value=None,
+                                       help_text=_("When the customer was reached."))
+    attitude = forms.ChoiceField(label=_("Service attitude"), required=False, choices=[("", "—"), *Rating.choices])
+    quality = forms.ChoiceField(label=_("Work quality"), required=False, choices=[("", "—"), *Rating.choices])
+    suggestions = _text(_("Suggestions"), max_length=NOTE_MAX, rows=2, required=False)
+
+    def params(self) -> dict:
+        data = self.cleaned_data
+        return {"reached": data["reached"], "satisfied": data.get("satisfied"), "attitude": data.get("attitude", ""),
+                "quality": data.get("quality", ""), "suggestions": data.get("suggestions", "")}
+
+
+TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
+    "urge": UrgeForm,
+    "escalate": NoteOnlyForm,
+    "cancel": ReasonForm,
+    "return_to_sender": ReasonForm,
+    "dispatch": DispatchForm,
+    "resolve_by_outage": NoteOnlyForm,
+    "arrive": NoteOnlyForm,
+    "restore": NoteOnlyForm,
+    "callback": CallbackForm,
+    "archive": NoteOnlyForm,
+    "answer_on_call": AnswerOnCallForm,
+    "reply": ReplyForm,
+    "inform": InformForm,
+    "forward": ForwardForm,
+    "contact_customer": NoteOnlyForm,
+    "investigate": InvestigateForm,
+}
+
+
+def transition_form(name: str, order: WorkOrder, data=None, *, auto_id: str | None = None) -> TransitionForm:
+    """The form of transition ``name`` for this order (unbound without ``data``)."""
+    form_class = TRANSITION_FORMS.get(name, NoteOnlyForm)
+    return form_class(data, order=order, auto_id=auto_id or f"id_{name}_%s")
