@@ -23,6 +23,8 @@ def _figure_row(f: Figure) -> str:
     target = f.target.text if f.target else ""
     verdict = f"**{f.verdict}**" if f.verdict else ""
     spread = " / ".join(_num(v, f.unit) for v in (f.minimum, f.median, f.maximum))
+    if f.target and f.target.on_p95:
+        spread += f" (p95 {_num(f.p95, f.unit)})"
     return f"| {f.name} | {len(f.samples)} | {spread} {f.unit} | {target} | {verdict} |"
 
 
@@ -38,7 +40,7 @@ def render(*, started: dt.datetime, total_s: float, machine: dict, data: DataSet
     w("# Benchmarks")
     w("")
     w(f"Written by `make bench` on {started:%Y-%m-%d %H:%M} UTC (the whole run took {_duration(total_s)}). "
-      "Every run overwrites this file; do not edit it by hand. Targets are those of issues 3 and 9.")
+      "Every run overwrites this file; do not edit it by hand. Targets are those of issues 3, 6 and 9.")
     if not data.sizes.is_default:
         w("")
         w(f"> **Reduced sizes** ({data.sizes}): these figures are not comparable with the targets.")
@@ -53,7 +55,8 @@ def render(*, started: dt.datetime, total_s: float, machine: dict, data: DataSet
             if f.target:
                 w(_figure_row(f))
     w("")
-    w("A target is met only when every run is under it (the maximum, not the median).")
+    w("A target is met only when every run is under it (the maximum, not the median), unless the target names the "
+      "median or the p95 (the 95th percentile, nearest rank, shown beside the maximum).")
     w("")
     for section in sections:
         for c in section.checks:

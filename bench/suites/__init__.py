@@ -1,6 +1,6 @@
 """One module per measured area; each has ``run(ctx) -> Section``. Issue 9 adds ``api`` (HTTP throughput and
 latency under gunicorn), ``queries`` (queries per request), ``reports`` (monthly XLSX/CSV/PDF) and ``ledger``
-here, and registers them below; the data set and the report are shared."""
+here, and registers them below (``pages``, issue 6, is here already); the data set and the report are shared."""
 
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +22,6 @@ class Context:
 
 
 def registry() -> dict:
-    from . import sweep
+    from . import pages, sweep
 
-    return {"sweep": sweep.run}
+    return {"sweep": sweep.run, "pages": pages.run}  # in this order: pages after the sweep, on the same data
