@@ -176,23 +176,17 @@ def _take_call(request):
                 "phone": _phones(user)(call.caller_number), "outcome": call.get_outcome_display()})
             return redirect("tickets:console")
     else:
-        _note_logged_call(request, form.cleaned_data["call"], form.cleaned_data["classification"])
-        return redirect("tickets:console")
+        call = form.cleaned_data["call"]
+        chosen = CallOutcome.ANSWERED if form.cleaned_data["classification"] == ANSWERED else CallOutcome(
+            form.cleaned_data["classification"])
+        classified = form.submit(services.call_classify, call=call, outcome=chosen, actor=user)
+        if classified is not None:
+            messages.success(request, _("The call from %(phone)s has been logged: %(outcome)s.") % {
+                "phone": _phones(user)(classified.caller_number), "outcome": classified.get_outcome_display()})
+            return redirect("tickets:console")
     return _page(request, form, phone=form.data.get("caller_number", ""),
                  account=form.data.get("account_number", ""), call=form.cleaned_data.get("call"),
                  status=form.status_code)
-
-
-def _note_logged_call(request, call: Call, classification: str) -> None:
-    """A call the telephony system logged keeps its outcome: no service changes a logged call yet."""
-    chosen = CallOutcome.ANSWERED if classification == ANSWERED else CallOutcome(classification)
-    if call.outcome == chosen:
-        messages.info(request, _("The call was already logged as %(outcome)s.") % {
-            "outcome": call.get_outcome_display()})
-    else:
-        messages.warning(request, _(
-            "The call was logged by the telephony system as %(logged)s; it cannot be changed to %(chosen)s here. "
-            "Tell your shift lead.") % {"logged": call.get_outcome_display(), "chosen": chosen.label})
 
 
 @login_required

@@ -11,6 +11,7 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from django.utils import timezone
 
+from contactcenter.errors import InvalidInput
 from tickets import selectors_console
 from tickets.models import Call, CallOutcome, Kind, State, WorkOrder
 from tickets.services import call_log, outage_receive, outage_transition, work_order_create, work_order_transition
@@ -239,16 +240,31 @@ def test_a_typed_in_call_without_an_order_is_logged_with_its_outcome(people, cus
     assert flashed(response)
 
 
-def test_a_telephony_call_keeps_its_outcome_and_the_agent_is_told(people, customer):
+def test_the_agent_classifies_a_call_the_telephony_system_logged(people, customer):
     call = telephony_call(people.agent, customer.phone)
     response = take(page(people.agent), call=call.pk, classification="harassment")
     call.refresh_from_db()
-    assert response.status_code == 302 and call.outcome == CallOutcome.ANSWERED
+    assert response.status_code == 302 and call.outcome == CallOutcome.HARASSMENT
     assert Call.objects.count() == 1 and not WorkOrder.objects.exists()
     [message] = get_messages(response.wsgi_request)
-    assert message.level_tag == "warning"
-    same = take(page(people.agent), call=call.pk, classification="answered")
-    assert [m.level_tag for m in get_messages(same.wsgi_request)] == ["info"]
+    assert message.level_tag == "success"
+    # Another agent may not reclassify it; a lead may.
+    refused = take(page(people.agent2), call=call.pk, classification="answered")
+    call.refresh_from_db()
+    assert refused.status_code in (403, 400) and call.outcome == CallOutcome.HARASSMENT
+
+
+def test_a_call_never_answered_stays_abandoned(people, customer):
+    from tickets.services import call_classify
+
+    call = telephony_call(people.agent, customer.phone)
+    call.answered_at = None
+    call.outcome = CallOutcome.ABANDONED
+    call.save()
+    with pytest.raises(InvalidInput):
+        call_classify(call=call, outcome=CallOutcome.SILENT, actor=people.agent)
+    call.refresh_from_db()
+    assert call.outcome == CallOutcome.ABANDONED
 
 
 @pytest.mark.parametrize("data, field", [

@@ -1,6 +1,6 @@
 """Every write of the tickets app goes through these functions (keyword-only, atomic)."""
 
-from .calls import call_log
+from .calls import call_classify, call_log
 from .customers import customer_find_or_create, normalize_phone
 from .outages import outage_covering, outage_receive, outage_transition, outage_transition_check
 from .phrases import ensure_no_forbidden_phrases, forbidden_phrases_in
@@ -11,6 +11,7 @@ from .workorders import (
 )
 
 __all__ = [
+    "call_classify",
     "call_log",
     "customer_find_or_create",
     "ensure_no_forbidden_phrases",

@@ -3,7 +3,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from contactcenter.errors import InvalidInput
+from contactcenter.errors import InvalidInput, NotPermitted
 
 from ..models import Call, CallOutcome, Customer, User
 from .customers import normalize_phone
@@ -67,3 +67,24 @@ def call_log(
         note=note,
         logged_by=logged_by,
     )
+
+
+@transaction.atomic
+def call_classify(*, call: Call, outcome: str, actor: User, note: str = "") -> Call:
+    """The agent who took a call logged by the telephony system says what it was: answered, silent, a wrong
+    number or harassment (seed 000 用语 2–5). A call never answered stays abandoned."""
+    if not actor.has_perm("tickets.take_calls"):
+        raise NotPermitted("Only the front office classifies calls")
+    if call.agent_id is not None and call.agent_id != actor.pk and not actor.has_perm("tickets.cancel_order"):
+        raise NotPermitted("Only the agent who took the call (or a lead) classifies it")
+    if call.answered_at is None:
+        raise InvalidInput("A call that was never answered is abandoned", code="call_not_answered",
+                           extra={"field": "outcome"})
+    if outcome not in AGENT_OUTCOMES:
+        raise InvalidInput(f"outcome {outcome!r} is not possible for an answered call", extra={"field": "outcome"})
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    call.outcome = outcome
+    if note:
+        call.note = f"{call.note}\n{note}".strip()
+    call.save(update_fields=["outcome", "note"])
+    return call
