@@ -107,3 +107,60 @@ class SweepCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.position}"
+
+
+class ReportFormat(models.TextChoices):
+    XLSX = "xlsx", "XLSX"
+    CSV = "csv", "CSV"
+    PDF = "pdf", "PDF"
+
+
+class ReportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ReportRun(models.Model):
+    """One monthly assessment report asked for (by a person, or by beat on the 1st) and its file.
+
+    The row is the outbox: it is written before anything is sent to the broker, so a report asked for while the
+    broker is down is still queued here and goes out when it is back (``kpi.tasks.dispatch_reports``). Runs are
+    kept: who asked, when, for what, and the file, downloadable again.
+    """
+
+    period = models.CharField(_("period"), max_length=7, help_text=_("YYYY-MM in Asia/Shanghai"))
+    unit = models.ForeignKey("tickets.Unit", verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="report_runs", help_text=_("Empty: the whole center"))
+    format = models.CharField(_("format"), max_length=4, choices=ReportFormat.choices)
+    language = models.CharField(_("language"), max_length=10, default="zh-hans")
+    status = models.CharField(_("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    scheduled = models.BooleanField(_("scheduled"), default=False, help_text=_("Produced by beat on the 1st"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True,
+                                     blank=True, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    file = models.FileField(_("file"), upload_to="reports/%Y/%m/", blank=True)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("report run")
+        verbose_name_plural = _("report runs")
+        ordering = ["-requested_at", "-id"]
+        permissions = [("export_report", _("Can export the monthly assessment report"))]
+        indexes = [models.Index(fields=["status", "requested_at"], name="report_status_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(period__regex=r"^\d{4}-(0[1-9]|1[0-2])$"), name="report_period_format"),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="report_progress_max"),
+            # Beat's report for a unit and month exists once, however often the schedule fires.
+            models.UniqueConstraint(fields=["period", "unit", "format"], condition=Q(scheduled=True),
+                                    name="report_scheduled_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.unit or '-'} {self.format} ({self.status})"

@@ -71,6 +71,7 @@ class Call(models.Model):
             models.Index(fields=["agent", "ring_started_at"], name="call_agent_ring_idx"),
             # kpi.sweeps (ring_over_3) reads the calls logged since its cursor.
             models.Index(fields=["created_at"], name="call_created_idx"),
+            models.Index(fields=["ring_started_at"], name="call_ring_idx"),  # kpi.reports: a month's calls
         ]
 
     def __str__(self) -> str:

@@ -225,6 +225,12 @@ class WorkOrder(ConcurrentTransitionMixin, models.Model):
             # The callbacks page: callbacks owed and not made yet, by due time.
             models.Index(fields=["callback_due_at"], condition=Q(callback_required=True, called_back_at__isnull=True),
                          name="wo_callback_owed_idx"),
+            # kpi.reports (the monthly assessment): deadlines that fell due in a month.
+            models.Index(fields=["reply_due_at"], condition=Q(reply_due_at__isnull=False), name="wo_reply_due_idx"),
+            models.Index(fields=["arrival_due_at"], condition=Q(arrival_due_at__isnull=False),
+                         name="wo_arrival_due_idx"),
+            models.Index(fields=["callback_due_at"], condition=Q(callback_due_at__isnull=False),
+                         name="wo_callback_due_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=Kind.values), name="wo_kind_valid"),
@@ -554,6 +560,7 @@ class Callback(models.Model):
         verbose_name = _("callback")
         verbose_name_plural = _("callbacks")
         ordering = ["made_at", "id"]
+        indexes = [models.Index(fields=["made_at"], name="callback_made_idx")]  # kpi.reports: a month's callbacks
 
     def __str__(self) -> str:
         return f"{self.order_id} @ {self.made_at:%Y-%m-%d %H:%M}"
