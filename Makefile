@@ -6,18 +6,23 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?= -n auto
+# The fault tests (tests/faults, marker `faults`) are left out of `make test`: `make test-faults` runs them.
+# A -m in PYTEST_ARGS comes later on the command line and so replaces this selection.
+TEST_SELECTION := -m "not faults"
 
-.PHONY: help venv run test lint diagrams clean messages bench
+.PHONY: help venv run test test-faults lint diagrams clean messages bench vendor fonts
 
 help:
 	@echo "make venv      create .venv and install the pyproject dependencies (incl. [test])"
 	@echo "make run       migrate, collectstatic, seed demo data, start gunicorn + celery worker + beat"
-	@echo "make test      run pytest on all cores (PYTEST_ARGS='-k foo' replaces the default '-n auto')"
+	@echo "make test      run pytest on all cores (PYTEST_ARGS='-k foo' replaces the default '-n auto'), without tests/faults"
+	@echo "make test-faults  kill / restart Redis, PostgreSQL and Celery workers of their own under the running app (~5 min)"
 	@echo "make lint      ruff check"
 	@echo "make diagrams  regenerate docs/state-diagrams.md"
 	@echo "make clean     remove var/ (SQLite database, broker folder, static files)"
 	@echo "make messages  update locale/zh_Hans django.po from the sources, then compile django.mo"
 	@echo "make bench     PostgreSQL benchmarks at 1,000,000 orders (recreates database bench), writes BENCHMARKS.md"
+	@echo "make vendor    re-copy the browser libraries (Chart.js) from package-lock.json into static/vendor/ (needs npm)"
 
 venv: $(STAMP)
 
@@ -29,8 +34,18 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The PDF report's Chinese font (kpi/reports/writers.py); without it (not root) the PDF uses a built-in font.
+WQY := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
+fonts:
+	@[ -f $(WQY) ] || if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends fonts-wqy-zenhei >/dev/null \
+	    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	         --no-install-recommends fonts-wqy-zenhei >/dev/null; } \
+	    || echo "fonts-wqy-zenhei could not be installed: PDF reports use the built-in STSong-Light font"; \
+	else echo "fonts-wqy-zenhei is missing (install it as root): PDF reports use the built-in STSong-Light font"; fi
+
 # DEBUG=1 unless the caller sets it (settings refuse to start without SECRET_KEY when DEBUG is off).
-run: venv
+run: venv fonts
 	@set -e; export DEBUG="$${DEBUG:-1}"; \
 	$(PY) manage.py migrate --noinput; \
 	$(PY) manage.py collectstatic --noinput -v 0; \
@@ -38,8 +53,15 @@ run: venv
 	if $(PY) manage.py help setup_beat >/dev/null 2>&1; then $(PY) manage.py setup_beat; fi; \
 	exec bin/run-local
 
-test: venv
-	SECRET_KEY="$${SECRET_KEY:-test-only-not-secret}" $(PY) -m pytest $(PYTEST_ARGS)
+test: venv fonts
+	SECRET_KEY="$${SECRET_KEY:-test-only-not-secret}" $(PY) -m pytest $(TEST_SELECTION) $(PYTEST_ARGS)
+
+# Fault tests: each starts its own PostgreSQL cluster and redis-server on free ports (never the shared ones) and
+# real gunicorn / Celery worker / beat processes, then stops, kills and restarts them. One at a time (no -n).
+# Needs the postgresql and redis-server packages (skipped without them unless REQUIRE_POSTGRES / REQUIRE_REDIS=1).
+# FAULTS_KILL_TRIALS (10) worker kills; FAULTS_SEED repeats a run's kill moments; FAULTS_ARGS go to pytest.
+test-faults: venv
+	SECRET_KEY="$${SECRET_KEY:-test-only-not-secret}" $(PY) -m pytest -m faults -rA tests/faults $(FAULTS_ARGS)
 
 lint: venv
 	$(PY) -m ruff check .
@@ -60,3 +82,13 @@ messages: venv
 bench: venv
 	bash bench/services.sh
 	BENCH_DATABASE_URL="$${BENCH_DATABASE_URL:-postgres://app:app@127.0.0.1:5432/bench}" $(PY) -m bench
+
+# The browser libraries are committed under static/vendor/ (so `make run` needs no npm); this re-does the copy from
+# the versions pinned in package-lock.json. Chart.js's UMD bundle includes @kurkle/color: both licences go along.
+CHARTJS := static/vendor/chart.js
+vendor:
+	npm ci --no-audit --no-fund
+	mkdir -p $(CHARTJS)
+	cp node_modules/chart.js/dist/chart.umd.min.js $(CHARTJS)/chart.umd.min.js
+	cp node_modules/chart.js/LICENSE.md $(CHARTJS)/LICENSE.md
+	cp node_modules/@kurkle/color/LICENSE.md $(CHARTJS)/LICENSE-kurkle-color.md

@@ -3,12 +3,11 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, resolve, reverse
 
 # Where each role starts its day, by URL name; the first role of the user in this order wins.
-# Managers get the ledger until their dashboard exists.
 ROLE_HOMES = (
     ("agent", "tickets:console"),
     ("shift_lead", "shifts:mine"),
     ("supervisor", "kpi:ledger"),
-    ("manager", "kpi:ledger"),
+    ("manager", "kpi:dashboard"),
     ("department_handler", "tickets:queue"),
 )
 

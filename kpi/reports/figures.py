@@ -33,7 +33,7 @@ from tickets.models import Call, Callback, Department, Kind, State, Unit, User, 
 from ..models import EntryKind, LedgerEntry, PenaltyRule
 from ..selectors import unit_subtree_ids
 
-PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])\Z")  # \Z, not $: "2026-10\n" is not a period
 RING_LIMIT_DEFAULT = 10  # seconds = 3 rings (seed 004 §6.3.2); the ring_over_3 rule's threshold wins
 
 
@@ -81,9 +81,12 @@ class Assessment:
 
 FORMULAS: list[tuple[Any, Any]] = [
     (_("Month"), _("From 00:00 on the 1st to 00:00 on the 1st of the next month, Asia/Shanghai.")),
+    (_("Calls offered"), _("Calls that rang in the month, answered or not; by the agent whose seat rang (a call "
+                            "abandoned before it reached a seat counts only in its unit and the total).")),
     (_("Calls answered"), _("Calls that rang in the month and were answered (answered_at set), by answering agent.")),
     (_("Answered within 3 rings"), _("Answered calls whose ring time ≤ the ring_over_3 rule's threshold (10 s = "
-                                     "3 rings); rate = within 3 rings ÷ calls answered.")),
+                                     "3 rings); rate = within 3 rings ÷ calls offered (a call never answered "
+                                     "was not answered within 3 rings).")),
     (_("Abandoned"), _("Calls that rang in the month and were never answered (outcome abandoned).")),
     (_("Orders accepted"), _("Work orders accepted in the month, by kind, not counting those cancelled as "
                              "duplicates; by first-question owner.")),
@@ -95,8 +98,8 @@ FORMULAS: list[tuple[Any, Any]] = [
                                      "complaints accepted in the month; target 100 %. By current department.")),
     (_("Repair arrival on time"), _("Repairs whose arrival fell due in the month; on time = crew arrived no "
                                     "later than the due time; rate = on time ÷ due. By repair crew.")),
-    (_("Satisfaction"), _("Callbacks made in the month that reached the customer and recorded an answer; rate = "
-                          "satisfied ÷ those callbacks. By the order's owner, department and unit.")),
+    (_("Satisfaction"), _("Callbacks made in the month that reached the customer; rate = satisfied ÷ those "
+                          "callbacks. By the order's owner, current department and unit.")),
     (_("Penalties"), _("Ledger entries of the month's period (not reversals), in yuan, by rule. Reversals are the "
                        "appeals granted (negative). Net = penalties + reversals; equals the ledger's total for "
                        "the same period and unit.")),
@@ -110,7 +113,7 @@ FORMULAS: list[tuple[Any, Any]] = [
 
 KIND_KEYS = [(kind, f"accepted_{kind}") for kind in Kind.values]
 RATES = {  # rate key: (numerator, denominator)
-    "within_limit_rate": ("calls_within_limit", "calls_answered"),
+    "within_limit_rate": ("calls_within_limit", "calls_offered"),  # design "KPI formulas": ÷ calls offered
     "callback_rate": ("callbacks_done", "callbacks_due"),
     "complaint_reply_rate": ("complaint_replies_on_time", "complaint_replies_due"),
     "complaint_handling_rate": ("complaints_handled", "complaints_received"),
@@ -137,7 +140,7 @@ def _with_rates(counts: Counter) -> dict:
 
 def month_bounds(period: str) -> tuple[dt.datetime, dt.datetime]:
     """``YYYY-MM`` → the month's first instant and the next month's first instant, in Asia/Shanghai."""
-    match = PERIOD_RE.match(period or "")
+    match = PERIOD_RE.fullmatch(period) if isinstance(period, str) else None
     if not match:
         raise ValueError("period must look like YYYY-MM")
     year, month = int(match[1]), int(match[2])
@@ -201,6 +204,7 @@ def _call_counts(start, end, units: list[int] | None, ring_limit: int) -> list[d
     answered = Q(answered_at__isnull=False)
     return list(
         calls.order_by().values("agent_id", "scope_unit").annotate(
+            calls_offered=Count("id"),
             calls_answered=Count("id", filter=answered),
             calls_within_limit=Count("id", filter=answered & Q(ring_seconds__lte=ring_limit)),
             calls_abandoned=Count("id", filter=Q(outcome="abandoned")),
@@ -212,7 +216,7 @@ def _callback_counts(start, end, units: list[int] | None) -> list[dict]:
     callbacks = Callback.objects.filter(_in_month("made_at", start, end))
     if units is not None:
         callbacks = callbacks.filter(order__unit_id__in=units)
-    surveyed = Q(reached=True, satisfied__isnull=False)
+    surveyed = Q(reached=True)  # a reached callback records satisfied or not (tickets.services)
     return list(
         callbacks.order_by().values("order__owner_id", "order__department_id", "order__unit_id").annotate(
             surveyed=Count("id", filter=surveyed), satisfied=Count("id", filter=surveyed & Q(satisfied=True)),
@@ -280,6 +284,7 @@ def _unit_tree(unit: Unit | None) -> list[tuple[Unit, int, list[int]]]:
 
 def _figure_columns() -> tuple[list[Column], list[Column], list[Column], list[Column], list[Column]]:
     calls = [
+        Column("calls_offered", _("Calls offered")),
         Column("calls_answered", _("Calls answered")),
         Column("calls_within_limit", _("Answered within 3 rings")),
         Column("within_limit_rate", _("Within 3 rings %"), Fmt.PERCENT),
@@ -325,13 +330,15 @@ def monthly_assessment(*, period: str, unit: Unit | None = None,
                        progress: Callable[[int], None] | None = None) -> Assessment:
     """Every figure of ``period`` (``YYYY-MM``) for ``unit`` and the units below it (``None``: the whole center).
 
-    Seven queries whatever the size of the month: one grouped query each over orders, calls, callbacks and the
-    ledger, then the names. The ledger detail section is a lazy iterator (read when it is written).
+    The same number of queries whatever the size of the month (eight, nine with a unit): the rules, one grouped
+    query each over orders, calls, callbacks and the ledger, then the agents, the departments and the unit tree.
+    The ledger detail section is a lazy iterator (read when it is written). A bad period raises ``ValueError``.
     """
     progress = progress or (lambda percent: None)
     start, end = month_bounds(period)
     units = unit_subtree_ids(unit) if unit is not None else None
-    rule = PenaltyRule.objects.filter(code="ring_over_3").first()
+    rules_by_id = {r.pk: r for r in PenaltyRule.objects.all()}
+    rule = next((r for r in rules_by_id.values() if r.code == "ring_over_3"), None)
     ring_limit = rule.threshold if rule is not None and rule.threshold is not None else RING_LIMIT_DEFAULT
 
     order_rows = _order_counts(start, end, units)
@@ -342,7 +349,6 @@ def monthly_assessment(*, period: str, unit: Unit | None = None,
     ledger_rows = _ledger_sums(period, units)
     progress(35)
 
-    rules_by_id = {r.pk: r for r in PenaltyRule.objects.all()}
     rule_codes = {pk: r.code for pk, r in rules_by_id.items()}
 
     by_agent: dict[int, Counter] = {}
@@ -362,7 +368,7 @@ def monthly_assessment(*, period: str, unit: Unit | None = None,
             bucket(by_department, row["department_id"]).update(
                 {k: v for k, v in figures.items() if k.startswith(("complaint", "arrivals_"))})
     for row in call_rows:
-        figures = {k: row[k] for k in ("calls_answered", "calls_within_limit", "calls_abandoned")}
+        figures = {k: row[k] for k in ("calls_offered", "calls_answered", "calls_within_limit", "calls_abandoned")}
         bucket(by_unit, row["scope_unit"]).update(figures)
         if row["agent_id"] is not None:
             bucket(by_agent, row["agent_id"]).update(figures)
@@ -389,9 +395,11 @@ def monthly_assessment(*, period: str, unit: Unit | None = None,
     progress(45)
 
     # Who gets a row: everyone with a figure, and every agent and department of the scope (a zero row says
-    # "nothing this month", which a missing row does not).
+    # "nothing this month", which a missing row does not); an agent who has left (inactive) only with figures.
     with_figures = Q(pk__in=[pk for pk in by_agent if pk is not None])
-    in_scope = Q(groups__name="agent") if units is None else Q(groups__name="agent", unit_id__in=units)
+    in_scope = Q(groups__name="agent", is_active=True)
+    if units is not None:
+        in_scope &= Q(unit_id__in=units)
     agent_users = User.objects.filter(with_figures | in_scope)
     departments = Department.objects.all()
     if units is not None:
@@ -465,6 +473,8 @@ def monthly_assessment(*, period: str, unit: Unit | None = None,
             "net": sum((r["net"] for r in rule_rows), Decimal("0")),
         },
     )
+    for section in (agents, department_section, unit_section):
+        _fill_zeros(section)
     progress(50)
 
     return Assessment(
@@ -477,6 +487,16 @@ def monthly_assessment(*, period: str, unit: Unit | None = None,
 
 def _total_row(counters) -> dict:
     return _with_rates(_sum(counters))
+
+
+def _fill_zeros(section: Section) -> None:
+    """Every row has a value for every count and money column (0, not missing): a rule column of an agent
+    charged nothing under that rule reads 0.00 in every writer. Rates stay None when there is nothing to
+    divide by."""
+    zeros = {c.key: Decimal("0") if c.fmt == Fmt.MONEY else 0 for c in section.columns if c.fmt in (Fmt.INT, Fmt.MONEY)}
+    for row in [*section.rows, section.total]:
+        for key, zero in zeros.items():
+            row.setdefault(key, zero)
 
 
 LEDGER_COLUMNS = [

@@ -87,11 +87,11 @@ def test_the_nav_links_to_the_console_for_those_who_take_calls(people):
 
 
 def test_each_role_starts_on_its_own_page(people):
-    """Served at / itself (no redirect): agents the console, leads their shift, supervisors and managers the
-    ledger, department handlers the queue, users without a role the list of pages."""
+    """Served at / itself (no redirect): agents the console, leads their shift, supervisors the ledger,
+    managers the dashboard, department handlers the queue, users without a role the list of pages."""
     nobody = UserFactory(username="nobody")
     homes = {people.agent: "tickets/console/console.html", people.lead: "shifts/my_shift.html",
-             people.supervisor: "kpi/ledger.html", people.manager: "kpi/ledger.html",
+             people.supervisor: "kpi/ledger.html", people.manager: "kpi/dashboard.html",
              people.repair: "tickets/queue/queue.html", nobody: "tickets/home.html"}
     for user, template in homes.items():
         response = page(user).get("/")
