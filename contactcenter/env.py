@@ -4,6 +4,7 @@ A typo in production configuration must stop the process at start-up with a clea
 not silently fall back to a default (``DEBUG=flase`` is an error, not ``False``).
 """
 
+import json
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -58,3 +59,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return list(default)
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_json_object(name: str) -> dict:
+    """A JSON object (``{}`` when unset); invalid JSON or another JSON type is a configuration error."""
+    value = _raw(name)
+    if value is None:
+        return {}
+    try:
+        parsed = json.loads(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} is not valid JSON: {exc}") from None
+    if not isinstance(parsed, dict):
+        raise ImproperlyConfigured(f'{name} must be a JSON object, e.g. {{"visibility_timeout": 600}}')
+    return parsed

@@ -12,6 +12,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from . import db_errors
+
 
 class DomainError(Exception):
     """Base class: a rule of the domain refused the request."""
@@ -51,6 +53,10 @@ class Conflict(DomainError):
 
 
 def exception_handler(exc, context):
+    if db_errors.is_database_error(exc):  # the database restarting: 503 + Retry-After, not a 500
+        db_errors.log_outage(context["request"], exc)
+        return Response(db_errors.api_body(), status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                        headers=db_errors.retry_headers())
     if isinstance(exc, DomainError):
         body = {"detail": exc.detail, "code": exc.code, **exc.extra}
         return Response(body, status=exc.status_code)

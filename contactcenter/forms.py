@@ -1,5 +1,7 @@
 """Form plumbing shared by the apps' pages (no domain code)."""
 
+import datetime as dt
+
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
@@ -11,9 +13,22 @@ CHANGED_MEANWHILE = _("Someone else changed this meanwhile; reload the page and 
 DATETIME_INPUTS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
 
+class LocalDateTimeField(forms.DateTimeField):
+    """A time typed on a page, read in the current time zone (Asia/Shanghai), between 2000 and 2099: a typo
+    such as year 0001 or 9999 is refused on the field (stored in UTC it would overflow: a 500)."""
+
+    default_error_messages = {"range": _("Choose a date between 2000 and 2099.")}
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result is not None and not dt.date(2000, 1, 1) <= result.date() <= dt.date(2099, 12, 31):
+            raise forms.ValidationError(self.error_messages["range"], code="range")
+        return result
+
+
 def local_datetime_field(label, *, required: bool = True, help_text=None) -> forms.DateTimeField:
     """A ``datetime-local`` input, read in the current time zone (Asia/Shanghai)."""
-    return forms.DateTimeField(
+    return LocalDateTimeField(
         label=label, required=required, input_formats=DATETIME_INPUTS, help_text=help_text,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )

@@ -4,22 +4,37 @@ The defaults are the embedded setup â€” SQLite and Celery's filesystem broker â€
 no server. ``DATABASE_URL`` selects PostgreSQL and ``CELERY_BROKER_URL`` selects Redis.
 """
 
+import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_int, env_json_object, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
+# pytest-django imports these settings with pytest loaded: a test run (plain-HTTP test client and live server,
+# throwaway key) is not production. Every other process with DEBUG off (gunicorn, Celery, manage.py) is.
+TESTING = "pytest" in sys.modules
+PRODUCTION = not DEBUG and not TESTING
+
+SECRET_KEY_MIN_LENGTH = 50
 SECRET_KEY = env_str("SECRET_KEY", None)
 if SECRET_KEY is None:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is off (set it, or DEBUG=1 locally)")
     SECRET_KEY = "insecure-local-development-key-never-use-in-production"
+elif PRODUCTION and (
+    len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure-")
+):
+    raise ImproperlyConfigured(
+        f"SECRET_KEY must be at least {SECRET_KEY_MIN_LENGTH} random characters when DEBUG is off "
+        "(make one with: python -c 'import secrets; print(secrets.token_urlsafe(50))')"
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -36,7 +51,10 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "csp",
     "django_celery_beat",
+    "simple_history",  # the audit trail of rules, policies, phrases and roles (kpi.audit)
     "contactcenter",  # no models: the cross-app wiring (roles sync, the seed_demo command)
     "tickets",
     "shifts",
@@ -45,14 +63,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Before anything reads the body (its refusals still get the security headers above).
+    "contactcenter.middleware.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The audit trail records the request's user (DRF's token user too: DRF sets it on the same request).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lockout answer
 ]
 
 ROOT_URLCONF = "contactcenter.urls"
@@ -91,9 +115,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     VAR_DIR.mkdir(parents=True, exist_ok=True)
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # An unreachable database fails the request after this many seconds (503, contactcenter.db_errors) instead
+    # of hanging it: libpq waits forever by default. A ?connect_timeout= in DATABASE_URL wins.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5, minimum=1)
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "tickets.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out username + address before the password
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -129,7 +163,11 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
 
 # --- Upload and body limits: oversized bodies are refused, never processed ---------------------------
+# contactcenter.middleware.RequestLimitsMiddleware answers 413 from the Content-Length before the body is read,
+# and 400 for too many form or query fields; contactcenter.drf.JSONParser refuses JSON nested too deep.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1_048_576, minimum=1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000, minimum=10)
+JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 32, minimum=2, maximum=500)
 
 # --- REST API ---------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -145,6 +183,11 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": [
+        "contactcenter.drf.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "contactcenter.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
@@ -180,11 +223,15 @@ SPECTACULAR_SETTINGS = {
 # Default broker: kombu's filesystem transport. It needs no server and no extra package, and
 # several processes on one machine (web, worker, beat) share it through a directory.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+# Extra transport options, a JSON object. Redis: {"visibility_timeout": 600} is how long until the message of an
+# acks_late task whose worker died is delivered again (kombu's default: one hour); the fault tests shorten it.
+CELERY_BROKER_TRANSPORT_OPTIONS = env_json_object("CELERY_BROKER_TRANSPORT_OPTIONS")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = Path(env_str("CELERY_BROKER_DIR", str(VAR_DIR / "broker")))
     for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
+        **CELERY_BROKER_TRANSPORT_OPTIONS,
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
@@ -201,16 +248,59 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 
-# --- Production hardening (DEBUG off) ---------------------------------------------------------------
+# --- Security: headers, HTTPS (DEBUG off), login throttling ------------------------------------------
+# Every response: no MIME sniffing, no framing, the Referer only to this site, its own browsing-context group.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
-    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): every script and style comes from our static files. The pages have no
+# inline <script>, no on* attribute and no style attribute; the Swagger UI page (SpectacularSwaggerSplitView)
+# loads its start-up script from its own URL. Only the ReDoc page relaxes style-src (see contactcenter/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# HTTPS. Off with DEBUG (``make run`` is plain http://127.0.0.1:8000); on by default otherwise.
+# Behind a TLS-terminating proxy, SECURE_PROXY_SSL_HEADER names the header it sets (X-Forwarded-Proto: https);
+# it is trusted only when set, since a client could send it itself to a server without such a proxy.
+SESSION_COOKIE_SECURE = not DEBUG and env_bool("SESSION_COOKIE_SECURE", True)
+CSRF_COOKIE_SECURE = not DEBUG and env_bool("CSRF_COOKIE_SECURE", True)
+SECURE_SSL_REDIRECT = PRODUCTION and env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = 0 if DEBUG else env_int("SECURE_HSTS_SECONDS", 31_536_000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG and env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = not DEBUG and env_bool("SECURE_HSTS_PRELOAD", True)
+_proxy_ssl_header = env_str("SECURE_PROXY_SSL_HEADER", None)
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
+# Reverse proxies in front of the app that append the client's address to X-Forwarded-For (0: none, the
+# connection's address is the client's). Login throttling counts failures per username and client address.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=5)
+
+# Login throttling (django-axes) for the login page, the admin's and POST /api/v1/auth/token/: after
+# LOGIN_FAILURE_LIMIT wrong passwords for one username from one address, that pair is refused for
+# LOGIN_COOLOFF_MINUTES (counted again from each further try); others from the same office NAT are not.
+# A successful login clears the count. Locked out: JSON 429 under /api/, a page elsewhere.
+AXES_ENABLED = env_bool("LOGIN_THROTTLING", True)
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "contactcenter.middleware.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "contactcenter.middleware.client_ip"
+AXES_VERBOSE = False
 
 LOGGING = {
     "version": 1,
@@ -220,4 +310,5 @@ LOGGING = {
 }
 
 # --- Domain settings --------------------------------------------------------------------------------
-DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo12345")
+# seed_demo's password for the demo users: a known default only for local runs and tests.
+DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo12345" if DEBUG or TESTING else None)

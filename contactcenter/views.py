@@ -4,6 +4,8 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.views import defaults
 
+from . import db_errors
+
 
 def _is_api(request) -> bool:
     return request.path.startswith("/api/")
@@ -31,6 +33,8 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    if db_errors.current_database_error() is not None:  # the database restarting: 503 + Retry-After
+        return db_errors.database_unavailable(request)
     if _is_api(request):
         return JsonResponse({"detail": "Internal error; it has been logged.", "code": "server_error"}, status=500)
     return defaults.server_error(request)

@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from contactcenter.forms import ServiceForm as BaseServiceForm
+from contactcenter.forms import local_datetime_field
 from tickets.models import Department, User
 
 from .filters import PERIOD, LedgerEntryFilter
@@ -91,12 +92,8 @@ class ManualEntryForm(ServiceForm):
                                         help_text=_("Charge either an agent or a department."))
     amount = forms.DecimalField(label=_("Amount (yuan)"), required=False, max_digits=10, decimal_places=2,
                                 min_value=Decimal("0.01"), help_text=_("Empty: the rule's amount."))
-    occurred_at = forms.DateTimeField(
-        label=_("Occurred at"), required=False,
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text=_("Local time (Asia/Shanghai). Empty: now."),
-    )
+    occurred_at = local_datetime_field(_("Occurred at"), required=False,  # 2000–2099: year 0001 is no 500
+                                       help_text=_("Local time (Asia/Shanghai). Empty: now."))
     reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
     def clean(self):

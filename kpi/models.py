@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tickets.history import AuditedRecords
+
 
 class ChargedTo(models.TextChoices):
     AGENT = "agent", _("Agent")
@@ -26,12 +28,16 @@ class PenaltyRule(models.Model):
     )
     manual = models.BooleanField(_("manual"), default=False, help_text=_("Posted by a lead, not found by the system"))
     source = models.CharField(_("source"), max_length=200, blank=True)
+    history = AuditedRecords()  # audit trail (kpi.audit): amount, on/off, threshold changes
 
     class Meta:
         verbose_name = _("penalty rule")
         verbose_name_plural = _("penalty rules")
         ordering = ["code"]
-        permissions = [("post_manual_entry", _("Can post a manual ledger entry"))]
+        permissions = [
+            ("post_manual_entry", _("Can post a manual ledger entry")),
+            ("view_audit", _("Can view the audit trail")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name_zh}"

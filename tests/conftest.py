@@ -17,6 +17,8 @@ REFERENCE_DATA = [
     ("tickets.migrations.0010_seed_phrases", "seed", "tickets.ForbiddenPhrase"),
     ("kpi.migrations.0002_rules_schedule_protection", "seed_rules", "kpi.PenaltyRule"),
     ("kpi.migrations.0002_rules_schedule_protection", "schedule_sweep", "django_celery_beat.PeriodicTask"),
+    # Both report schedules (monthly, dispatch); only they use a crontab, so its emptiness says they are gone.
+    ("kpi.migrations.0004_report_schedules", "schedule_reports", "django_celery_beat.CrontabSchedule"),
     ("shifts.migrations.0002_templates_and_schedule", "seed", "shifts.ShiftTemplate"),
 ]
 
@@ -31,6 +33,13 @@ def _reference_data(django_db_blocker, request):
                 if not django_apps.get_model(model).objects.exists():
                     getattr(importlib.import_module(module), function)(django_apps, None)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _login_throttling_off(settings):
+    """django-axes counts failed logins in the database and needs the request in ``authenticate()`` (the test
+    ``Client.login()`` passes none): off by default; tests/test_security.py turns it on."""
+    settings.AXES_ENABLED = False
 
 
 @pytest.fixture(autouse=True)

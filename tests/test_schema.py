@@ -62,4 +62,9 @@ def test_the_interactive_docs_are_served_to_a_logged_in_user():
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
     assert b"swagger" in response.content.lower()
-    assert b"/api/v1/schema/" in response.content
+    # The start-up script comes from the page's own URL (no inline script: Content-Security-Policy).
+    assert b'<script src="/api/v1/docs/?script="></script>' in response.content
+    script = client.get("/api/v1/docs/?script=")
+    assert script.status_code == 200
+    assert script["Content-Type"].startswith("application/javascript")
+    assert b"/api/v1/schema/" in script.content

@@ -10,8 +10,11 @@ history and callbacks can be viewed but never written.
 import copy
 
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
     CalendarDay,
@@ -72,7 +75,9 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
+    """Its "History" shows every change of a user's roles, permissions and flags (never the password)."""
+
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         (_("Organisation"), {"fields": ("unit", "department", "seat")}),
@@ -97,6 +102,15 @@ class UserAdmin(DjangoUserAdmin):
     @admin.display(description=_("roles"))
     def roles(self, user: User) -> str:
         return ", ".join(sorted(group.name for group in user.groups.all()))
+
+
+# The roles (groups): Django's group admin, with the history of each role's permission set.
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(SimpleHistoryAdmin, DjangoGroupAdmin):
+    pass
 
 
 # --- Customers and calls ----------------------------------------------------------------------------
@@ -152,7 +166,7 @@ class CallAdmin(admin.ModelAdmin):
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
+class SlaPolicyAdmin(SimpleHistoryAdmin):
     list_display = [
         "order_kind",
         "deadline",
@@ -357,14 +371,14 @@ class CallbackAdmin(ViewOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
+class CalendarYearAdmin(SimpleHistoryAdmin):
     """A year is known to working-day deadlines only once it is listed here with its exceptions."""
 
     list_display = ["year", "source"]
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(SimpleHistoryAdmin):
     list_display = ["date", "is_working_day", "name"]
     list_filter = ["is_working_day"]
     date_hierarchy = "date"
@@ -401,7 +415,7 @@ class OutageNoticeAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutageLeadTime)
-class OutageLeadTimeAdmin(admin.ModelAdmin):
+class OutageLeadTimeAdmin(SimpleHistoryAdmin):
     list_display = ["kind", "hours", "source"]
 
 
@@ -409,7 +423,7 @@ class OutageLeadTimeAdmin(admin.ModelAdmin):
 
 
 @admin.register(StandardPhrase)
-class StandardPhraseAdmin(admin.ModelAdmin):
+class StandardPhraseAdmin(SimpleHistoryAdmin):
     """规范用语 shown beside the console's forms, by situation; supervisors edit them."""
 
     list_display = ["text", "situation", "order", "active", "source"]
@@ -420,7 +434,7 @@ class StandardPhraseAdmin(admin.ModelAdmin):
 
 
 @admin.register(ForbiddenPhrase)
-class ForbiddenPhraseAdmin(admin.ModelAdmin):
+class ForbiddenPhraseAdmin(SimpleHistoryAdmin):
     """服务禁语: a text written to a customer that contains an active one is refused (at once, every process)."""
 
     list_display = ["text", "active", "note", "source"]

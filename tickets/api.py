@@ -1,11 +1,11 @@
 """Thin DRF views over tickets.services (writes) and tickets.selectors (reads)."""
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, user_logged_in
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed, NotFound
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -41,14 +41,21 @@ class TokenView(APIView):
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(request=serializers.TokenRequestSerializer, responses={200: serializers.TokenResponseSerializer,
-                                                                          400: ERRORS[400]}, auth=[])
+    @extend_schema(request=serializers.TokenRequestSerializer, responses={
+        200: serializers.TokenResponseSerializer, 400: ERRORS[400],
+        429: OpenApiResponse(serializers.ErrorSerializer, description="Locked out after too many wrong passwords "
+                             "for this username from this address (code locked_out; see Retry-After)"),
+    }, auth=[])
     def post(self, request):
         data = serializers.TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(request, **data.validated_data)
+        # Django's HttpRequest, not DRF's wrapper: login throttling (django-axes) marks a locked-out attempt on it,
+        # and its middleware answers 429.
+        user = authenticate(request._request, **data.validated_data)
         if user is None or not user.is_active:
             raise AuthenticationFailed("Wrong username or password")
+        # A login like the page's: clears the failed-login count (django-axes) and sets last_login.
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
@@ -77,12 +84,13 @@ class CustomerViewSet(MethodsFirst, mixins.CreateModelMixin, mixins.UpdateModelM
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        data["phone"] = services.normalize_phone(data["phone"])
+        data["phone"] = services.normalize_phone(data["phone"], field="phone")
         serializer.save()
 
     def perform_update(self, serializer):
         if "phone" in serializer.validated_data:
-            serializer.validated_data["phone"] = services.normalize_phone(serializer.validated_data["phone"])
+            serializer.validated_data["phone"] = services.normalize_phone(serializer.validated_data["phone"],
+                                                                           field="phone")
         serializer.save()
 
 
@@ -122,8 +130,8 @@ class WorkOrderViewSet(MethodsFirst, mixins.CreateModelMixin, viewsets.ReadOnlyM
 
     def get_queryset(self):
         orders = selectors.visible_work_orders(self.request.user)
-        if self.action in ("retrieve", "transition"):
-            orders = orders.prefetch_related("history__actor", "callbacks__agent")
+        if self.action == "retrieve":
+            orders = orders.prefetch_related(*selectors.detail_prefetches())
         return orders
 
     def get_serializer_class(self):
@@ -135,7 +143,7 @@ class WorkOrderViewSet(MethodsFirst, mixins.CreateModelMixin, viewsets.ReadOnlyM
         data = serializers.WorkOrderCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         order = services.work_order_create(**data.validated_data, actor=request.user)
-        return Response(self._detail(order.pk), status=status.HTTP_201_CREATED)
+        return Response(self._detail(selectors.with_detail(order, new=True)), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=serializers.TransitionRequestSerializer,
@@ -154,12 +162,11 @@ class WorkOrderViewSet(MethodsFirst, mixins.CreateModelMixin, viewsets.ReadOnlyM
         params = dict(inputs.validated_data)
         note = params.pop("note", "")
         call = params.pop("call", None)
-        services.work_order_transition(order=order, name=name, actor=request.user, params=params, note=note, call=call)
-        return Response(self._detail(order.pk))
+        order = services.work_order_transition(order=order, name=name, actor=request.user, params=params, note=note,
+                                               call=call)
+        return Response(self._detail(selectors.with_detail(order)))
 
-    def _detail(self, pk: int) -> dict:
-        try:
-            order = selectors.work_order_detail(self.request.user, pk)
-        except WorkOrder.DoesNotExist:
-            raise NotFound() from None
+    def _detail(self, order: WorkOrder) -> dict:
+        """The order as the service left it (saved, the values the database computed read back), not read again:
+        only its history and callbacks are (re)loaded (``selectors.with_detail``)."""
         return serializers.WorkOrderDetailSerializer(order, context=self.get_serializer_context()).data

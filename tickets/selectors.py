@@ -3,10 +3,10 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
-from .models import Call, Customer, OutageNotice, OutageState, User, WorkOrder, WorkOrderTransition
+from .models import Call, Callback, Customer, OutageNotice, OutageState, User, WorkOrder, WorkOrderTransition
 from .models.workorders import FINAL_STATES, State
 
 # Each judged deadline paired with the fact that meets it (for open orders replied_at is set whenever
@@ -52,12 +52,28 @@ def visible_work_orders(user: User) -> QuerySet[WorkOrder]:
     return orders.none()
 
 
+def detail_prefetches() -> tuple[Prefetch, Prefetch]:
+    """What an order's detail shows besides the order: its history with the actors, its callbacks with the
+    agents (one query each)."""
+    return (Prefetch("history", queryset=WorkOrderTransition.objects.select_related("actor")),
+            Prefetch("callbacks", queryset=Callback.objects.select_related("agent")))
+
+
 def work_order_detail(user: User, pk: int) -> WorkOrder:
-    return (
-        visible_work_orders(user)
-        .prefetch_related("history__actor", "callbacks__agent")
-        .get(pk=pk)
-    )
+    return visible_work_orders(user).prefetch_related(*detail_prefetches()).get(pk=pk)
+
+
+def with_detail(order: WorkOrder, *, new: bool = False) -> WorkOrder:
+    """(Re)load the history and callbacks of an order in hand, e.g. right after a write, instead of reading the
+    whole order again: one query each; an order just created (``new``) has no callback yet, so none for those."""
+    cache = getattr(order, "_prefetched_objects_cache", {})
+    cache.pop("history", None)
+    cache.pop("callbacks", None)
+    history, callbacks = detail_prefetches()
+    if new:
+        callbacks = Prefetch("callbacks", queryset=Callback.objects.none())
+    prefetch_related_objects([order], history, callbacks)
+    return order
 
 
 def visible_customers(user: User) -> QuerySet[Customer]:

@@ -9,10 +9,13 @@ each autumn, and an administrator adds it here (admin) before the year starts.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..history import AuditedRecords
+
 
 class CalendarYear(models.Model):
     year = models.PositiveSmallIntegerField(_("year"), unique=True)
     source = models.CharField(_("source"), max_length=200, blank=True)
+    history = AuditedRecords()  # audit trail (kpi.audit)
 
     class Meta:
         verbose_name = _("calendar year")
@@ -27,6 +30,7 @@ class CalendarDay(models.Model):
     date = models.DateField(_("date"), unique=True)
     is_working_day = models.BooleanField(_("working day"), help_text=_("Off: a holiday; on: a make-up working day"))
     name = models.CharField(_("name"), max_length=100, blank=True)
+    history = AuditedRecords()  # audit trail (kpi.audit)
 
     class Meta:
         verbose_name = _("calendar exception")

@@ -1,8 +1,11 @@
 """Organisation: the unit tree, departments and users with roles (seed 000, ch. 2)."""
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, Group
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history import register
+
+from ..history import AuditedRecords
 
 
 class UnitKind(models.TextChoices):
@@ -82,6 +85,10 @@ class User(AbstractUser):
     )
     seat = models.CharField(_("seat"), max_length=20, blank=True, help_text=_("Agent seat / extension"))
 
+    # Audit trail: who changed a user's roles (groups), direct permissions, flags or unit, and when. The password
+    # hash and the last login are never copied into the history (supervisors read it), and a login records nothing.
+    history = AuditedRecords(excluded_fields=["password", "last_login"], m2m_fields=["groups", "user_permissions"])
+
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")
         verbose_name_plural = _("users")
@@ -94,3 +101,8 @@ class User(AbstractUser):
     def __str__(self) -> str:
         full = self.get_full_name()
         return f"{full} ({self.username})" if full else self.username
+
+
+# The roles' definitions are Django groups and their permission sets (synced by contactcenter.roles after every
+# migrate, editable in the admin): record every change of them too. The history tables live in this app.
+register(Group, app="tickets", records_class=AuditedRecords, m2m_fields=["permissions"])

@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from ..history import AuditedRecords
+
 APOLOGY = _(
     "We are sorry for the inconvenience. The power supply in your area is interrupted because of {cause}; "
     "it is expected to be restored by {restore}. Thank you for your understanding."
@@ -51,6 +53,7 @@ class OutageLeadTime(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=OutageKind.choices, unique=True)
     hours = models.PositiveIntegerField(_("hours ahead"))
     source = models.CharField(_("source"), max_length=200, blank=True)
+    history = AuditedRecords()  # audit trail (kpi.audit)
 
     class Meta:
         verbose_name = _("outage announcement lead time")

@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..history import AuditedRecords
+
 
 class Situation(models.TextChoices):
     GREETING = "greeting", _("Greeting")  # 问候
@@ -35,6 +37,7 @@ class StandardPhrase(models.Model):
     active = models.BooleanField(_("active"), default=True)
     source = models.CharField(_("source"), max_length=200, blank=True, help_text=_("Where the phrase comes from"))
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = AuditedRecords()  # audit trail (kpi.audit)
 
     class Meta:
         verbose_name = _("standard phrase")
@@ -64,6 +67,7 @@ class ForbiddenPhrase(models.Model):
     )
     # The matcher cache of tickets.services.phrases is keyed by (row count, latest updated_at).
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = AuditedRecords()  # audit trail (kpi.audit)
 
     class Meta:
         verbose_name = _("forbidden phrase")

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ..history import AuditedRecords
 from .customers import AreaType
 
 
@@ -50,6 +51,7 @@ class SlaPolicy(models.Model):
                               help_text=_("A named set of policies, e.g. 'sgcc_current'"))
     active = models.BooleanField(_("active"), default=True)
     source = models.CharField(_("source"), max_length=200, blank=True, help_text=_("Where the limit comes from"))
+    history = AuditedRecords()  # audit trail (kpi.audit)
 
     class Meta:
         verbose_name = _("SLA policy")

@@ -2,26 +2,54 @@ import re
 import unicodedata
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from contactcenter.errors import InvalidInput
 
 from ..models import AreaType, Customer, Unit
 
 _PHONE = re.compile(r"\+?[0-9]{3,20}", re.ASCII)
+_MOBILE = re.compile(r"1[3-9][0-9]{9}", re.ASCII)
+_DROPPED = set("().")  # after NFKC: full-width （）．are these too
+NOT_A_PHONE = _("Not a phone number: give its digits, optionally with +86, spaces, dashes or brackets.")
 
 
-def normalize_phone(raw: str) -> str:
-    """Any Unicode decimal digit (full-width １, Arabic-Indic ١ …) becomes ASCII; spaces, dashes, dots and
-    brackets go (agents type them all). Anything else is not a phone number."""
-    phone = unicodedata.normalize("NFKC", raw or "")
-    phone = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in phone)
-    phone = re.sub(r"[\s\-().]", "", phone)
+def normalize_phone(raw: str, *, field: str = "caller_number") -> str:
+    """A phone number as it is stored and looked up: ASCII digits, Chinese numbers in their national form.
+
+    * Any Unicode decimal digit (full-width １, Arabic-Indic ١ …) becomes ASCII; full-width ＋（）become +().
+    * Spaces of every kind (the ideographic space U+3000 included), dashes of every kind (- － ‐ – — −), dots,
+      brackets and invisible format characters go: agents type and paste them all.
+    * China's country code goes: ``+86``/``0086`` 138 0013 8000 → 13800138000; a landline keeps its trunk 0
+      (+86 10 6512 3456 → 01065123456). Another country's ``00`` prefix becomes ``+`` (00852… → +852…).
+
+    Anything else — a letter, nothing left — is not a phone number: ``InvalidInput`` on ``field``.
+    """
+    text = unicodedata.normalize("NFKC", raw or "")
+    kept = []
+    for ch in text:
+        if ch.isdecimal():
+            kept.append(str(unicodedata.decimal(ch)))
+        elif ch.isspace() or ch in _DROPPED or unicodedata.category(ch) in ("Pd", "Cf") or ch == "\u2212":
+            continue
+        else:
+            kept.append(ch)
+    phone = "".join(kept)
+    if phone.startswith("00"):
+        phone = "+" + phone[2:]
+    if phone.startswith("+86") and len(phone) > 3:
+        national = phone[3:]
+        if _MOBILE.fullmatch(national) or national.startswith("0") or len(national) <= 6:
+            phone = national  # a mobile, a landline written with its trunk 0, a short service number
+        else:
+            phone = "0" + national  # a landline: area code and number
     if not _PHONE.fullmatch(phone):
-        raise InvalidInput(f"{raw!r} is not a phone number", code="invalid_phone", extra={"field": "caller_number"})
+        raise InvalidInput(NOT_A_PHONE, code="invalid_phone", extra={"field": field})
     return phone
 
 
-@transaction.atomic
+# No savepoint of its own inside a caller's transaction (work_order_create): nothing here is worth undoing alone.
+@transaction.atomic(savepoint=False)
 def customer_find_or_create(
     *, phone: str, account_number: str = "", area_type: str = "", unit: Unit | None = None
 ) -> Customer:

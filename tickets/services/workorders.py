@@ -141,7 +141,10 @@ def work_order_transition(
     order.save(update_fields=["state", "updated_at", *changed])
     expressions = [attr for attr in changed if isinstance(getattr(order, attr), Combinable)]
     if expressions:
-        order.refresh_from_db(fields=expressions)
+        # What the database computed (urge_count + 1 …), in one query: refresh_from_db(fields=…) would build a
+        # deferred instance whose state django-fsm's ConcurrentTransitionMixin then loads with a second one.
+        for attr, value in WorkOrder.objects.filter(pk=order.pk).values(*expressions).get().items():
+            setattr(order, attr, value)
     WorkOrderTransition.objects.create(
         order=order, name=name, source=source, target=order.state, actor=actor, at=at, note=note, call=call,
         data=prepared.history,

@@ -11,27 +11,11 @@ from django import template
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from tickets.models import Situation, StandardPhrase
 
 register = template.Library()
-
-# The few rules the script needs; emitted with it so the partial works on any page (app.css has none).
-STYLE = """
-[data-phrase-warning]:empty { display: none; }
-[data-phrase-warning] { margin: 4px 0 0; padding: 6px 8px; border-left: 3px solid var(--danger, #b42318);
-  background: var(--warn-bg, #fff4e5); color: var(--danger, #b42318); }
-[data-phrase-warning] .phrase-check-copy { margin: 4px 0 0; color: var(--ink, #1f2933); white-space: pre-wrap;
-  max-height: 8em; overflow: auto; }
-[data-phrase-warning] mark { background: #fbd5d1; color: inherit; font-weight: 600; }
-[data-phrase-check][aria-invalid="true"] { border-color: var(--danger, #b42318);
-  outline-color: var(--danger, #b42318); }
-.phrase-list { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 4px; }
-.phrase-list button { text-align: left; width: 100%; cursor: pointer; }
-"""
-
 
 @register.simple_tag
 def standard_phrases(situation: str) -> list[StandardPhrase]:
@@ -47,7 +31,7 @@ def situation_label(situation: str) -> str:
 
 @register.simple_tag(takes_context=True)
 def phrase_check_script(context) -> str:
-    """The live check's script tag (and its few styles), once per page however many partials include it."""
+    """The live check's script tag (and its stylesheet), once per page however many partials include it."""
     request = context.get("request")
     if request is not None:
         if getattr(request, "_phrase_check_script", False):
@@ -57,10 +41,12 @@ def phrase_check_script(context) -> str:
         if context.dicts[0].get("_phrase_check_script"):
             return ""
         context.dicts[0]["_phrase_check_script"] = True
+    # Its few styles come with it, so the partial works on any page (app.css has none); a static file, not an
+    # inline <style>: the Content-Security-Policy allows styles from our static files only.
     return format_html(
-        '<style>{}</style>\n<script src="{}" defer data-url="{}" data-label-found="{}" data-label-instead="{}" '
-        'data-label-copy="{}"></script>',
-        mark_safe(STYLE),  # a constant of this module  # noqa: S308
+        '<link rel="stylesheet" href="{}">\n<script src="{}" defer data-url="{}" data-label-found="{}" '
+        'data-label-instead="{}" data-label-copy="{}"></script>',
+        static("css/phrase-check.css"),
         static("js/phrase-check.js"),
         reverse("phrase-check"),
         _("Forbidden phrase — the reply will be refused:"),
