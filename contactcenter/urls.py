@@ -1,5 +1,6 @@
 from csp.decorators import csp_update
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
@@ -13,12 +14,15 @@ urlpatterns = [
     path("api/v1/", include("shifts.urls_api")),
     path("api/v1/kpi/", include("kpi.urls_api")),
     path("api/v1/reports/", include("kpi.reports.urls_api")),
+    # The schema needs a login or a token (SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"]): 401 for the anonymous;
+    # its docs are pages: the anonymous go to the login page first.
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI from our static files (drf-spectacular-sidecar), its start-up script from its own URL
     # (?script=): the strict Content-Security-Policy holds. ReDoc injects <style> elements and runs a blob: worker.
-    path("api/v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
-    path("api/v1/redoc/", csp_update({"style-src": ["'unsafe-inline'"], "worker-src": ["'self'", "blob:"]})(
-        SpectacularRedocView.as_view(url_name="schema")), name="api-redoc"),
+    path("api/v1/docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="api-docs"),
+    path("api/v1/redoc/", login_required(csp_update({"style-src": ["'unsafe-inline'"],
+                                                     "worker-src": ["'self'", "blob:"]})(
+        SpectacularRedocView.as_view(url_name="schema"))), name="api-redoc"),
     path("", include("tickets.urls")),
 ]
 

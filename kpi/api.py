@@ -1,7 +1,7 @@
 """The ledger over HTTP. Entries are never updated or deleted: only GET and POST exist here."""
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -14,6 +14,17 @@ from .filters import LedgerEntryFilter
 from .models import LedgerEntry, PenaltyRule
 
 
+class LedgerPermissions(permissions.IsAuthenticated):
+    """Everyone logged in reads the ledger (``selectors.visible_entries`` scopes it); posting a manual entry and
+    reversing one need their permission, asked before the body is read: 403 whatever is sent."""
+
+    required = {"create": "kpi.post_manual_entry", "reverse": "kpi.reverse_ledgerentry"}
+
+    def has_permission(self, request, view) -> bool:
+        needed = self.required.get(view.action)
+        return super().has_permission(request, view) and (needed is None or request.user.has_perm(needed))
+
+
 @extend_schema_view(
     create=extend_schema(request=serializers.ManualEntrySerializer,
                          responses={201: serializers.LedgerEntrySerializer, **ERRORS}),
@@ -23,6 +34,7 @@ class LedgerEntryViewSet(MethodsFirst, mixins.CreateModelMixin, viewsets.ReadOnl
 
     queryset = LedgerEntry.objects.none()  # for the schema; get_queryset scopes by user
     serializer_class = serializers.LedgerEntrySerializer
+    permission_classes = [LedgerPermissions]
     filterset_class = LedgerEntryFilter
     ordering_fields = ["occurred_at", "amount", "id"]
     http_method_names = ["get", "post", "head", "options"]

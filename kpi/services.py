@@ -89,6 +89,8 @@ def entry_reverse(*, entry: LedgerEntry, actor: User, reason: str) -> LedgerEntr
     """An appeal upheld: a new entry of the opposite amount, in the original's period. Once per entry."""
     if not actor.has_perm("kpi.reverse_ledgerentry"):
         raise NotPermitted("Only a supervisor reverses ledger entries")
+    if entry.agent_id is not None and entry.agent_id == actor.pk:  # supervisors take calls and can be charged
+        raise NotPermitted("A penalty charged to you is reversed by another supervisor")
     if not reason.strip():
         raise InvalidInput("A reversal needs a reason", extra={"field": "reason"})
     if entry.kind == EntryKind.REVERSAL:

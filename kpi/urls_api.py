@@ -1,9 +1,10 @@
 from django.urls import path
-from rest_framework.routers import DefaultRouter
+
+from contactcenter.routers import Router
 
 from . import api, api_audit
 
-router = DefaultRouter()
+router = Router()
 router.register("entries", api.LedgerEntryViewSet, basename="ledger-entry")
 router.register("rules", api.PenaltyRuleViewSet, basename="penalty-rule")
 urlpatterns = [

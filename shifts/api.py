@@ -142,6 +142,7 @@ class HandoverViewSet(MethodsFirst, viewsets.ReadOnlyModelViewSet):
     def items(self, request, pk=None):
         """Add a pending item (a reply owed to the upper company, or a note): the outgoing lead, before signing."""
         handover = self.get_object()
+        services.handover_outgoing_check(handover=handover, actor=request.user)  # 403 before the body is read
         data = serializers.HandoverItemCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         item = services.handover_add_item(handover=handover, actor=request.user, **data.validated_data)

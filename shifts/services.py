@@ -23,6 +23,8 @@ from .models import (
     Shift,
     ShiftMember,
     ShiftTemplate,
+    is_incoming_lead,
+    is_outgoing_lead,
 )
 
 HANDOVER_TRANSITIONS = ("submit", "refuse", "accept")
@@ -173,15 +175,28 @@ def handover_open(*, shift: Shift, actor: User | None = None) -> Handover:
 def handover_add_item(*, handover: Handover, actor: User, kind: str, text: str,
                       due_at: dt.datetime | None = None) -> HandoverItem:
     """A pending item of the outgoing shift: a reply owed to the upper company, or a note."""
+    handover_outgoing_check(handover=handover, actor=actor)
     if kind not in (HandoverItemKind.REPLY, HandoverItemKind.NOTE):
         raise InvalidInput("Only replies owed upward and notes are added by hand", extra={"field": "kind"})
     if handover.state not in (HandoverState.DRAFT, HandoverState.REFUSED):
         raise Conflict("Items are added before the handover is signed", code="handover_signed")
-    if not (actor.pk == handover.outgoing.lead_id or actor.has_perm("shifts.supervise_handover")):
-        raise NotPermitted("Only the outgoing lead adds items")
     if not text.strip():
         raise InvalidInput("The item needs a text", extra={"field": "text"})
     return HandoverItem.objects.create(handover=handover, kind=kind, text=text.strip(), due_at=due_at)
+
+
+def handover_outgoing_check(*, handover: Handover, actor: User) -> None:
+    """403 unless the actor is the outgoing lead (or a supervisor), who adds items and signs. The pages and the API
+    ask it before reading the fields, so a refusal never depends on what was sent."""
+    if not is_outgoing_lead(handover, actor):
+        raise NotPermitted("Only the outgoing lead adds items and signs the handover")
+
+
+def handover_incoming_check(*, handover: Handover, actor: User) -> None:
+    """403 unless the actor is the incoming lead (or a supervisor), who accepts or refuses; asked before reading
+    the review's fields (the state is the transition's own question: 409)."""
+    if not is_incoming_lead(handover, actor):
+        raise NotPermitted("Only the incoming lead reviews the handover")
 
 
 def handover_transition_check(*, handover: Handover, name: str, actor: User) -> None:

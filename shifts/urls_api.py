@@ -1,8 +1,8 @@
-from rest_framework.routers import DefaultRouter
+from contactcenter.routers import Router
 
 from . import api
 
-router = DefaultRouter()
+router = Router()
 router.register("shifts", api.ShiftViewSet, basename="shift")
 router.register("shift-templates", api.ShiftTemplateViewSet, basename="shift-template")
 router.register("handovers", api.HandoverViewSet, basename="handover")

@@ -142,6 +142,7 @@ def handover(request, pk: int):
 def handover_add_item(request, pk: int):
     handover = _handover(request, pk)
     form = HandoverItemForm(request.POST)
+    form.submit(services.handover_outgoing_check, handover=handover, actor=request.user)  # 403 before the form
     if form.is_valid():
         item = form.submit(services.handover_add_item, handover=handover, actor=request.user, **form.cleaned_data)
         if item is not None:
@@ -158,6 +159,7 @@ def handover_add_item(request, pk: int):
 def handover_submit(request, pk: int):
     handover = _handover(request, pk)
     form = SubmitForm(request.POST)
+    form.submit(services.handover_outgoing_check, handover=handover, actor=request.user)  # 403 before the form
     if form.is_valid():
         done = form.submit(services.handover_transition, handover=handover, name="submit", actor=request.user,
                            params=dict(form.cleaned_data))
@@ -180,6 +182,7 @@ def handover_review(request, pk: int):
     initial = {**{f"flag_{i}": True for i in kept}, **{f"note_{i}": note for i, note in kept.items()}}
     form = ReviewForm(request.POST if request.method == "POST" else None, items=items, initial=initial)
     if form.is_bound:
+        form.submit(services.handover_incoming_check, handover=handover, actor=request.user)  # 403 before the form
         if form.is_valid():
             name = form.cleaned_data["action"]
             done = form.submit(services.handover_transition, handover=handover, name=name, actor=request.user,

@@ -1,9 +1,10 @@
 from django.urls import path
-from rest_framework.routers import DefaultRouter
+
+from contactcenter.routers import Router
 
 from . import api, api_outages, api_phrases
 
-router = DefaultRouter()
+router = Router()
 router.register("units", api.UnitViewSet, basename="unit")
 router.register("departments", api.DepartmentViewSet, basename="department")
 router.register("customers", api.CustomerViewSet, basename="customer")

@@ -1,9 +1,9 @@
 """/api/v1/reports/: the monthly assessment report (``monthly/``)."""
 
-from rest_framework.routers import DefaultRouter
+from contactcenter.routers import Router
 
 from . import api
 
-router = DefaultRouter()
+router = Router()
 router.register("monthly", api.ReportRunViewSet, basename="report-run")
 urlpatterns = router.urls

@@ -384,7 +384,8 @@ def test_items_are_added_only_by_the_outgoing_lead_before_signing(people, lead2,
     assert assert_error(client_for(people.lead).post(url, item, format="json"), 409)["code"] == "handover_signed"
 
 
-def test_the_schema_documents_the_shift_endpoints(client):
+def test_the_schema_documents_the_shift_endpoints(client, people):
+    client.force_login(people.lead)  # the schema is served to logged-in users and token holders only
     schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     for path in ["/api/v1/shifts/", "/api/v1/shifts/{id}/", "/api/v1/shifts/{id}/check-in/",
                  "/api/v1/shifts/{id}/check-out/", "/api/v1/shifts/{id}/handover/", "/api/v1/shift-templates/",
