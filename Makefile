@@ -10,7 +10,7 @@ PYTEST_ARGS ?= -n auto
 # A -m in PYTEST_ARGS comes later on the command line and so replaces this selection.
 TEST_SELECTION := -m "not faults"
 
-.PHONY: help venv run test test-faults lint diagrams clean messages bench vendor fonts
+.PHONY: help venv run test test-faults lint diagrams clean messages bench bench-tools vendor fonts
 
 help:
 	@echo "make venv      create .venv and install the pyproject dependencies (incl. [test])"
@@ -79,7 +79,21 @@ messages: venv
 
 # Starts PostgreSQL/Redis if needed (bench/services.sh), drops and recreates the database `bench`, generates
 # the data set and writes BENCHMARKS.md (see bench/__init__.py). BENCH_STRICT=1 fails on a missed target.
-bench: venv
+# The load generators of the HTTP suites: locust (the [bench] extra) and wrk (Debian's package, installed when root).
+BENCH_STAMP := $(VENV)/.installed-bench
+$(BENCH_STAMP): pyproject.toml | $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	touch $(BENCH_STAMP)
+
+bench-tools: $(BENCH_STAMP)
+	@command -v wrk >/dev/null || if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wrk >/dev/null \
+	    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	         --no-install-recommends wrk >/dev/null; } \
+	    || echo "wrk could not be installed: the api suite says so in BENCHMARKS.md"; \
+	else echo "wrk is missing (apt-get install wrk as root): the api suite says so in BENCHMARKS.md"; fi
+
+bench: venv bench-tools
 	bash bench/services.sh
 	BENCH_DATABASE_URL="$${BENCH_DATABASE_URL:-postgres://app:app@127.0.0.1:5432/bench}" $(PY) -m bench
 

@@ -61,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
 
     ctx = Context(data=data, sizes=sizes, repeat=args.repeat, database_url=url, repo=REPO, python=sys.executable,
                   log=log, options={"skip_process": args.skip_process})
-    sections = [suites[name](ctx) for name in (args.only or suites)]
+    # In the registry's order whatever the order of --only (suites rely on what the earlier ones left).
+    sections = [suites[name](ctx) for name in suites if not args.only or name in args.only]
 
     commands = [
         "make bench",
@@ -71,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
         + (f" --repeat {args.repeat}" if args.repeat != 7 else ""),
         "# measured in-process: kpi.sweeps.sweep_deadlines(now=...) on DATABASE_URL=<that URL>",
         "# and as processes: /usr/bin/time -v .venv/bin/python manage.py sweep_deadlines",
+        "# the monthly report, one process per run: .venv/bin/python -m bench.report_runner --period … --format …",
+        "# over HTTP (api, load): .venv/bin/gunicorn contactcenter.wsgi --bind 127.0.0.1:<free port> --workers …,",
+        "# driven by wrk with Lua scripts (api), by .venv/bin/locust -f bench/locustfile.py --headless (load)",
     ]
     total_s = time.perf_counter() - started
     text = report.render(started=started_at, total_s=total_s, machine=info, data=data, sections=sections,

@@ -1,5 +1,8 @@
 """Shapes of the shifts API. No rules here: the services decide, the selectors read."""
 
+import datetime as dt
+
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -93,6 +96,12 @@ class ShiftCreateSerializer(serializers.Serializer):
     members = serializers.ListField(
         child=serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(is_active=True)),
         required=False, default=list, max_length=50, help_text="Usernames; the lead is always a member")
+
+    def validate_date(self, value: dt.date) -> dt.date:
+        # As the roster page: year 1 or 9999 would put the shift's start or end outside what a datetime holds (500).
+        if not dt.date(2000, 1, 1) <= value <= dt.date(2099, 12, 31):
+            raise serializers.ValidationError(_("Choose a date between 2000 and 2099."))
+        return value
 
 
 # --- Handovers -----------------------------------------------------------------------------------------

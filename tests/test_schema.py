@@ -31,7 +31,9 @@ def test_the_schema_validates_without_warnings(tmp_path):
 
 @pytest.mark.django_db
 def test_the_schema_is_served_with_the_contract_paths():
-    response = Client().get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    client = Client()
+    client.force_login(UserFactory(username="integrator"))  # served to logged-in users and token holders only
+    response = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
 
     assert response.status_code == 200, response.content[:200]
     schema = response.json()
@@ -46,7 +48,9 @@ def test_the_schema_is_served_with_the_contract_paths():
 
 @pytest.mark.django_db
 def test_the_schema_as_yaml_by_default():
-    response = Client().get("/api/v1/schema/")
+    client = Client()
+    client.force_login(UserFactory(username="integrator"))
+    response = client.get("/api/v1/schema/")
 
     assert response.status_code == 200
     assert "/api/v1/work-orders/{id}/transitions/{name}/" in yaml.safe_load(response.content)["paths"]

@@ -43,6 +43,8 @@ class TokenView(APIView):
 
     @extend_schema(request=serializers.TokenRequestSerializer, responses={
         200: serializers.TokenResponseSerializer, 400: ERRORS[400],
+        403: OpenApiResponse(serializers.ErrorSerializer, description="Wrong username or password, or an inactive "
+                             "account (code authentication_failed)"),
         429: OpenApiResponse(serializers.ErrorSerializer, description="Locked out after too many wrong passwords "
                              "for this username from this address (code locked_out; see Retry-After)"),
     }, auth=[])

@@ -1,6 +1,9 @@
 import django_filters
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from contactcenter.drf import AwareDateTimeFilter
 
 from . import selectors
 from .models import (
@@ -17,6 +20,7 @@ from .models import (
     User,
     WorkOrder,
 )
+from .selectors_console import sees_phones
 from .services.customers import normalize_phone
 
 MAX_ID = 2**63 - 1  # beyond a bigint: refused as a bad filter value (400), never sent to the database
@@ -29,7 +33,20 @@ def _phone(value: str) -> str:
         return value
 
 
-class WorkOrderFilter(django_filters.FilterSet):
+class PhoneSearchForWholeNumbers:
+    """A search by phone number only for the roles that see whole numbers (``selectors_console.sees_phones``).
+    For the others it would undo the masking: 139****0001 hides 4 digits, 10,000 searches find the customer's."""
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        user = getattr(self.request, "user", None)
+        if valid and self.form.cleaned_data.get("phone") and (user is None or not sees_phones(user)):
+            self.form.add_error("phone", _("Your role sees phone numbers masked, so it cannot search by them."))
+            return False
+        return valid
+
+
+class WorkOrderFilter(PhoneSearchForWholeNumbers, django_filters.FilterSet):
     # distinct=False: a filter on the order's own column cannot repeat a row, and django-filter's default
     # (SELECT DISTINCT over every selected column, and the count over that) costs a sort of the whole result.
     kind = django_filters.MultipleChoiceFilter(choices=Kind.choices, distinct=False)
@@ -43,8 +60,8 @@ class WorkOrderFilter(django_filters.FilterSet):
     number = django_filters.CharFilter(field_name="number")
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="Has a passed, unmet deadline")
     open = django_filters.BooleanFilter(method="filter_open", label="Not archived or cancelled")
-    accepted_after = django_filters.IsoDateTimeFilter(field_name="accepted_at", lookup_expr="gte")
-    accepted_before = django_filters.IsoDateTimeFilter(field_name="accepted_at", lookup_expr="lt")
+    accepted_after = AwareDateTimeFilter(field_name="accepted_at", lookup_expr="gte")
+    accepted_before = AwareDateTimeFilter(field_name="accepted_at", lookup_expr="lt")
     area_type = django_filters.ChoiceFilter(choices=AreaType.choices)
 
     class Meta:
@@ -64,7 +81,7 @@ class WorkOrderFilter(django_filters.FilterSet):
             state__in=selectors.OPEN_STATES)
 
 
-class CustomerFilter(django_filters.FilterSet):
+class CustomerFilter(PhoneSearchForWholeNumbers, django_filters.FilterSet):
     phone = django_filters.CharFilter(method="filter_phone")
     account_number = django_filters.CharFilter()
     name = django_filters.CharFilter(lookup_expr="icontains")
@@ -78,13 +95,13 @@ class CustomerFilter(django_filters.FilterSet):
         return queryset.filter(phone=_phone(value))
 
 
-class CallFilter(django_filters.FilterSet):
+class CallFilter(PhoneSearchForWholeNumbers, django_filters.FilterSet):
     phone = django_filters.CharFilter(method="filter_phone")
     agent = django_filters.ModelChoiceFilter(to_field_name="username", queryset=User.objects.all())
     outcome = django_filters.MultipleChoiceFilter(choices=CallOutcome.choices, distinct=False)  # see WorkOrderFilter
     customer = django_filters.NumberFilter(field_name="customer_id", min_value=1, max_value=MAX_ID)
-    ring_after = django_filters.IsoDateTimeFilter(field_name="ring_started_at", lookup_expr="gte")
-    ring_before = django_filters.IsoDateTimeFilter(field_name="ring_started_at", lookup_expr="lt")
+    ring_after = AwareDateTimeFilter(field_name="ring_started_at", lookup_expr="gte")
+    ring_before = AwareDateTimeFilter(field_name="ring_started_at", lookup_expr="lt")
 
     class Meta:
         model = Call
@@ -99,8 +116,8 @@ class OutageFilter(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=OutageKind.choices)
     active = django_filters.BooleanFilter(method="filter_active", label="Published and started")
     upcoming = django_filters.BooleanFilter(method="filter_upcoming", label="Published, not started yet")
-    starts_after = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
-    starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+    starts_after = AwareDateTimeFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = AwareDateTimeFilter(field_name="starts_at", lookup_expr="lt")
 
     class Meta:
         model = OutageNotice

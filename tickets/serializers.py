@@ -1,5 +1,8 @@
 """Thin DRF serializers: shapes of the API contract. No business rules here (see services)."""
 
+import copy
+
+from django.utils import translation
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -24,6 +27,30 @@ from .services.workorders import available_transitions
 
 TEXT_MAX = 4000
 NOTE_MAX = 2000
+
+
+_FIELD_PROTOTYPES: dict = {}
+
+
+class PrototypeFieldsMixin:
+    """A ModelSerializer builds its fields by inspecting the model for every instance it serializes: for a work
+    order's ~50 fields that is most of the time of serializing one. These build them once per class and language,
+    then clone them for each instance (read-only serializers: nothing depends on the instance). A clone is a new
+    field made from the prototype's arguments, as DRF's ``Field.__deepcopy__`` makes it, without deep-copying the
+    arguments themselves (a field never changes them); a nested serializer is deep-copied (its child is bound)."""
+
+    def get_fields(self):
+        key = (type(self), translation.get_language())
+        prototype = _FIELD_PROTOTYPES.get(key)
+        if prototype is None:
+            prototype = _FIELD_PROTOTYPES[key] = super().get_fields()
+        return {name: _clone(field) for name, field in prototype.items()}
+
+
+def _clone(field: serializers.Field) -> serializers.Field:
+    if isinstance(field, serializers.BaseSerializer):
+        return copy.deepcopy(field)
+    return field.__class__(*field._args, **field._kwargs)
 
 
 def mask_phone(phone: str) -> str:
@@ -70,7 +97,7 @@ class CustomerSerializer(PhoneMaskingMixin, serializers.ModelSerializer):
         read_only_fields = ["id", "created_at"]
 
 
-class CallSerializer(PhoneMaskingMixin, serializers.ModelSerializer):
+class CallSerializer(PhoneMaskingMixin, PrototypeFieldsMixin, serializers.ModelSerializer):
     phone_fields = ("caller_number",)
     agent = serializers.SlugRelatedField(slug_field="username", read_only=True)
     orders = serializers.SerializerMethodField()
@@ -99,7 +126,7 @@ class CallCreateSerializer(serializers.Serializer):
                                                   allow_null=True)
 
 
-class HistorySerializer(serializers.ModelSerializer):
+class HistorySerializer(PrototypeFieldsMixin, serializers.ModelSerializer):
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -107,7 +134,7 @@ class HistorySerializer(serializers.ModelSerializer):
         fields = ["name", "source", "target", "actor", "at", "note", "call", "data"]
 
 
-class CallbackSerializer(serializers.ModelSerializer):
+class CallbackSerializer(PrototypeFieldsMixin, serializers.ModelSerializer):
     agent = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -123,7 +150,11 @@ class DeadlinesSerializer(serializers.Serializer):
     callback_due_at = serializers.DateTimeField(allow_null=True)
 
 
-class WorkOrderSerializer(PhoneMaskingMixin, serializers.ModelSerializer):
+DEADLINES = list(DeadlinesSerializer._declared_fields)
+_DEADLINE = serializers.DateTimeField(allow_null=True)
+
+
+class WorkOrderSerializer(PhoneMaskingMixin, PrototypeFieldsMixin, serializers.ModelSerializer):
     phone_fields = ("caller_number",)
     owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
     handler = serializers.SlugRelatedField(slug_field="username", read_only=True)
@@ -150,7 +181,8 @@ class WorkOrderSerializer(PhoneMaskingMixin, serializers.ModelSerializer):
 
     @extend_schema_field(DeadlinesSerializer)
     def get_deadlines(self, order: WorkOrder) -> dict:
-        return DeadlinesSerializer(order).data
+        # DeadlinesSerializer's output, without building a serializer for every order of a list.
+        return {name: _DEADLINE.to_representation(getattr(order, name)) for name in DEADLINES}
 
     def get_overdue(self, order: WorkOrder) -> bool:
         return selectors.is_overdue(order)

@@ -1,6 +1,7 @@
 """One module per measured area; each has ``run(ctx) -> Section``. Issue 9 adds ``api`` (HTTP throughput and
-latency under gunicorn), ``queries`` (queries per request), ``reports`` (monthly XLSX/CSV/PDF) and ``ledger``
-here, and registers them below (``pages``, issue 6, is here already); the data set and the report are shared."""
+latency under gunicorn, and the queries per request), ``reports`` (monthly XLSX/CSV/PDF) and ``ledger``, issue 8
+``load`` (200 agents with locust), registered below (``pages``, issue 6, is here already); the data set and the
+report are shared."""
 
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,10 @@ class Context:
 
 
 def registry() -> dict:
-    from . import pages, sweep
+    from . import api, ledger, load, pages, reports, sweep
 
-    return {"sweep": sweep.run, "pages": pages.run}  # in this order: pages after the sweep, on the same data
+    # Run in this order (python -m bench keeps it whatever the order of --only): pages after the sweep, on the
+    # same data; reports (its storm works on a copy of the database, dropped afterwards); the HTTP suites
+    # (api: issue 9, load: issue 8) at the very end, as they add orders, calls and history.
+    return {"sweep": sweep.run, "pages": pages.run, "ledger": ledger.run, "reports": reports.run,
+            "api": api.run, "load": load.run}

@@ -32,6 +32,7 @@ from ..models import (
     FindingCause,
     Kind,
     Rating,
+    Unit,
     User,
     WorkOrder,
     WorkOrderTransition,
@@ -74,9 +75,10 @@ def work_order_create(
     if answer and kind != Kind.CONSULTATION:
         raise InvalidInput("Only a consultation can be answered on the call", extra={"field": "answer"})
     phone = normalize_phone(caller_number)
+    unit = unit_with_ancestors(actor.unit_id)
     if customer is None:
         customer = customer_find_or_create(
-            phone=phone, account_number=account_number, area_type=area_type, unit=actor.unit
+            phone=phone, account_number=account_number, area_type=area_type, unit=unit
         )
     now = timezone.now()
     order = KIND_MODELS[kind](
@@ -88,7 +90,7 @@ def work_order_create(
         caller_number=phone,
         area_type=area_type or customer.area_type,
         address=address or customer.address,
-        unit=actor.unit or customer.unit,
+        unit=unit or customer.unit,
         owner=actor,
         accepted_at=now,
         reply_started_at=None if answer else now,  # answered on the call: no reply is owed
@@ -106,6 +108,21 @@ def work_order_create(
     if answer:
         order = work_order_transition(order=order, name="answer_on_call", actor=actor, params={"answer": answer})
     return order
+
+
+def unit_with_ancestors(unit_id: int | None) -> Unit | None:
+    """The unit with its parent, grandparent … loaded along (``unit.parent`` costs no query): one query, a
+    recursive CTE, where walking up (``Unit.ancestry()``, the SLA policy lookup) costs one per level."""
+    if unit_id is None:
+        return None
+    table = Unit._meta.db_table
+    units = {u.pk: u for u in Unit.objects.raw(
+        f"WITH RECURSIVE chain AS (SELECT * FROM {table} WHERE id = %s "
+        f"UNION SELECT {table}.* FROM {table} JOIN chain ON {table}.id = chain.parent_id) "
+        "SELECT * FROM chain", [unit_id])}
+    for each in units.values():
+        each.parent = units.get(each.parent_id)
+    return units.get(unit_id)
 
 
 def work_order_transition_check(*, order: WorkOrder, name: str, actor: User) -> None:

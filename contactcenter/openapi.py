@@ -1,0 +1,130 @@
+"""The API's OpenAPI schema class (settings ``DEFAULT_SCHEMA_CLASS``): drf-spectacular's, plus the error answers
+that every endpoint can give, documented in one place as they are produced in one place
+(``contactcenter.errors.exception_handler``, the JSON error views and the request-limits middleware).
+
+What an operation may answer besides its own documented responses:
+
+* 400 — always (a malformed body, too many query fields, an invalid filter, a field's rule): either
+  ``{"detail", "code"}`` or DRF's field errors ``{"field": ["message", …]}`` (schema ``ValidationError``);
+* 401 and 403 — when it needs a signed-in user: 401 without (valid) credentials, 403 when the role may not;
+* 404 — when its path names an object, and for a paginated list (a page past the end).
+
+A response an endpoint documents itself (``extend_schema``) keeps its description; a 400 gets the
+``ValidationError`` schema either way, since the field errors come from the same handler.
+
+Two corrections to the fields, where drf-spectacular's reading of a serializer says less than the data:
+
+* a read-only field of a model serializer is nullable when its column is, or when it reads through a nullable
+  relation (``agent`` of an unanswered call, ``department_name`` of an order not dispatched), and a read-only
+  choice field takes ``""`` when its column is ``blank`` (``finding_cause`` before an investigation): DRF drops
+  ``allow_null``/``allow_blank`` from the read-only fields it builds;
+* a time of day (``TimeField``, e.g. a shift's start ``08:00:00``) is a wall-clock time without offset, not JSON
+  Schema's ``time`` (RFC 3339 ``full-time``, which requires one).
+
+The API's fuzz test (tests/test_fuzz_api.py) holds every response to this schema.
+"""
+
+from django.core.exceptions import FieldDoesNotExist
+from drf_spectacular import openapi
+from drf_spectacular.plumbing import ResolvedComponent, get_doc
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+
+from .drf import MethodsFirst
+
+JSON = "application/json"
+ERROR = {"$ref": "#/components/schemas/Error"}
+VALIDATION_ERROR_NAME = "ValidationError"
+VALIDATION_ERROR = {
+    "description": 'Either {"detail", "code"} (with the offending "field" for some), or the invalid fields, each '
+                   'with its messages (a nested object for a nested field; "non_field_errors" for the whole body).',
+    "oneOf": [
+        ERROR,
+        {
+            "type": "object",
+            "title": "FieldErrors",
+            "minProperties": 1,
+            "additionalProperties": {
+                "oneOf": [{"type": "array", "items": {}}, {"type": "object"}],
+            },
+        },
+    ],
+}
+TIME_OF_DAY = {"format": "partial-time", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$"}
+DESCRIPTIONS = {
+    "400": "Invalid input",
+    "401": "Not signed in: no credentials, or a token that is not valid",
+    "403": "Not permitted for this user's role",
+    "404": "Not found (or not visible to this user; for a list: a page past the end)",
+}
+
+
+class AutoSchema(openapi.AutoSchema):
+    def get_description(self) -> str:
+        """The view's or action's own docstring; never the one of our mixin ``MethodsFirst``."""
+        description = super().get_description()
+        return "" if description == get_doc(MethodsFirst) else description
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        if field.read_only and isinstance(getattr(field, "parent", None), serializers.ModelSerializer):
+            column, through_nullable = _model_column(field)
+            if column is not None:
+                if column.null or (through_nullable and (field.default is None
+                                                         or isinstance(field, serializers.RelatedField))):
+                    field.allow_null = True
+                if column.blank and isinstance(field, serializers.ChoiceField):
+                    field.allow_blank = True
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.TimeField) and schema and schema.get("format") == "time":
+            schema.update(TIME_OF_DAY)
+        return schema
+
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None or not path.startswith("/api/"):
+            return operation
+        self._register_error_schemas()
+        responses = operation["responses"]
+        for code in self._error_codes(path):
+            response = responses.setdefault(code, {"description": DESCRIPTIONS[code]})
+            response["content"] = {JSON: {"schema": {"$ref": f"#/components/schemas/{VALIDATION_ERROR_NAME}"}
+                                          if code == "400" else ERROR}}
+        operation["responses"] = dict(sorted(responses.items()))
+        return operation
+
+    def _error_codes(self, path: str) -> list[str]:
+        codes = ["400"]
+        if not all(isinstance(permission, AllowAny) for permission in self.view.get_permissions()):
+            codes += ["401", "403"]
+        if "{" in path or (self._is_list_view() and self._get_paginator() is not None):
+            codes.append("404")
+        return codes
+
+    def _register_error_schemas(self) -> None:
+        from tickets.serializers import ErrorSerializer  # the Error component every app's annotations use
+
+        self.resolve_serializer(ErrorSerializer, "response")
+        self.registry.register_on_missing(ResolvedComponent(
+            name=VALIDATION_ERROR_NAME, type=ResolvedComponent.SCHEMA, object=VALIDATION_ERROR_NAME,
+            schema=VALIDATION_ERROR,
+        ))
+
+
+def _model_column(field):
+    """The model field a serializer field reads (following ``source`` through relations), and whether the way
+    there crosses a nullable relation; ``(None, False)`` for a property, a method or ``source="*"``."""
+    model = field.parent.Meta.model
+    column, through_nullable = None, False
+    for position, attribute in enumerate(field.source_attrs):
+        if model is None:
+            return None, False
+        try:
+            column = model._meta.get_field(attribute)
+        except FieldDoesNotExist:
+            return None, False
+        if not column.concrete:  # a reverse relation (a list of related objects)
+            return None, False
+        if position < len(field.source_attrs) - 1:
+            through_nullable = through_nullable or column.null
+        model = column.related_model if column.is_relation else None
+    return column, through_nullable
