@@ -9,6 +9,7 @@ started together against the test database and run on the real clock.
 import datetime as dt
 import os
 import re
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -45,7 +46,7 @@ def _due_complaints(people, customer, count: int) -> list[int]:
 
 
 def _two_sweepers() -> list[subprocess.CompletedProcess]:
-    env = {**os.environ, "DATABASE_URL": _test_database_url(), "SECRET_KEY": "race-test-not-secret",
+    env = {**os.environ, "DATABASE_URL": _test_database_url(), "SECRET_KEY": secrets.token_urlsafe(50),
            "CONN_MAX_AGE": "0"}
     command = [sys.executable, "manage.py", "sweep_deadlines", "--batch", "20"]
     processes = [subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
