@@ -65,6 +65,9 @@ def configure_django_environment(url: str) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ["DJANGO_SETTINGS_MODULE"] = "contactcenter.settings"
     os.environ["DEBUG"] = "0"
+    # In-process measurements: this process's own memory as the cache (never a cache left by an earlier run over
+    # a database since rebuilt); the HTTP suites' servers use Redis (bench.suites.api.server_env).
+    os.environ["CACHE_URL"] = "locmem://"
     os.environ.setdefault("SECRET_KEY", "bench-only-not-secret-" + "0123456789abcdef" * 3)  # DEBUG off: >= 50 chars
     os.environ.setdefault("SECURE_SSL_REDIRECT", "0")  # the test Client speaks plain HTTP
     os.environ.setdefault("LOG_LEVEL", "WARNING")

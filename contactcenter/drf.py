@@ -74,6 +74,18 @@ class MethodsFirst:
         super().initial(request, *args, **kwargs)
 
 
+class FiltersOnListsOnly:
+    """The list's filters (django-filter, ordering) apply to the list and the other collection actions (totals):
+    DRF's ``get_object`` runs them on every request for one object too, building and validating the whole filter
+    form to fetch one row by its key (a quarter of the time of answering an order); there a query string is
+    ignored instead."""
+
+    def filter_queryset(self, queryset):
+        if getattr(self, "detail", False):
+            return queryset
+        return super().filter_queryset(queryset)
+
+
 def _nested_deeper_than(data, limit: int) -> bool:
     """Whether JSON data has objects/arrays nested more than ``limit`` levels (walked without recursion)."""
     stack = [(data, 1)]

@@ -123,6 +123,36 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache ----------------------------------------------------------------------------------------
+# Shared by every web process and the Celery worker: who is signed in and their permissions
+# (tickets.backends), sessions (cached_db: read from the cache, written through to the database), the dashboard's
+# months (kpi.reports.trends). CACHE_URL=redis://host:6379/1 in production (docker-compose sets it); without it
+# a directory under VAR_DIR, which the processes of one machine share. Tests: each process its own memory.
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {"default": {
+        "BACKEND": "contactcenter.redis_cache.RedisCache",  # Django's, one client per pool (the module says why)
+        "LOCATION": CACHE_URL,
+        # A stopped Redis must cost a request milliseconds, not a hang: every use of the cache falls back to the
+        # database when it fails (tickets.backends, cached_db sessions).
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        "KEY_PREFIX": "cc",
+    }}
+elif CACHE_URL.startswith("locmem://") or (TESTING and not CACHE_URL):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "contactcenter"}}
+else:
+    CACHES = {"default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": CACHE_URL.removeprefix("file://") or str(VAR_DIR / "cache"),
+    }}
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# How long a request may reuse the signed-in user and their permissions from the cache instead of two queries.
+# Every change of a user, token, group or permission through the ORM invalidates them at once (tickets.backends);
+# the lifetime bounds only changes made behind the ORM's back (raw SQL). 0 turns the cache off.
+AUTH_CACHE_SECONDS = env_int("AUTH_CACHE_SECONDS", 300, minimum=0, maximum=86400)
+# The same for the units' tree and the SLA policies that every new order reads (tickets.reference).
+REFERENCE_CACHE_SECONDS = env_int("REFERENCE_CACHE_SECONDS", 300, minimum=0, maximum=86400)
+
 AUTH_USER_MODEL = "tickets.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out username + address before the password
@@ -172,7 +202,7 @@ JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 32, minimum=2, maximum=500)
 # --- REST API ---------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "tickets.backends.CachedTokenAuthentication",  # DRF's, the token and user from the cache
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

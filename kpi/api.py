@@ -5,7 +5,7 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from contactcenter.drf import MethodsFirst
+from contactcenter.drf import FiltersOnListsOnly, MethodsFirst
 from tickets.api import ERRORS, ModelPermissions
 from tickets.serializers import ErrorSerializer
 
@@ -29,7 +29,7 @@ class LedgerPermissions(permissions.IsAuthenticated):
     create=extend_schema(request=serializers.ManualEntrySerializer,
                          responses={201: serializers.LedgerEntrySerializer, **ERRORS}),
 )
-class LedgerEntryViewSet(MethodsFirst, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class LedgerEntryViewSet(MethodsFirst, FiltersOnListsOnly, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """考核台账: append-only. POST posts a manual entry (lead or supervisor); ``reverse/`` appeals."""
 
     queryset = LedgerEntry.objects.none()  # for the schema; get_queryset scopes by user

@@ -5,7 +5,7 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from contactcenter.drf import MethodsFirst
+from contactcenter.drf import FiltersOnListsOnly, MethodsFirst
 from tickets.api import ERRORS, CanViewModel, ModelPermissions
 from tickets.serializers import ErrorSerializer
 
@@ -35,7 +35,7 @@ class ShiftTemplateViewSet(MethodsFirst, viewsets.ReadOnlyModelViewSet):
                          responses={201: serializers.ShiftDetailSerializer, **ERRORS, 409: CONFLICT}),
     retrieve=extend_schema(responses={200: serializers.ShiftDetailSerializer, 404: ERRORS[404]}),
 )
-class ShiftViewSet(MethodsFirst, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ShiftViewSet(MethodsFirst, FiltersOnListsOnly, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """The roster 排班: shifts of a unit per date with a lead and members. Members check in and out."""
 
     queryset = Shift.objects.none()  # for the schema; get_queryset scopes by user
@@ -96,7 +96,7 @@ class ShiftViewSet(MethodsFirst, mixins.CreateModelMixin, viewsets.ReadOnlyModel
 
 
 @extend_schema_view(retrieve=extend_schema(responses={200: serializers.HandoverDetailSerializer, 404: ERRORS[404]}))
-class HandoverViewSet(MethodsFirst, viewsets.ReadOnlyModelViewSet):
+class HandoverViewSet(MethodsFirst, FiltersOnListsOnly, viewsets.ReadOnlyModelViewSet):
     """交接班. Drafts are opened by beat or ``POST shifts/{id}/handover/``; states change only through
     ``transitions/{name}/`` (submit, refuse, accept)."""
 

@@ -3,6 +3,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.apps import apps as django_apps
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from tickets.models import DepartmentKind, UnitKind
@@ -32,6 +33,14 @@ def _reference_data(django_db_blocker, request):
             for module, function, model in REFERENCE_DATA:
                 if not django_apps.get_model(model).objects.exists():
                     getattr(importlib.import_module(module), function)(django_apps, None)
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The cache outlives a test's rolled-back transaction (and SQLite hands out the same ids again): every test
+    starts with an empty one (cached users, reference data, dashboard months, sessions)."""
+    cache.clear()
     yield
 
 

@@ -11,6 +11,7 @@ from unittest import mock
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db.utils import InterfaceError, OperationalError
 from django.test import Client
@@ -42,10 +43,12 @@ def test_api_answers_503_json_with_retry_after(people, error):
 
 @pytest.mark.parametrize("error", DOWN, ids=type)
 def test_page_answers_503_page_with_retry_after(people, error):
-    """The session is read from the database on the way in: that fails first when the database is gone."""
+    """The session is read on the way in (from the cache, else the database): with the cache cold, that read fails
+    first when the database is gone."""
     client = Client(raise_request_exception=False, HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(people.agent)
-    with mock.patch.object(SessionStore, "load", side_effect=error):
+    cache.clear()
+    with mock.patch.object(SessionStore, "_get_session_from_db", side_effect=error):
         response = client.get("/")
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
@@ -58,7 +61,8 @@ def test_api_outside_a_drf_view_answers_503_json(people):
     handler, which still answers JSON under /api/."""
     client = Client(raise_request_exception=False)
     client.force_login(people.agent)
-    with mock.patch.object(SessionStore, "load", side_effect=DOWN[0]):
+    cache.clear()
+    with mock.patch.object(SessionStore, "_get_session_from_db", side_effect=DOWN[0]):
         response = client.get("/api/v1/calls/")  # session authentication reads the session
     assert response.status_code == 503
     assert response.json()["code"] == "database_unavailable"

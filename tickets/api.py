@@ -9,7 +9,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contactcenter.drf import MethodsFirst
+from contactcenter.drf import FiltersOnListsOnly, MethodsFirst
 
 from . import selectors, serializers, services
 from .filters import CallFilter, CustomerFilter, WorkOrderFilter
@@ -75,7 +75,8 @@ class DepartmentViewSet(MethodsFirst, viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["kind", "unit"]
 
 
-class CustomerViewSet(MethodsFirst, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class CustomerViewSet(MethodsFirst, FiltersOnListsOnly, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+                      viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.CustomerSerializer
     permission_classes = [ModelPermissions]
     filterset_class = CustomerFilter
@@ -98,7 +99,7 @@ class CustomerViewSet(MethodsFirst, mixins.CreateModelMixin, mixins.UpdateModelM
 
 @extend_schema_view(create=extend_schema(request=serializers.CallCreateSerializer,
                                          responses={201: serializers.CallSerializer, **ERRORS}))
-class CallViewSet(MethodsFirst, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class CallViewSet(MethodsFirst, FiltersOnListsOnly, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.CallSerializer
     permission_classes = [ModelPermissions]
     filterset_class = CallFilter
@@ -118,7 +119,7 @@ class CallViewSet(MethodsFirst, mixins.CreateModelMixin, viewsets.ReadOnlyModelV
                          responses={201: serializers.WorkOrderDetailSerializer, **ERRORS}),
     retrieve=extend_schema(responses={200: serializers.WorkOrderDetailSerializer, 404: ERRORS[404]}),
 )
-class WorkOrderViewSet(MethodsFirst, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class WorkOrderViewSet(MethodsFirst, FiltersOnListsOnly, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Work orders. States change only through ``transitions/{name}/``."""
 
     permission_classes = [ModelPermissions]

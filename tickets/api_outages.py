@@ -6,7 +6,7 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from contactcenter.drf import MethodsFirst
+from contactcenter.drf import FiltersOnListsOnly, MethodsFirst
 
 from . import selectors, services
 from . import serializers_outages as serializers
@@ -31,7 +31,7 @@ class TakesCalls(permissions.BasePermission):
                          responses={201: serializers.OutageNoticeDetailSerializer, **ERRORS}),
     retrieve=extend_schema(responses={200: serializers.OutageNoticeDetailSerializer, 404: ERRORS[404]}),
 )
-class OutageNoticeViewSet(MethodsFirst, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class OutageNoticeViewSet(MethodsFirst, FiltersOnListsOnly, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Outage notices received from other departments: received → published → (updated) → restored → closed."""
 
     queryset = OutageNotice.objects.none()  # for the schema; get_queryset adds the linked-order count

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from contactcenter.errors import DomainError
 
-from .models.calendar import CalendarDay, CalendarYear
+from .reference import calendar_year
 
 
 class CalendarNotCovered(DomainError):
@@ -19,20 +19,21 @@ class CalendarNotCovered(DomainError):
 
 
 class WorkingDays:
-    """Answers "is this a working day?" with one query per year asked about."""
+    """Answers "is this a working day?" from each year's exceptions (tickets.reference: cached between requests,
+    one query per year when not)."""
 
     def __init__(self) -> None:
         self._years: dict[int, dict[dt.date, bool]] = {}
 
     def _year(self, year: int) -> dict[dt.date, bool]:
         if year not in self._years:
-            if not CalendarYear.objects.filter(year=year).exists():
+            calendar = calendar_year(year)
+            if not calendar["covered"]:
                 raise CalendarNotCovered(
                     f"The holiday calendar does not cover {year}; add that year's holidays and make-up working "
                     "days (admin → calendar) before working-day deadlines can be computed."
                 )
-            days = CalendarDay.objects.filter(date__year=year).values_list("date", "is_working_day")
-            self._years[year] = dict(days)
+            self._years[year] = calendar["days"]
         return self._years[year]
 
     def is_working_day(self, day: dt.date) -> bool:

@@ -42,8 +42,11 @@ def is_overdue(order: WorkOrder, now: dt.datetime | None = None) -> bool:
 def visible_work_orders(user: User) -> QuerySet[WorkOrder]:
     """The front office and management see every order; a department handler sees the orders now with
     their department and those their department has acted on (so an order they passed on stays visible)."""
-    orders = WorkOrder.objects.select_related("owner", "department", "handler", "customer", "unit",
-                                              "finding_responsible")
+    # Joined: what every answer shows. Not the unit (answers give its id) nor the finding's responsible agent
+    # (set on few orders: read for a page in one query when any is): each join of a query costs PostgreSQL
+    # planning time on every request, more than the query itself for one order.
+    orders = (WorkOrder.objects.select_related("owner", "department", "handler", "customer")
+              .prefetch_related("finding_responsible"))
     if user.has_perm("tickets.view_all_orders") or user.has_perm("tickets.take_calls"):
         return orders
     if user.has_perm("tickets.handle_department") and user.department_id:
@@ -65,10 +68,19 @@ def work_order_detail(user: User, pk: int) -> WorkOrder:
 
 def with_detail(order: WorkOrder, *, new: bool = False) -> WorkOrder:
     """(Re)load the history and callbacks of an order in hand, e.g. right after a write, instead of reading the
-    whole order again: one query each; an order just created (``new``) has no callback yet, so none for those."""
-    cache = getattr(order, "_prefetched_objects_cache", {})
+    whole order again: one query each. An order just created (``new``) has no callback yet, and carries the history
+    rows the service wrote (``written_history``): none is read."""
+    cache = order.__dict__.setdefault("_prefetched_objects_cache", {})
     cache.pop("history", None)
     cache.pop("callbacks", None)
+    written = getattr(order, "written_history", None)
+    if new and written is not None:
+        for name, rows in (("history", written), ("callbacks", [])):
+            queryset = getattr(order, name).all()  # as prefetch_related leaves it: order.history.all() → the rows
+            queryset._result_cache = list(rows)
+            queryset._prefetch_done = True
+            cache[name] = queryset
+        return order
     history, callbacks = detail_prefetches()
     if new:
         callbacks = Prefetch("callbacks", queryset=Callback.objects.none())

@@ -5,6 +5,8 @@ import copy
 from django.utils import translation
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import SkipField
+from rest_framework.relations import PKOnlyObject
 
 from contactcenter.drf import AwareDateTimeField
 
@@ -30,14 +32,13 @@ NOTE_MAX = 2000
 
 
 _FIELD_PROTOTYPES: dict = {}
+_PLANS: dict = {}
+_PLAIN, _METHOD, _NESTED = "plain", "method", "nested"
 
 
-class PrototypeFieldsMixin:
-    """A ModelSerializer builds its fields by inspecting the model for every instance it serializes: for a work
-    order's ~50 fields that is most of the time of serializing one. These build them once per class and language,
-    then clone them for each instance (read-only serializers: nothing depends on the instance). A clone is a new
-    field made from the prototype's arguments, as DRF's ``Field.__deepcopy__`` makes it, without deep-copying the
-    arguments themselves (a field never changes them); a nested serializer is deep-copied (its child is bound)."""
+class ClonedFieldsMixin:
+    """A serializer's declared fields are deep-copied for every instance (DRF's ``get_fields``), their arguments
+    too (choices, a queryset): these are built once per class and language, then cloned (``_clone``)."""
 
     def get_fields(self):
         key = (type(self), translation.get_language())
@@ -45,6 +46,55 @@ class PrototypeFieldsMixin:
         if prototype is None:
             prototype = _FIELD_PROTOTYPES[key] = super().get_fields()
         return {name: _clone(field) for name, field in prototype.items()}
+
+
+class PrototypeFieldsMixin(ClonedFieldsMixin):
+    """A ModelSerializer builds its fields by inspecting the model for every instance it serializes, and writes an
+    instance by walking them: for a work order's ~50 fields that is most of the time of answering, and a queue
+    page serializes 50 orders. For these read-only serializers the fields are built and bound once per class and
+    language (``_plan``), then used for every instance: a plain field reads the attribute and converts it and keeps
+    no state, so one bound copy serves every instance and thread. A method field calls the method of the serializer
+    at hand (its context: the request), a nested serializer is copied and bound to it. ``get_fields`` (the schema,
+    ``.fields``) clones the prototypes: a clone is a new field made from the prototype's arguments, as DRF's
+    ``Field.__deepcopy__`` makes it, without deep-copying the arguments themselves."""
+
+    def to_representation(self, instance):
+        result = {}
+        for name, field, kind in _plan(type(self)):
+            if kind is _METHOD:
+                result[name] = getattr(self, field.method_name)(instance)
+                continue
+            if kind is _NESTED:
+                field = copy.deepcopy(field)
+                field.bind(name, self)
+            try:
+                attribute = field.get_attribute(instance)
+            except SkipField:
+                continue
+            # As DRF's Serializer.to_representation: a missing relation is None, not converted.
+            empty = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+            result[name] = None if empty is None else field.to_representation(attribute)
+        return result
+
+
+def _plan(cls) -> list[tuple[str, serializers.Field, str]]:
+    """The readable fields of ``cls``, bound once to an instance of it, each with how to use it."""
+    key = (cls, translation.get_language())
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = []
+        for field in cls().fields.values():
+            if field.write_only:
+                continue
+            if isinstance(field, serializers.SerializerMethodField):
+                kind = _METHOD
+            elif isinstance(field, serializers.BaseSerializer):
+                kind = _NESTED
+            else:
+                kind = _PLAIN
+            plan.append((field.field_name, field, kind))
+        plan = _PLANS[key] = plan
+    return plan
 
 
 def _clone(field: serializers.Field) -> serializers.Field:
@@ -112,7 +162,7 @@ class CallSerializer(PhoneMaskingMixin, PrototypeFieldsMixin, serializers.ModelS
         return [order.pk for order in call.orders.all()]
 
 
-class CallCreateSerializer(serializers.Serializer):
+class CallCreateSerializer(ClonedFieldsMixin, serializers.Serializer):
     caller_number = serializers.CharField(max_length=32)
     ring_started_at = AwareDateTimeField()
     answered_at = AwareDateTimeField(allow_null=True, required=False, default=None)
@@ -202,7 +252,7 @@ class WorkOrderDetailSerializer(WorkOrderSerializer):
         read_only_fields = fields
 
 
-class WorkOrderCreateSerializer(serializers.Serializer):
+class WorkOrderCreateSerializer(ClonedFieldsMixin, serializers.Serializer):
     """Only ``kind``, ``description`` and ``caller_number`` are required."""
 
     kind = serializers.ChoiceField(choices=Kind.choices)

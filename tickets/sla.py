@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from .calendar import add_working_days
 from .models import Deadline, Measure, SlaPolicy, WorkOrder
+from .reference import active_policies
 
 # The facts that meet each deadline (the first one set counts).
 MET_BY: dict[str, tuple[str, ...]] = {
@@ -68,7 +69,7 @@ def recompute_deadlines(order: WorkOrder, *, before: dict[str, dt.datetime | Non
     ]
     if not moved:
         return
-    policies = list(SlaPolicy.objects.filter(active=True, order_kind=order.kind))
+    policies = active_policies(order.kind)
     now = timezone.now()
     for column, deadline, start_attr in moved:
         if before is not None:

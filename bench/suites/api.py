@@ -48,7 +48,7 @@ ORDER_SAMPLE = 20_000
 PHONE_SAMPLE = 2_000
 QUEUE_SAMPLE = 500
 # gunicorn: see the section's notes for the comparison that chose it; BENCH_API_SERVER=gthread:2:4 overrides.
-DEFAULT_SERVER = http.ServerConfig(workers=4, worker_class="sync")
+DEFAULT_SERVER = http.ServerConfig(workers=2, worker_class="sync")  # one per core: measured best here
 
 CREATE_P95 = Target(limit=100.0, text="p95 under 100 ms (median of the runs)", on_median=True)
 PAGE_P95 = Target(limit=150.0, text="p95 under 150 ms (median of the runs)", on_median=True)
@@ -348,9 +348,18 @@ def _server_config() -> http.ServerConfig:
     return http.ServerConfig(workers=int(workers), worker_class=kind, threads=int(threads[0]) if threads else 1)
 
 
+CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/2")
+
+
 def server_env(database_url: str) -> dict:
+    """The servers' environment, as in production: Redis as the shared cache (emptied first: the database was
+    rebuilt, entries of an earlier run must not be read)."""
+    import redis
+
+    redis.Redis.from_url(CACHE_URL, socket_connect_timeout=5).flushdb()
     return {"DATABASE_URL": database_url, "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "SECURE_SSL_REDIRECT": "0", "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "contactcenter.settings"}
+            "SECURE_SSL_REDIRECT": "0", "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "contactcenter.settings",
+            "CACHE_URL": CACHE_URL}
 
 
 @dataclass

@@ -13,7 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
-from contactcenter.drf import MethodsFirst
+from contactcenter.drf import FiltersOnListsOnly, MethodsFirst
 from tickets.api import ERRORS
 from tickets.models import Unit
 from tickets.serializers import ErrorSerializer
@@ -62,7 +62,7 @@ LOCATION = OpenApiParameter("Location", OpenApiTypes.URI, OpenApiParameter.HEADE
     list=extend_schema(responses={200: ReportRunSerializer(many=True), 400: ERRORS[400], 403: ERRORS[403]}),
     retrieve=extend_schema(responses={200: ReportRunSerializer, 403: ERRORS[403], 404: ERRORS[404]}),
 )
-class ReportRunViewSet(MethodsFirst, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ReportRunViewSet(MethodsFirst, FiltersOnListsOnly, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """月度考核: ask for the monthly assessment report of a month (and a unit); a worker generates it."""
 
     queryset = selectors.report_runs().none()  # for the schema; get_queryset reads them all

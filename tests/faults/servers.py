@@ -238,7 +238,7 @@ class RedisServer:
 def app_env(*, database_url: str, broker_url: str, var_dir: Path, **extra: str) -> dict[str, str]:
     """The environment of a production-like process (DEBUG off) using our servers, never the shared ones."""
     env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "CELERY_TASK_ALWAYS_EAGER",
+           if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "CACHE_URL", "CELERY_TASK_ALWAYS_EAGER",
                         "CELERY_BROKER_DIR", "CELERY_BROKER_TRANSPORT_OPTIONS", "DEBUG", "VAR_DIR", "STATIC_ROOT",
                         "MEDIA_ROOT", "CONN_MAX_AGE", "DJANGO_SETTINGS_MODULE"}}
     env.update(
@@ -246,6 +246,8 @@ def app_env(*, database_url: str, broker_url: str, var_dir: Path, **extra: str) 
         ALLOWED_HOSTS="127.0.0.1,localhost", VAR_DIR=str(var_dir), PYTHONUNBUFFERED="1", LOG_LEVEL="INFO",
         SECURE_SSL_REDIRECT="0", SESSION_COOKIE_SECURE="0", CSRF_COOKIE_SECURE="0", DEMO_PASSWORD=DEMO_PASSWORD,
     )
+    if broker_url.startswith("redis://"):  # as in production (docker-compose): the cache in the broker's Redis, db 1
+        env["CACHE_URL"] = broker_url.rsplit("/", 1)[0] + "/1"
     env.update(extra)
     return env
 

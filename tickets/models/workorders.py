@@ -140,10 +140,11 @@ class WorkOrder(ConcurrentTransitionMixin, models.Model):
                              related_name="orders")
 
     # 首问负责制 (seed 000, seed 004 §3.5): the accepting agent stays responsible until archived.
+    # Indexed by wo_owner_state_idx (owner first), as department by wo_department_state_idx: no index of their own.
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("first-question owner"),
-                              on_delete=models.PROTECT, related_name="owned_orders")
+                              on_delete=models.PROTECT, related_name="owned_orders", db_index=False)
     department = models.ForeignKey("tickets.Department", verbose_name=_("current department"), null=True,
-                                   blank=True, on_delete=models.PROTECT, related_name="orders")
+                                   blank=True, on_delete=models.PROTECT, related_name="orders", db_index=False)
     handler = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("current handler"), null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="handled_orders")
 
@@ -211,9 +212,11 @@ class WorkOrder(ConcurrentTransitionMixin, models.Model):
             ("view_all_orders", _("Can see the orders of every department")),
         ]
         indexes = [
-            models.Index(fields=["kind", "state"], name="wo_kind_state_idx"),
-            models.Index(fields=["owner", "state"], name="wo_owner_state_idx"),
-            models.Index(fields=["department", "state"], name="wo_department_state_idx"),
+            # The queues (an owner's, a department's, a kind's orders in a state), newest first as listed: the first
+            # page is read in index order and stops after 50 rows, however long the queue.
+            models.Index(fields=["kind", "state", "-accepted_at", "-id"], name="wo_kind_state_idx"),
+            models.Index(fields=["owner", "state", "-accepted_at", "-id"], name="wo_owner_state_idx"),
+            models.Index(fields=["department", "state", "-accepted_at", "-id"], name="wo_department_state_idx"),
             models.Index(fields=["caller_number"], name="wo_caller_idx"),
             models.Index(fields=["accepted_at"], name="wo_accepted_idx"),
             # kpi.sweeps.sweep_deadlines: "orders with a deadline to judge now" — only rows with a pending
@@ -520,7 +523,7 @@ class WorkOrderTransition(models.Model):
     """The history row written with every transition: who, when, from, to, note."""
 
     order = models.ForeignKey(WorkOrder, verbose_name=_("work order"), on_delete=models.CASCADE,
-                              related_name="history")
+                              related_name="history", db_index=False)  # indexed by wo_history_order_at_idx
     name = models.CharField(_("transition"), max_length=40)
     source = models.CharField(_("from"), max_length=50, choices=State.choices, blank=True)
     target = models.CharField(_("to"), max_length=50, choices=State.choices)

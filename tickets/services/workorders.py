@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.expressions import Combinable
 from django.utils import timezone
 
@@ -32,11 +32,11 @@ from ..models import (
     FindingCause,
     Kind,
     Rating,
-    Unit,
     User,
     WorkOrder,
     WorkOrderTransition,
 )
+from ..reference import unit_with_ancestors
 from .customers import customer_find_or_create, normalize_phone
 from .outages import outage_covering
 from .phrases import ensure_no_forbidden_phrases
@@ -99,30 +99,36 @@ def work_order_create(
         # A fault already known and published: link the call to it instead of dispatching a crew again.
         order.outage = outage_covering(order.address)
     sla.recompute_deadlines(order)
-    order.save()
-    order.number = order.assign_number()
-    WorkOrder.objects.filter(pk=order.pk).update(number=order.number)
-    WorkOrderTransition.objects.create(
+    _insert_numbered(order)
+    entry = WorkOrderTransition.objects.create(
         order=order, name="create", source="", target=order.state, actor=actor, at=now, call=call,
     )
+    order.written_history = [entry]  # what the answer shows (selectors.with_detail): no read back
     if answer:
         order = work_order_transition(order=order, name="answer_on_call", actor=actor, params={"answer": answer})
     return order
 
 
-def unit_with_ancestors(unit_id: int | None) -> Unit | None:
-    """The unit with its parent, grandparent … loaded along (``unit.parent`` costs no query): one query, a
-    recursive CTE, where walking up (``Unit.ancestry()``, the SLA policy lookup) costs one per level."""
-    if unit_id is None:
-        return None
-    table = Unit._meta.db_table
-    units = {u.pk: u for u in Unit.objects.raw(
-        f"WITH RECURSIVE chain AS (SELECT * FROM {table} WHERE id = %s "
-        f"UNION SELECT {table}.* FROM {table} JOIN chain ON {table}.id = chain.parent_id) "
-        "SELECT * FROM chain", [unit_id])}
-    for each in units.values():
-        each.parent = units.get(each.parent_id)
-    return units.get(unit_id)
+_sequences: dict[str, str] = {}
+
+
+def _insert_numbered(order: WorkOrder) -> None:
+    """INSERT the order with its number (which contains its id). On PostgreSQL the id is drawn from the table's
+    sequence first, so the row is written once; elsewhere (SQLite) the number is set by an UPDATE after the INSERT."""
+    if connection.vendor != "postgresql":
+        order.save(force_insert=True)
+        order.number = order.assign_number()
+        WorkOrder.objects.filter(pk=order.pk).update(number=order.number)
+        return
+    table = WorkOrder._meta.db_table
+    with connection.cursor() as cursor:
+        if table not in _sequences:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+            _sequences[table] = cursor.fetchone()[0]
+        cursor.execute("SELECT nextval(%s)", [_sequences[table]])
+        order.pk = cursor.fetchone()[0]
+    order.number = order.assign_number()
+    order.save(force_insert=True)
 
 
 def work_order_transition_check(*, order: WorkOrder, name: str, actor: User) -> None:
@@ -162,10 +168,12 @@ def work_order_transition(
         # deferred instance whose state django-fsm's ConcurrentTransitionMixin then loads with a second one.
         for attr, value in WorkOrder.objects.filter(pk=order.pk).values(*expressions).get().items():
             setattr(order, attr, value)
-    WorkOrderTransition.objects.create(
+    entry = WorkOrderTransition.objects.create(
         order=order, name=name, source=source, target=order.state, actor=actor, at=at, note=note, call=call,
         data=prepared.history,
     )
+    if hasattr(order, "written_history"):  # an order created in this request: its whole history is in hand
+        order.written_history.append(entry)
     if prepared.after is not None:
         prepared.after(order, at)
     return order

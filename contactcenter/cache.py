@@ -1,0 +1,143 @@
+"""Rows that nearly every request reads and that rarely change, kept between requests: the signed-in user with
+their permissions (tickets.backends), the accepting unit's chain and the SLA policies (tickets.reference).
+
+An entry is stamped with its *generation*: a random value kept in Django's cache under the generation's own key.
+Changing what a generation covers replaces the value (``new_generation``, from signal handlers), right away and
+again when the transaction commits (a request between the two cannot store what it read before the commit under
+the new value): every entry read before the change is then stale, in every process, as the cache is shared
+(``CACHE_URL``). An entry also expires after ``seconds`` (changes made behind the ORM's back, in raw SQL).
+
+Two levels: the shared cache, and this process's memory in front of it, which saves the round trip and the
+unpickling of most lookups. A request reads the current generations once, in one round trip, at its first lookup
+(``_current``); work outside a request (a Celery task, a shell) reads them at every lookup. Values are kept
+pickled in memory too, so each caller gets its own copy (a user object is never shared between requests). A cache
+that fails (Redis stopped) is skipped: the caller reads the database as without it.
+"""
+
+import logging
+import pickle
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.core.cache import cache
+from django.core.signals import request_finished, request_started
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+_FAILED = object()
+LOCAL_MAX = 10_000  # entries kept in a process's memory (users, tokens, units, policy lists): then start again
+FORMAT = "g2"  # in every key: a release that stores entries differently must not read an older release's
+
+_known: set[str] = set()  # the generations used so far in this process: a request reads all of them at once
+_local: dict[str, tuple[str, float, bytes]] = {}  # key → (generation, expires at (monotonic), pickled value)
+_request = threading.local()  # .generations: the values read in the current request (None outside a request)
+
+
+def _cache(method: str, *args: Any) -> Any:
+    """``cache.<method>(*args)``, or ``_FAILED`` when the cache fails (logged)."""
+    try:
+        return getattr(cache, method)(*args)
+    except Exception:  # a stopped Redis raises ConnectionError, a full disk OSError …
+        logger.warning("cache: %s failed; reading the database instead", method, exc_info=True)
+        return _FAILED
+
+
+def _key(generation: str) -> str:
+    return f"{FORMAT}:generation:{generation}"
+
+
+def _current(generation: str) -> Any:
+    """The generation's current value (``_FAILED`` when the cache fails), read once per request."""
+    memo = getattr(_request, "generations", None)
+    if memo is not None and generation in memo:
+        return memo[generation]
+    _known.add(generation)
+    names = sorted(_known)
+    values = _cache("get_many", [_key(name) for name in names])
+    if values is _FAILED:
+        return _FAILED
+    current = {}
+    for name in names:
+        value = values.get(_key(name))
+        if value is None:  # first use, or the cache lost it: start a value that no stored entry carries
+            value = uuid.uuid4().hex
+            if _cache("add", _key(name), value, None) is not True:
+                value = _cache("get", _key(name))  # another process started one meanwhile
+                if value is None or value is _FAILED:
+                    return _FAILED
+        current[name] = value
+    if memo is not None:
+        memo.update(current)
+    return current[generation]
+
+
+def generational(generation: str, key: str, load: Callable[[], Any], *, seconds: int,
+                 fill: Callable[[Any], None] | None = None) -> Any:
+    """What ``load()`` returns, from memory or the cache when an entry of the current ``generation`` is there.
+    ``None`` is not stored. ``fill(value)`` runs before storing (to complete what the entry carries)."""
+    if not seconds:
+        return load()
+    current = _current(generation)  # read before the database: what is stored after a change carries a stale one
+    if current is _FAILED:
+        return load()
+    key = f"{FORMAT}:{key}"
+    now = time.monotonic()
+    local = _local.get(key)
+    if local is not None and local[0] == current and local[1] > now:
+        return pickle.loads(local[2])
+    shared = _cache("get", key)
+    if shared is _FAILED:
+        return load()
+    if isinstance(shared, tuple) and len(shared) == 2 and shared[0] == current:
+        try:
+            value = pickle.loads(shared[1])
+        except Exception:  # written by other code (a model changed since): read it again
+            logger.warning("cache: entry %s unreadable; reading the database instead", key, exc_info=True)
+        else:
+            _remember(key, current, now + seconds, shared[1])
+            return value
+    value = load()
+    if value is not None:
+        if fill is not None:
+            fill(value)
+        data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+        _cache("set", key, (current, data), seconds)
+        _remember(key, current, now + seconds, data)
+    return value
+
+
+def _remember(key: str, generation: str, expires: float, data: bytes) -> None:
+    if len(_local) >= LOCAL_MAX:
+        _local.clear()
+    _local[key] = (generation, expires, data)
+
+
+def new_generation(generation: str) -> None:
+    """Every entry of ``generation`` is stale from now on, and again from the commit of the current transaction."""
+
+    def replace() -> None:
+        value = uuid.uuid4().hex
+        _cache("set", _key(generation), value, None)
+        memo = getattr(_request, "generations", None)
+        if memo is not None:
+            memo[generation] = value
+
+    _known.add(generation)
+    replace()
+    transaction.on_commit(replace)
+
+
+def _request_started(**kwargs) -> None:
+    _request.generations = {}
+
+
+def _request_finished(**kwargs) -> None:
+    _request.generations = None
+
+
+request_started.connect(_request_started, dispatch_uid="contactcenter.cache.request_started")
+request_finished.connect(_request_finished, dispatch_uid="contactcenter.cache.request_finished")

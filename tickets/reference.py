@@ -1,0 +1,60 @@
+"""Reference data every new order reads, kept in the cache between requests: the accepting unit with its
+ancestors, the active SLA policies of a kind, a year's holidays and make-up working days. They change a few times
+a year (in the admin, audited); any change of a unit, a policy or the calendar through the ORM makes every entry
+stale at once (``invalidate_reference``, connected in
+``TicketsConfig.ready``; how: ``contactcenter.cache``). ``REFERENCE_CACHE_SECONDS`` bounds how long an entry lives
+(changes in raw SQL); 0 turns the cache off.
+"""
+
+from django.conf import settings
+
+from contactcenter.cache import generational, new_generation
+
+from .models import SlaPolicy, Unit
+from .models.calendar import CalendarDay, CalendarYear
+
+GENERATION = "reference"
+
+
+def invalidate_reference(**kwargs) -> None:
+    new_generation(GENERATION)
+
+
+def unit_with_ancestors(unit_id: int | None) -> Unit | None:
+    """The unit with its parent, grandparent … loaded along (``unit.parent`` costs no query): one recursive query
+    when not cached, where walking up (``Unit.ancestry()``, the SLA policy lookup) costs one per level."""
+    if unit_id is None:
+        return None
+    return generational(GENERATION, f"unit:{unit_id}", lambda: _unit_chain(unit_id),
+                        seconds=settings.REFERENCE_CACHE_SECONDS)
+
+
+def _unit_chain(unit_id: int) -> Unit | None:
+    table = Unit._meta.db_table
+    units = {u.pk: u for u in Unit.objects.raw(
+        f"WITH RECURSIVE chain AS (SELECT * FROM {table} WHERE id = %s "
+        f"UNION SELECT {table}.* FROM {table} JOIN chain ON {table}.id = chain.parent_id) "
+        "SELECT * FROM chain", [unit_id])}
+    for each in units.values():
+        each.parent = units.get(each.parent_id)
+    return units.get(unit_id)
+
+
+def active_policies(kind: str) -> list[SlaPolicy]:
+    """The active SLA policies of an order kind (every unit and area type: ``sla.policy_for`` picks)."""
+    return generational(GENERATION, f"sla:{kind}", lambda: list(SlaPolicy.objects.filter(active=True, order_kind=kind)),
+                        seconds=settings.REFERENCE_CACHE_SECONDS)
+
+
+def calendar_year(year: int) -> dict:
+    """``{"covered": whether the calendar has the year, "days": {date: is a working day}}`` for the dates that differ
+    from the week's rhythm (holidays, make-up working days)."""
+    return generational(GENERATION, f"calendar:{year}", lambda: _calendar_year(year),
+                        seconds=settings.REFERENCE_CACHE_SECONDS)
+
+
+def _calendar_year(year: int) -> dict:
+    if not CalendarYear.objects.filter(year=year).exists():
+        return {"covered": False, "days": {}}
+    return {"covered": True,
+            "days": dict(CalendarDay.objects.filter(date__year=year).values_list("date", "is_working_day"))}
