@@ -30,9 +30,19 @@ def cached_user(key: str, load):
     permission set filled in, from the cache when an entry of the current generation is there."""
 
     def fill(value) -> None:
-        ModelBackend().get_all_permissions(value[0] if isinstance(value, tuple) else value)  # sets _perm_cache
+        user = value[0] if isinstance(value, tuple) else value
+        ModelBackend().get_all_permissions(user)  # sets _perm_cache
+        user._role_names = list(user.groups.values_list("name", flat=True))  # for role_names()
 
     return generational(GENERATION, key, load, seconds=settings.AUTH_CACHE_SECONDS, fill=fill)
+
+
+def role_names(user) -> list[str]:
+    """The names of the user's roles (Django groups): carried by a user from the cache, else one query."""
+    names = getattr(user, "_role_names", None)
+    if names is None:
+        names = user._role_names = list(user.groups.values_list("name", flat=True))
+    return names
 
 
 def invalidate_users(**kwargs) -> None:

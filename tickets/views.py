@@ -2,6 +2,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import NoReverseMatch, resolve, reverse
 
+from .backends import role_names
+
 # Where each role starts its day, by URL name; the first role of the user in this order wins.
 ROLE_HOMES = (
     ("agent", "tickets:console"),
@@ -17,7 +19,7 @@ def home(request):
     """``/`` is each role's own start page (rendered here, no redirect, so ``/`` stays the address of "my
     home"); users without a role see the list of pages. The page's own view answers, with its own permission
     checks; URL names keep this app from importing ``shifts`` or ``kpi``."""
-    roles = set(request.user.groups.values_list("name", flat=True))
+    roles = set(role_names(request.user))
     for role, name in ROLE_HOMES:
         if role not in roles:
             continue

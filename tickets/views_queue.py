@@ -30,6 +30,7 @@ from . import selectors, services, sla
 from .filters import MAX_ID, WorkOrderFilter
 from .forms_queue import TRANSITION_LABELS, UrgeForm, transition_form
 from .models import Deadline, Kind, State, User, WorkOrder
+from .reference import unit_with_ancestors
 from .serializers import mask_phone
 from .services.workorders import available_transitions, transition_names
 
@@ -271,7 +272,10 @@ def _order_page(request, order: WorkOrder, *, failed=None, status=200):
                                                         "state; reload the page.")]:
             messages.error(request, error)
     others = (selectors.visible_work_orders(user).filter(customer_id=order.customer_id).exclude(pk=order.pk)
-              .order_by("-accepted_at", "-id")[:10])
+              .select_related(None).prefetch_related(None).only("id", "number", "kind", "state", "accepted_at")
+              .order_by("-accepted_at", "-id")[:10])  # number, kind, state, time: what the list shows
+    if order.unit_id:
+        order.unit = unit_with_ancestors(order.unit_id)  # the cached unit, no query
     return render(request, "tickets/queue/order.html", {
         "order": order, "now": now, "now_iso": iso(now), "steps": steps, "deadlines": order_deadlines(order, now),
         "nearest": nearest_deadline(order, now) if order.is_open else None,

@@ -2,6 +2,7 @@
 
 from django import template
 
+from tickets.backends import role_names
 from tickets.models import Role
 
 register = template.Library()
@@ -13,4 +14,4 @@ def user_roles(user) -> str:
     if not user.is_authenticated:
         return ""
     labels = {value: label for value, label in Role.choices}
-    return " / ".join(str(labels.get(name, name)) for name in user.groups.values_list("name", flat=True))
+    return " / ".join(str(labels.get(name, name)) for name in role_names(user))
