@@ -233,17 +233,9 @@ end
 
 
 def _expect_lua(endpoint: Endpoint) -> str:
+    """The statuses this endpoint answers when it works (the floor: 403), for bench.http's response()."""
     lo, hi = endpoint.expect
-    return f"""
-function response(status, headers, body)
-  if status >= {lo} and status <= {hi} then
-    ok = ok + 1
-  else
-    bad = bad + 1
-    if first_bad == "" then first_bad = status .. " " .. string.sub(body or "", 1, 200) end
-  end
-end
-"""
+    return f"\nexpect_lo, expect_hi = {lo}, {hi}\n"
 
 
 # --- In-process: queries per request and a profile -------------------------------------------------------
