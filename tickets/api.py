@@ -1,5 +1,7 @@
 """Thin DRF views over tickets.services (writes) and tickets.selectors (reads)."""
 
+from dataclasses import dataclass
+
 from django.contrib.auth import authenticate, user_logged_in
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
@@ -13,7 +15,7 @@ from contactcenter.drf import FiltersOnListsOnly, MethodsFirst
 
 from . import selectors, serializers, services
 from .filters import CallFilter, CustomerFilter, WorkOrderFilter
-from .models import Department, Unit, WorkOrder
+from .models import Call, Department, Unit, WorkOrder
 
 ERRORS = {
     400: OpenApiResponse(serializers.ErrorSerializer, description="Invalid input"),
@@ -26,6 +28,17 @@ class ModelPermissions(permissions.DjangoModelPermissions):
     """Reads need the model's view permission too (DRF's default only guards writes)."""
 
     perms_map = {**permissions.DjangoModelPermissions.perms_map, "GET": ["%(app_label)s.view_%(model_name)s"]}
+
+    def _queryset(self, view):
+        # DRF reads only the queryset's model (for the permission names): a view that names it (permission_model)
+        # is spared building its queryset — the visible rows, joins, prefetches — a second time for the check.
+        model = getattr(view, "permission_model", None)
+        return _ModelOnly(model) if model is not None else super()._queryset(view)
+
+
+@dataclass(frozen=True)
+class _ModelOnly:
+    model: type
 
 
 class CanViewModel(ModelPermissions):
@@ -102,6 +115,7 @@ class CustomerViewSet(MethodsFirst, FiltersOnListsOnly, mixins.CreateModelMixin,
 class CallViewSet(MethodsFirst, FiltersOnListsOnly, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.CallSerializer
     permission_classes = [ModelPermissions]
+    permission_model = Call
     filterset_class = CallFilter
 
     def get_queryset(self):
@@ -123,6 +137,7 @@ class WorkOrderViewSet(MethodsFirst, FiltersOnListsOnly, mixins.CreateModelMixin
     """Work orders. States change only through ``transitions/{name}/``."""
 
     permission_classes = [ModelPermissions]
+    permission_model = WorkOrder
     filterset_class = WorkOrderFilter
     ordering_fields = ["accepted_at", "reply_due_at", "arrival_due_at", "callback_due_at", "id"]
 

@@ -76,7 +76,9 @@ def with_detail(order: WorkOrder, *, new: bool = False) -> WorkOrder:
     written = getattr(order, "written_history", None)
     if new and written is not None:
         for name, rows in (("history", written), ("callbacks", [])):
-            queryset = getattr(order, name).all()  # as prefetch_related leaves it: order.history.all() → the rows
+            # As prefetch_related leaves it (order.history.all() → the rows), without building the related
+            # manager's filter that prefetching replaces anyway.
+            queryset = QuerySet(model=order._meta.get_field(name).related_model)
             queryset._result_cache = list(rows)
             queryset._prefetch_done = True
             cache[name] = queryset

@@ -97,6 +97,26 @@ def _plan(cls) -> list[tuple[str, serializers.Field, str]]:
     return plan
 
 
+class SharedInputFieldsMixin:
+    """For input serializers (validation only) with no field that needs the request (no ``CurrentUserDefault``, no
+    ``validate_<field>`` reading the context): the fields are built and bound once per class and language, to an
+    instance of the class that never sees data, and every instance validates with them. Validating
+    (``get_value``, ``run_validation``) keeps nothing on a field, the same as ``PrototypeFieldsMixin`` relies on
+    for writing; the errors are DRF's own, in the request's language (the key)."""
+
+    @property
+    def fields(self):
+        key = (type(self), translation.get_language())
+        fields = _SHARED_INPUT_FIELDS.get(key)
+        if fields is None:
+            owner = type(self)()  # what the shared fields are bound to (their root: not partial, no context)
+            fields = _SHARED_INPUT_FIELDS[key] = super(SharedInputFieldsMixin, owner).fields
+        return fields
+
+
+_SHARED_INPUT_FIELDS: dict = {}
+
+
 def _clone(field: serializers.Field) -> serializers.Field:
     if isinstance(field, serializers.BaseSerializer):
         return copy.deepcopy(field)
@@ -162,7 +182,7 @@ class CallSerializer(PhoneMaskingMixin, PrototypeFieldsMixin, serializers.ModelS
         return [order.pk for order in call.orders.all()]
 
 
-class CallCreateSerializer(ClonedFieldsMixin, serializers.Serializer):
+class CallCreateSerializer(SharedInputFieldsMixin, serializers.Serializer):
     caller_number = serializers.CharField(max_length=32)
     ring_started_at = AwareDateTimeField()
     answered_at = AwareDateTimeField(allow_null=True, required=False, default=None)
@@ -252,7 +272,7 @@ class WorkOrderDetailSerializer(WorkOrderSerializer):
         read_only_fields = fields
 
 
-class WorkOrderCreateSerializer(ClonedFieldsMixin, serializers.Serializer):
+class WorkOrderCreateSerializer(SharedInputFieldsMixin, serializers.Serializer):
     """Only ``kind``, ``description`` and ``caller_number`` are required."""
 
     kind = serializers.ChoiceField(choices=Kind.choices)

@@ -51,3 +51,39 @@ def test_orders_and_calls_are_written_as_drf_writes_them(people, org, who):
     if who == "manager":
         theirs["caller_number"] = ours["caller_number"]
     assert dict(ours) == dict(theirs) and list(ours) == list(theirs)
+
+
+BAD_INPUTS = [
+    {},
+    {"kind": "nope", "description": "", "caller_number": "x" * 40},
+    {"kind": "repair", "description": "停电", "caller_number": "13900000001", "area_type": "moon", "customer": 999999,
+     "call": "x", "title": None, "answer": 5},
+    {"kind": ["repair"], "description": {"a": 1}, "caller_number": 13900000001},
+]
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("data", BAD_INPUTS + [{"kind": "repair", "description": "停电", "caller_number": "139"}])
+def test_input_serializers_with_shared_fields_validate_as_drf(data, language):
+    """WorkOrderCreateSerializer validates with fields bound once (SharedInputFieldsMixin): the same errors (texts,
+    codes, in the request's language) and the same validated data as DRF's fields built for the instance."""
+    from django.utils import translation
+
+    from tickets.serializers import SharedInputFieldsMixin, WorkOrderCreateSerializer
+
+    class Fresh(WorkOrderCreateSerializer):  # DRF's own fields property: fields built for each instance
+        fields = serializers.Serializer.fields
+
+    assert issubclass(WorkOrderCreateSerializer, SharedInputFieldsMixin)
+    with translation.override(language):
+        ours, theirs = WorkOrderCreateSerializer(data=data), Fresh(data=data)
+        assert ours.is_valid() == theirs.is_valid()
+        assert ours.errors == theirs.errors
+        assert [(k, [e.code for e in v]) for k, v in ours.errors.items()] == \
+            [(k, [e.code for e in v]) for k, v in theirs.errors.items()]
+        if not ours.errors:
+            assert ours.validated_data == theirs.validated_data
+        other = WorkOrderCreateSerializer(data={"kind": "complaint", "description": "投诉", "caller_number": "1"})
+        assert other.is_valid() and other.validated_data["kind"] == "complaint"  # nothing carried between instances
+    if language == "en" and not data:
+        assert "This field is required." in str(ours.errors["kind"][0])

@@ -13,7 +13,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
+
+from contactcenter.fsm import ConcurrentStates
 
 from ..history import AuditedRecords
 
@@ -63,7 +65,7 @@ class OutageLeadTime(models.Model):
         return f"{self.get_kind_display()}: {self.hours} h"
 
 
-class OutageNotice(ConcurrentTransitionMixin, models.Model):
+class OutageNotice(ConcurrentStates, models.Model):
     """received → published → (updated) → restored → closed."""
 
     kind = models.CharField(_("kind"), max_length=20, choices=OutageKind.choices)

@@ -14,7 +14,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
-from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import GET_STATE, FSMField, transition
+
+from contactcenter.fsm import ConcurrentStates
 
 from .customers import AreaType
 
@@ -117,7 +119,7 @@ def _after_callback(order: "WorkOrder", *, reached: bool, satisfied: bool | None
     return State.CALLED_BACK
 
 
-class WorkOrder(ConcurrentTransitionMixin, models.Model):
+class WorkOrder(ConcurrentStates, models.Model):
     """A work order of any kind. The first-question owner 首问负责人 never changes."""
 
     number = models.CharField(_("number"), max_length=24, unique=True, null=True, editable=False)

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from contactcenter.errors import InvalidInput
+from contactcenter.rows import insert, newest
 
 from ..models import AreaType, Customer, Unit
 
@@ -59,7 +60,7 @@ def customer_find_or_create(
         if customer is None:
             raise InvalidInput(f"No customer with account number {account_number}", code="unknown_account")
         return customer
-    customer = Customer.objects.filter(phone=phone).order_by("-id").first()
+    customer = newest(Customer, phone=phone)  # the most recent file with the number (as filter().first())
     if customer is not None:
         return customer
-    return Customer.objects.create(phone=phone, area_type=area_type or AreaType.URBAN, unit=unit)
+    return insert(Customer(phone=phone, area_type=area_type or AreaType.URBAN, unit=unit))

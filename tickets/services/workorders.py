@@ -20,6 +20,7 @@ from django.utils import timezone
 from contactcenter.errors import InvalidInput, NotPermitted
 from contactcenter.fsm import available_transitions as fsm_available
 from contactcenter.fsm import check_transition
+from contactcenter.rows import insert
 
 from .. import sla
 from ..models import (
@@ -100,9 +101,9 @@ def work_order_create(
         order.outage = outage_covering(order.address)
     sla.recompute_deadlines(order)
     _insert_numbered(order)
-    entry = WorkOrderTransition.objects.create(
+    entry = insert(WorkOrderTransition(
         order=order, name="create", source="", target=order.state, actor=actor, at=now, call=call,
-    )
+    ))
     order.written_history = [entry]  # what the answer shows (selectors.with_detail): no read back
     if answer:
         order = work_order_transition(order=order, name="answer_on_call", actor=actor, params={"answer": answer})
@@ -116,7 +117,7 @@ def _insert_numbered(order: WorkOrder) -> None:
     """INSERT the order with its number (which contains its id). On PostgreSQL the id is drawn from the table's
     sequence first, so the row is written once; elsewhere (SQLite) the number is set by an UPDATE after the INSERT."""
     if connection.vendor != "postgresql":
-        order.save(force_insert=True)
+        insert(order)
         order.number = order.assign_number()
         WorkOrder.objects.filter(pk=order.pk).update(number=order.number)
         return
@@ -128,7 +129,7 @@ def _insert_numbered(order: WorkOrder) -> None:
         cursor.execute("SELECT nextval(%s)", [_sequences[table]])
         order.pk = cursor.fetchone()[0]
     order.number = order.assign_number()
-    order.save(force_insert=True)
+    insert(order)
 
 
 def work_order_transition_check(*, order: WorkOrder, name: str, actor: User) -> None:

@@ -1,0 +1,134 @@
+"""Single rows written and read with their SQL built once per model, for the hottest path: accepting an order.
+
+Every call that becomes an order looks the caller up and writes three rows (customer, order, its first history row).
+Django builds each statement anew: a ``SQLCompiler`` re-resolves the lookups, re-quotes every column and walks every
+field through four layers. Measured on the order's path (in-process, PostgreSQL): ``filter(phone=…)
+.order_by("-id").first()`` costs 0.30 ms of CPU for a 0.06 ms query, and the order's 57-column INSERT about 0.4 ms.
+
+* ``insert(obj)`` is ``obj.save(force_insert=True)``: the statement and its field list are made once per (model,
+  database, pk given or not); each call converts the values with the field methods Django's compiler uses
+  (``pre_save(add=True)``, ``get_db_prep_save``), sends ``pre_save``/``post_save`` as ``save()`` does and marks the
+  instance saved. A model with parents (multi-table inheritance) or a field with its own SQL placeholder goes through
+  ``save()``; an expression as a value is refused.
+* ``newest(model, **equal)`` is ``model.objects.filter(**equal).order_by("-pk").first()`` for plain column
+  equalities: one statement, the row built with ``Model.from_db`` as the ORM does.
+"""
+
+from dataclasses import dataclass
+
+from django.db import connections, router
+from django.db.models import Model, signals
+
+
+@dataclass(frozen=True)
+class _Plan:
+    sql: str
+    fields: tuple  # the model's fields, in the statement's column order
+    returns_pk: bool = False  # the INSERT ends with RETURNING the pk (else: cursor.lastrowid)
+    converters: tuple = ()  # a SELECT's (column index, expression, converter functions) as the ORM applies them
+
+
+_plans: dict[tuple, _Plan | None] = {}
+
+
+def _insert_plan(model: type[Model], alias: str, with_pk: bool) -> _Plan | None:
+    key = ("insert", model, alias, with_pk)
+    if key not in _plans:
+        connection = connections[alias]
+        meta = model._meta.concrete_model._meta  # a proxy's rows are its concrete model's
+        fields = tuple(f for f in meta.local_concrete_fields if with_pk or f is not meta.pk)
+        if meta.parents or any(hasattr(f, "get_placeholder") for f in fields):
+            _plans[key] = None
+        else:
+            qn = connection.ops.quote_name
+            returns_pk = not with_pk and connection.features.can_return_columns_from_insert
+            sql = "INSERT INTO {} ({}) VALUES ({})".format(
+                qn(meta.db_table), ", ".join(qn(f.column) for f in fields), ", ".join(["%s"] * len(fields))
+            )
+            if returns_pk:
+                sql += f" RETURNING {qn(meta.db_table)}.{qn(meta.pk.column)}"
+            _plans[key] = _Plan(sql, fields, returns_pk=returns_pk)
+    return _plans[key]
+
+
+def insert(obj: Model, *, using: str | None = None) -> Model:
+    """INSERT ``obj`` (a new instance; its pk may be set beforehand, e.g. drawn from a sequence) and return it."""
+    model = type(obj)
+    alias = using or router.db_for_write(model, instance=obj)
+    with_pk = obj.pk is not None
+    plan = _insert_plan(model, alias, with_pk)
+    if plan is None:
+        obj.save(force_insert=True, using=alias)
+        return obj
+    obj._prepare_related_fields_for_save(operation_name="save")
+    origin = model._meta.concrete_model if model._meta.proxy else model  # the sender save() names
+    signals.pre_save.send(sender=origin, instance=obj, raw=False, using=alias, update_fields=None)
+    connection = connections[alias]
+    values = []
+    for field in plan.fields:
+        value = field.pre_save(obj, True)
+        if hasattr(value, "resolve_expression"):
+            raise TypeError(f"insert() takes values, not expressions: {field.name}={value!r}")
+        values.append(field.get_db_prep_save(value, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(plan.sql, values)
+        if not with_pk:
+            pk = cursor.fetchone()[0] if plan.returns_pk else connection.ops.last_insert_id(
+                cursor, plan.fields[0].model._meta.db_table, model._meta.pk.column
+            )
+            obj.pk = model._meta.pk.to_python(pk)
+    obj._state.adding = False
+    obj._state.db = alias
+    signals.post_save.send(sender=origin, instance=obj, created=True, update_fields=None, raw=False, using=alias)
+    return obj
+
+
+def _newest_plan(model: type[Model], alias: str, names: tuple[str, ...]) -> _Plan:
+    key = ("newest", model, alias, names)
+    if key not in _plans:
+        qn = connections[alias].ops.quote_name
+        meta = model._meta
+        fields = tuple(meta.concrete_fields)
+        where = tuple(meta.get_field(name) for name in names)
+        if any(not f.concrete or f.many_to_many or f.one_to_many for f in where):
+            raise ValueError(f"newest() compares columns: {names}")
+        sql = "SELECT {} FROM {} WHERE {} ORDER BY {} DESC LIMIT 1".format(
+            ", ".join(qn(f.column) for f in fields), qn(meta.db_table),
+            " AND ".join(f"{qn(f.column)} = %s" for f in where), qn(meta.pk.column),
+        )
+        _plans[key] = _Plan(sql, where, converters=_converters(fields, connections[alias]))
+    return _plans[key]
+
+
+def newest(model: type[Model], *, using: str | None = None, **equal) -> Model | None:
+    """The row with these column values and the highest pk, or None."""
+    alias = using or router.db_for_read(model)
+    names = tuple(sorted(equal))
+    plan = _newest_plan(model, alias, names)
+    connection = connections[alias]
+    if any(equal[f.name] is None for f in plan.fields):
+        raise ValueError("newest() compares with =: None matches nothing, filter(isnull=True) instead")
+    params = [f.get_db_prep_value(f.get_prep_value(equal[f.name]), connection) for f in plan.fields]
+    with connection.cursor() as cursor:
+        cursor.execute(plan.sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    if plan.converters:
+        row = list(row)
+        for i, expression, functions in plan.converters:
+            for convert in functions:
+                row[i] = convert(row[i], expression, connection)
+    return model.from_db(alias, [f.attname for f in model._meta.concrete_fields], row)
+
+
+def _converters(fields: tuple, connection) -> tuple:
+    """What turns each column's raw value into the field's (the backend's and the field's converters, as
+    ``SQLCompiler.get_converters`` collects them: SQLite's dates and decimals …)."""
+    found = []
+    for i, field in enumerate(fields):
+        expression = field.get_col(field.model._meta.db_table)
+        functions = connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)
+        if functions:
+            found.append((i, expression, tuple(functions)))
+    return tuple(found)
