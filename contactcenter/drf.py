@@ -103,6 +103,10 @@ def _nested_deeper_than(data, limit: int) -> bool:
     return False
 
 
+def _too_deep(limit: int) -> str:
+    return _("JSON nested more than %(limit)s levels deep is not accepted.") % {"limit": limit}
+
+
 class JSONParser(parsers.JSONParser):
     """DRF's JSON parser, refusing JSON nested deeper than ``settings.JSON_MAX_DEPTH`` levels with a 400: no
     request of this API nests more than a few levels, and 10,000 nested brackets must not end in a 500 from
@@ -110,11 +114,10 @@ class JSONParser(parsers.JSONParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.JSON_MAX_DEPTH
-        too_deep = _("JSON nested more than %(limit)s levels deep is not accepted.") % {"limit": limit}
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
-            raise ParseError(too_deep) from None
+            raise ParseError(_too_deep(limit)) from None
         if _nested_deeper_than(data, limit):
-            raise ParseError(too_deep)
+            raise ParseError(_too_deep(limit))
         return data

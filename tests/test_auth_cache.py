@@ -206,3 +206,33 @@ def test_a_holiday_added_moves_the_next_consultations_reply_deadline(people):
     CalendarDay.objects.update_or_create(date=due, defaults={"is_working_day": False})
     second = client.post(ORDERS, create, format="json").json()
     assert dt.datetime.fromisoformat(second["deadlines"]["reply_due_at"]).date() > due
+
+
+def test_an_outage_published_links_the_next_repair_call_and_a_restored_one_no_longer(people):
+    """Repair calls are matched against the published notices kept in the cache (tickets.reference): publishing,
+    updating the area and restoring each count from the next call."""
+    from tickets.reference import published_outages
+    from tickets.services import outage_receive, outage_transition
+
+    from tickets.models import WorkOrder
+
+    client, _ = _token_client(people.agent)
+    repair = {"kind": "repair", "description": "停电", "caller_number": "13900000001", "address": "示范市中山路8号"}
+
+    def linked() -> int | None:
+        return WorkOrder.objects.get(pk=client.post(ORDERS, repair, format="json").json()["id"]).outage_id
+
+    assert linked() is None
+    assert _queries(published_outages)[0] == 0  # cached by that call
+    now = dt.datetime.now(dt.UTC)
+    notice = outage_receive(kind="fault", area="中山路", cause="10kV中山线故障", starts_at=now - dt.timedelta(hours=1),
+                            expected_restore_at=now + dt.timedelta(hours=3), actor=people.agent)
+    assert linked() is None  # received, not published yet
+    outage_transition(notice=notice, name="publish", actor=people.agent)
+    assert linked() == notice.pk
+    outage_transition(notice=notice, name="update", actor=people.agent, params={"area": "解放路"})
+    assert linked() is None
+    outage_transition(notice=notice, name="update", actor=people.agent, params={"area": "中山路"})
+    assert linked() == notice.pk
+    outage_transition(notice=notice, name="restore", actor=people.agent)
+    assert linked() is None

@@ -4,20 +4,29 @@ a year (in the admin, audited); any change of a unit, a policy or the calendar t
 stale at once (``invalidate_reference``, connected in
 ``TicketsConfig.ready``; how: ``contactcenter.cache``). ``REFERENCE_CACHE_SECONDS`` bounds how long an entry lives
 (changes in raw SQL); 0 turns the cache off.
+
+The published outage notices (which every repair call is matched against) are kept the same way under their own
+generation: a notice received, published, updated, restored or closed (each a save) makes the list stale at once
+(``invalidate_outages``), so the next call sees it.
 """
 
 from django.conf import settings
 
 from contactcenter.cache import generational, new_generation
 
-from .models import SlaPolicy, Unit
+from .models import OutageNotice, OutageState, SlaPolicy, Unit
 from .models.calendar import CalendarDay, CalendarYear
 
 GENERATION = "reference"
+OUTAGES = "outages"
 
 
 def invalidate_reference(**kwargs) -> None:
     new_generation(GENERATION)
+
+
+def invalidate_outages(**kwargs) -> None:
+    new_generation(OUTAGES)
 
 
 def unit_with_ancestors(unit_id: int | None) -> Unit | None:
@@ -58,3 +67,10 @@ def _calendar_year(year: int) -> dict:
         return {"covered": False, "days": {}}
     return {"covered": True,
             "days": dict(CalendarDay.objects.filter(date__year=year).values_list("date", "is_working_day"))}
+
+
+def published_outages() -> list[OutageNotice]:
+    """The published outage notices, the latest start first (started or announced ahead: the caller compares)."""
+    return generational(OUTAGES, "outages:published", lambda: list(
+        OutageNotice.objects.filter(state=OutageState.PUBLISHED).order_by("-starts_at", "-id")),
+        seconds=settings.REFERENCE_CACHE_SECONDS)

@@ -54,9 +54,10 @@ class PrototypeFieldsMixin(ClonedFieldsMixin):
     page serializes 50 orders. For these read-only serializers the fields are built and bound once per class and
     language (``_plan``), then used for every instance: a plain field reads the attribute and converts it and keeps
     no state, so one bound copy serves every instance and thread. A method field calls the method of the serializer
-    at hand (its context: the request), a nested serializer is copied and bound to it. ``get_fields`` (the schema,
-    ``.fields``) clones the prototypes: a clone is a new field made from the prototype's arguments, as DRF's
-    ``Field.__deepcopy__`` makes it, without deep-copying the arguments themselves."""
+    at hand (its context: the request), a nested serializer is copied and bound to it — unless its class says
+    ``reads_context = False`` (it writes its rows with plain fields only): then it is bound once like a plain field.
+    ``get_fields`` (the schema, ``.fields``) clones the prototypes: a clone is a new field made from the prototype's
+    arguments, as DRF's ``Field.__deepcopy__`` makes it, without deep-copying the arguments themselves."""
 
     def to_representation(self, instance):
         result = {}
@@ -86,10 +87,11 @@ def _plan(cls) -> list[tuple[str, serializers.Field, str]]:
         for field in cls().fields.values():
             if field.write_only:
                 continue
+            nested = getattr(field, "child", field)
             if isinstance(field, serializers.SerializerMethodField):
                 kind = _METHOD
-            elif isinstance(field, serializers.BaseSerializer):
-                kind = _NESTED
+            elif isinstance(field, serializers.BaseSerializer) and getattr(nested, "reads_context", True):
+                kind = _NESTED  # copied and bound to the serializer at hand, for its context
             else:
                 kind = _PLAIN
             plan.append((field.field_name, field, kind))
@@ -197,6 +199,7 @@ class CallCreateSerializer(SharedInputFieldsMixin, serializers.Serializer):
 
 
 class HistorySerializer(PrototypeFieldsMixin, serializers.ModelSerializer):
+    reads_context = False  # plain fields only: nested in an order, bound once (PrototypeFieldsMixin)
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -205,6 +208,7 @@ class HistorySerializer(PrototypeFieldsMixin, serializers.ModelSerializer):
 
 
 class CallbackSerializer(PrototypeFieldsMixin, serializers.ModelSerializer):
+    reads_context = False  # plain fields only: nested in an order, bound once (PrototypeFieldsMixin)
     agent = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:

@@ -9,8 +9,9 @@ from django.utils import timezone
 from contactcenter.errors import InvalidInput, NotPermitted
 from contactcenter.fsm import available_transitions, check_transition
 
-from ..models import Department, OutageLeadTime, OutageNotice, OutageState, OutageTransition, State, User, WorkOrder
+from ..models import Department, OutageLeadTime, OutageNotice, OutageTransition, State, User, WorkOrder
 from ..models.outages import area_terms
+from ..reference import published_outages
 
 OUTAGE_TRANSITIONS = ("publish", "update", "restore", "close")
 
@@ -106,7 +107,7 @@ def outage_covering(address: str, *, at: dt.datetime | None = None) -> OutageNot
     if not address:
         return None
     at = at or timezone.now()
-    for notice in OutageNotice.objects.filter(state=OutageState.PUBLISHED, starts_at__lte=at).order_by("-starts_at"):
-        if notice.covers(address):
+    for notice in published_outages():  # from the cache: every repair call asks
+        if notice.starts_at <= at and notice.covers(address):
             return notice
     return None
