@@ -9,7 +9,9 @@ the new value): every entry read before the change is then stale, in every proce
 
 Two levels: the shared cache, and this process's memory in front of it, which saves the round trip and the
 unpickling of most lookups. A request reads the current generations once, in one round trip, at its first lookup
-(``_current``); work outside a request (a Celery task, a shell) reads them at every lookup. Values are kept
+(``_current``), and the values read serve the process's next requests for ``CACHE_GENERATION_SECONDS`` (1 s) too:
+a change made in this process counts on its next request, one made in another process within that second (0: every
+request reads them). Work outside a request (a Celery task, a shell) reads them at every lookup. Values are kept
 pickled in memory too, so each caller gets its own copy (a user object is never shared between requests). A cache
 that fails (Redis stopped) is skipped: the caller reads the database as without it.
 """
@@ -22,6 +24,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.db import transaction
@@ -35,6 +38,7 @@ FORMAT = "g2"  # in every key: a release that stores entries differently must no
 _known: set[str] = set()  # the generations used so far in this process: a request reads all of them at once
 _local: dict[str, tuple[str, float, bytes]] = {}  # key → (generation, expires at (monotonic), pickled value)
 _request = threading.local()  # .generations: the values read in the current request (None outside a request)
+_recent: dict[str, Any] = {"read_at": float("-inf"), "generations": {}}  # the last values read, for the next requests
 
 
 def _cache(method: str, *args: Any) -> Any:
@@ -72,6 +76,7 @@ def _current(generation: str) -> Any:
         current[name] = value
     if memo is not None:
         memo.update(current)
+        _recent.update(read_at=time.monotonic(), generations=dict(current))
     return current[generation]
 
 
@@ -125,6 +130,7 @@ def new_generation(generation: str) -> None:
         memo = getattr(_request, "generations", None)
         if memo is not None:
             memo[generation] = value
+        _recent["generations"] = {**_recent["generations"], generation: value}
 
     _known.add(generation)
     replace()
@@ -132,7 +138,14 @@ def new_generation(generation: str) -> None:
 
 
 def _request_started(**kwargs) -> None:
-    _request.generations = {}
+    fresh = time.monotonic() - _recent["read_at"] < settings.CACHE_GENERATION_SECONDS
+    _request.generations = dict(_recent["generations"]) if fresh else {}
+
+
+def forget() -> None:
+    """Drop what this process keeps (entries and generations read): after the shared cache was emptied (tests)."""
+    _local.clear()
+    _recent.update(read_at=float("-inf"), generations={})
 
 
 def _request_finished(**kwargs) -> None:

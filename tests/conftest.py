@@ -6,6 +6,7 @@ from django.apps import apps as django_apps
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from contactcenter.cache import forget
 from tickets.models import DepartmentKind, UnitKind
 
 from .factories import CustomerFactory, DepartmentFactory, UnitFactory, UserFactory
@@ -41,6 +42,7 @@ def _empty_cache():
     """The cache outlives a test's rolled-back transaction (and SQLite hands out the same ids again): every test
     starts with an empty one (cached users, reference data, dashboard months, sessions)."""
     cache.clear()
+    forget()  # and what this process keeps in front of it
     yield
 
 

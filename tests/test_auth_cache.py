@@ -112,7 +112,8 @@ def test_the_cache_off_reads_the_database_every_time(people, settings):
     assert _auth_queries(lambda: client.get(ORDERS)) == 2  # the token with its user, the permissions
 
 
-def test_a_failing_cache_costs_queries_not_errors(people, monkeypatch):
+def test_a_failing_cache_costs_queries_not_errors(people, monkeypatch, settings):
+    settings.CACHE_GENERATION_SECONDS = 0  # else the generations read a moment ago serve (from memory, no failure)
     client, _ = _token_client(people.agent)
     assert client.get(ORDERS).status_code == 200
 
@@ -211,10 +212,9 @@ def test_a_holiday_added_moves_the_next_consultations_reply_deadline(people):
 def test_an_outage_published_links_the_next_repair_call_and_a_restored_one_no_longer(people):
     """Repair calls are matched against the published notices kept in the cache (tickets.reference): publishing,
     updating the area and restoring each count from the next call."""
+    from tickets.models import WorkOrder
     from tickets.reference import published_outages
     from tickets.services import outage_receive, outage_transition
-
-    from tickets.models import WorkOrder
 
     client, _ = _token_client(people.agent)
     repair = {"kind": "repair", "description": "停电", "caller_number": "13900000001", "address": "示范市中山路8号"}
@@ -236,3 +236,22 @@ def test_an_outage_published_links_the_next_repair_call_and_a_restored_one_no_lo
     assert linked() == notice.pk
     outage_transition(notice=notice, name="restore", actor=people.agent)
     assert linked() is None
+
+
+@pytest.mark.parametrize("window", [0, 1])
+def test_a_change_made_in_another_process_counts_within_the_generation_window(people, settings, window):
+    """Another process's change replaces the generation in the shared cache only. This process reads the generations
+    at most every CACHE_GENERATION_SECONDS: with 0 the next request sees the change, with 1 within a second."""
+    from contactcenter import cache as generations
+    from tickets.models import User
+
+    settings.CACHE_GENERATION_SECONDS = window
+    client, _ = _token_client(people.agent)
+    assert client.get(ORDERS).status_code == 200  # the user and the generations are read and kept
+    # What another process does: the role taken away (there: with the signal that replaces the generation).
+    User.groups.through.objects.filter(user=people.agent).delete()  # no m2m_changed here
+    cache.set(generations._key("auth"), "changed-by-another-process", None)
+    if window:
+        assert client.get(ORDERS).status_code == 200  # still within the second
+        generations._recent["read_at"] -= window  # the second has passed
+    assert client.get(ORDERS).status_code == 403
