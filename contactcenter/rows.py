@@ -7,16 +7,17 @@ field through four layers. Measured on the order's path (in-process, PostgreSQL)
 
 * ``insert(obj)`` is ``obj.save(force_insert=True)``: the statement and its field list are made once per (model,
   database, pk given or not); each call converts the values with the field methods Django's compiler uses
-  (``pre_save(add=True)``, ``get_db_prep_save``), sends ``pre_save``/``post_save`` as ``save()`` does and marks the
-  instance saved. A model with parents (multi-table inheritance) or a field with its own SQL placeholder goes through
-  ``save()``; an expression as a value is refused.
+  (``pre_save(add=True)``, ``get_db_prep_save``) — skipped where they would hand the value back unchanged (a str for
+  a plain CharField, an int for an integer field or a foreign key to an integer id, None) — sends
+  ``pre_save``/``post_save`` as ``save()`` does and marks the instance saved. A model with parents (multi-table
+  inheritance) or a field with its own SQL placeholder goes through ``save()``; an expression as a value is refused.
 * ``newest(model, **equal)`` is ``model.objects.filter(**equal).order_by("-pk").first()`` for plain column
   equalities: one statement, the row built with ``Model.from_db`` as the ORM does.
 """
 
 from dataclasses import dataclass
 
-from django.db import connections, router
+from django.db import connections, models, router
 from django.db.models import Model, signals
 
 
@@ -24,6 +25,7 @@ from django.db.models import Model, signals
 class _Plan:
     sql: str
     fields: tuple  # the model's fields, in the statement's column order
+    plain: tuple = ()  # per field: the Python type its value is sent as is when it already has it (else None)
     returns_pk: bool = False  # the INSERT ends with RETURNING the pk (else: cursor.lastrowid)
     converters: tuple = ()  # a SELECT's (column index, expression, converter functions) as the ORM applies them
 
@@ -47,7 +49,7 @@ def _insert_plan(model: type[Model], alias: str, with_pk: bool) -> _Plan | None:
             )
             if returns_pk:
                 sql += f" RETURNING {qn(meta.db_table)}.{qn(meta.pk.column)}"
-            _plans[key] = _Plan(sql, fields, returns_pk=returns_pk)
+            _plans[key] = _Plan(sql, fields, plain=tuple(_plain_type(f) for f in fields), returns_pk=returns_pk)
     return _plans[key]
 
 
@@ -65,7 +67,12 @@ def insert(obj: Model, *, using: str | None = None) -> Model:
     signals.pre_save.send(sender=origin, instance=obj, raw=False, using=alias, update_fields=None)
     connection = connections[alias]
     values = []
-    for field in plan.fields:
+    for field, plain in zip(plan.fields, plan.plain, strict=True):
+        if plain is not None:
+            value = getattr(obj, field.attname)
+            if value is None or type(value) is plain:  # what get_db_prep_save would return unchanged
+                values.append(value)
+                continue
         value = field.pre_save(obj, True)
         if hasattr(value, "resolve_expression"):
             raise TypeError(f"insert() takes values, not expressions: {field.name}={value!r}")
@@ -81,6 +88,23 @@ def insert(obj: Model, *, using: str | None = None) -> Model:
     obj._state.db = alias
     signals.post_save.send(sender=origin, instance=obj, created=True, update_fields=None, raw=False, using=alias)
     return obj
+
+
+# Fields whose conversion (pre_save, get_db_prep_save) hands a value of this exact type back unchanged, for every
+# database: the loop above skips their four layers of calls. Exact classes only (a subclass may convert).
+_PLAIN_TYPES = {
+    models.CharField: str, models.TextField: str, models.IntegerField: int, models.SmallIntegerField: int,
+    models.BigIntegerField: int, models.PositiveIntegerField: int, models.PositiveSmallIntegerField: int,
+    models.BooleanField: bool,
+}
+_PLAIN_KEYS = (models.AutoField, models.BigAutoField, models.SmallAutoField, models.IntegerField,
+               models.BigIntegerField)
+
+
+def _plain_type(field) -> type | None:
+    if type(field) is models.ForeignKey and type(field.target_field) in _PLAIN_KEYS:
+        return int  # the related row's id
+    return _PLAIN_TYPES.get(type(field))
 
 
 def _newest_plan(model: type[Model], alias: str, names: tuple[str, ...]) -> _Plan:
