@@ -2,6 +2,7 @@
 
 import copy
 
+from django.core.exceptions import FieldDoesNotExist
 from django.utils import translation
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -33,7 +34,7 @@ NOTE_MAX = 2000
 
 _FIELD_PROTOTYPES: dict = {}
 _PLANS: dict = {}
-_PLAIN, _METHOD, _NESTED = "plain", "method", "nested"
+_PLAIN, _METHOD, _NESTED, _COLUMN, _KEY = "plain", "method", "nested", "column", "key"
 
 
 class ClonedFieldsMixin:
@@ -62,6 +63,13 @@ class PrototypeFieldsMixin(ClonedFieldsMixin):
     def to_representation(self, instance):
         result = {}
         for name, field, kind in _plan(type(self)):
+            if kind is _COLUMN:  # a model column read as DRF's get_attribute reads it, without its generic walk
+                value = getattr(instance, field.source)
+                result[name] = None if value is None else field.to_representation(value)
+                continue
+            if kind is _KEY:  # a foreign key written as its id (PrimaryKeyRelatedField's PKOnlyObject path)
+                result[name] = getattr(instance, field.source_attname)
+                continue
             if kind is _METHOD:
                 result[name] = getattr(self, field.method_name)(instance)
                 continue
@@ -93,10 +101,29 @@ def _plan(cls) -> list[tuple[str, serializers.Field, str]]:
             elif isinstance(field, serializers.BaseSerializer) and getattr(nested, "reads_context", True):
                 kind = _NESTED  # copied and bound to the serializer at hand, for its context
             else:
-                kind = _PLAIN
+                kind = _column_kind(cls, field)
             plan.append((field.field_name, field, kind))
         plan = _PLANS[key] = plan
     return plan
+
+
+def _column_kind(cls, field: serializers.Field) -> str:
+    """``_COLUMN`` for a field that writes one concrete, non-relational column of the serializer's model,
+    ``_KEY`` for a PrimaryKeyRelatedField over a foreign key (written as the id: DRF's ``PKOnlyObject``), else
+    ``_PLAIN`` (DRF's get_attribute)."""
+    model = getattr(getattr(cls, "Meta", None), "model", None)
+    if model is None or field.source == "*" or len(field.source_attrs) != 1:
+        return _PLAIN
+    try:
+        column = model._meta.get_field(field.source)
+    except FieldDoesNotExist:
+        return _PLAIN
+    if type(field) is serializers.PrimaryKeyRelatedField and column.many_to_one and field.pk_field is None:
+        field.source_attname = column.attname
+        return _KEY
+    if not column.concrete or column.is_relation or isinstance(field, serializers.RelatedField):
+        return _PLAIN
+    return _COLUMN
 
 
 class SharedInputFieldsMixin:
