@@ -12,8 +12,10 @@ unpickling of most lookups. A request reads the current generations once, in one
 (``_current``), and the values read serve the process's next requests for ``CACHE_GENERATION_SECONDS`` (1 s) too:
 a change made in this process counts on its next request, one made in another process within that second (0: every
 request reads them). Work outside a request (a Celery task, a shell) reads them at every lookup. Values are kept
-pickled in memory too, so each caller gets its own copy (a user object is never shared between requests). A cache
-that fails (Redis stopped) is skipped: the caller reads the database as without it.
+pickled in memory too, so each caller gets its own copy (a user object is never shared between requests), except
+those looked up with ``shared=True`` (reference data that callers only read: units, policies, the calendar, the
+published notices), which the process keeps unpickled and hands to every caller as is. A cache that fails (Redis
+stopped) is skipped: the caller reads the database as without it.
 """
 
 import logging
@@ -36,7 +38,8 @@ LOCAL_MAX = 10_000  # entries kept in a process's memory (users, tokens, units, 
 FORMAT = "g2"  # in every key: a release that stores entries differently must not read an older release's
 
 _known: set[str] = set()  # the generations used so far in this process: a request reads all of them at once
-_local: dict[str, tuple[str, float, bytes]] = {}  # key → (generation, expires at (monotonic), pickled value)
+# key → (generation, expires at (monotonic), pickled value, the value itself when shared)
+_local: dict[str, tuple[str, float, bytes, Any]] = {}
 _request = threading.local()  # .generations: the values read in the current request (None outside a request)
 _recent: dict[str, Any] = {"read_at": float("-inf"), "generations": {}}  # the last values read, for the next requests
 
@@ -81,9 +84,10 @@ def _current(generation: str) -> Any:
 
 
 def generational(generation: str, key: str, load: Callable[[], Any], *, seconds: int,
-                 fill: Callable[[Any], None] | None = None) -> Any:
+                 fill: Callable[[Any], None] | None = None, shared: bool = False) -> Any:
     """What ``load()`` returns, from memory or the cache when an entry of the current ``generation`` is there.
-    ``None`` is not stored. ``fill(value)`` runs before storing (to complete what the entry carries)."""
+    ``None`` is not stored. ``fill(value)`` runs before storing (to complete what the entry carries). ``shared``:
+    the callers only read the value, so one object serves all of this process's callers (no unpickling each time)."""
     if not seconds:
         return load()
     current = _current(generation)  # read before the database: what is stored after a change carries a stale one
@@ -93,17 +97,17 @@ def generational(generation: str, key: str, load: Callable[[], Any], *, seconds:
     now = time.monotonic()
     local = _local.get(key)
     if local is not None and local[0] == current and local[1] > now:
-        return pickle.loads(local[2])
-    shared = _cache("get", key)
-    if shared is _FAILED:
+        return local[3] if shared and local[3] is not None else pickle.loads(local[2])
+    stored = _cache("get", key)
+    if stored is _FAILED:
         return load()
-    if isinstance(shared, tuple) and len(shared) == 2 and shared[0] == current:
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == current:
         try:
-            value = pickle.loads(shared[1])
+            value = pickle.loads(stored[1])
         except Exception:  # written by other code (a model changed since): read it again
             logger.warning("cache: entry %s unreadable; reading the database instead", key, exc_info=True)
         else:
-            _remember(key, current, now + seconds, shared[1])
+            _remember(key, current, now + seconds, stored[1], value if shared else None)
             return value
     value = load()
     if value is not None:
@@ -111,14 +115,14 @@ def generational(generation: str, key: str, load: Callable[[], Any], *, seconds:
             fill(value)
         data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
         _cache("set", key, (current, data), seconds)
-        _remember(key, current, now + seconds, data)
+        _remember(key, current, now + seconds, data, value if shared else None)
     return value
 
 
-def _remember(key: str, generation: str, expires: float, data: bytes) -> None:
+def _remember(key: str, generation: str, expires: float, data: bytes, value: Any) -> None:
     if len(_local) >= LOCAL_MAX:
         _local.clear()
-    _local[key] = (generation, expires, data)
+    _local[key] = (generation, expires, data, value)
 
 
 def new_generation(generation: str) -> None:

@@ -15,6 +15,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from conftest import _redis_url
+from tickets.backends import cached_user
 from tickets.models import SlaPolicy, Unit
 from tickets.reference import active_policies, unit_with_ancestors
 
@@ -159,6 +160,24 @@ def test_units_and_policies_are_read_once_then_again_after_a_change(org):
     SlaPolicy.objects.filter(pk=policy.pk).get().delete()
     n, fewer = _queries(lambda: active_policies("complaint"))
     assert n == 1 and policy.pk not in [p.pk for p in fewer]
+
+
+def test_reference_data_is_one_object_per_process_and_a_user_a_copy_per_request(org, people):
+    """Units and policies are only read: the process hands every caller the same objects (no unpickling each
+    time); a change gives new ones. The signed-in user is changed by requests (last login, permission cache):
+    each lookup gets its own copy."""
+    unit_with_ancestors(org.city.pk)
+    first, second = unit_with_ancestors(org.city.pk), unit_with_ancestors(org.city.pk)
+    assert first is second
+    assert active_policies("complaint") is active_policies("complaint")
+    org.city.name = "示范市公司"
+    org.city.save()
+    renamed = unit_with_ancestors(org.city.pk)
+    assert renamed is not first and renamed.name == "示范市公司" and first.name != "示范市公司"
+
+    key = f"auth:user:{people.agent.pk}"
+    users = [cached_user(key, lambda: type(people.agent).objects.get(pk=people.agent.pk)) for _ in range(3)]
+    assert users[1] is not users[2] and users[1].pk == users[2].pk == people.agent.pk
 
 
 def test_a_changed_sla_policy_sets_the_next_orders_deadline(people):

@@ -8,6 +8,8 @@ stale at once (``invalidate_reference``, connected in
 The published outage notices (which every repair call is matched against) are kept the same way under their own
 generation: a notice received, published, updated, restored or closed (each a save) makes the list stale at once
 (``invalidate_outages``), so the next call sees it.
+
+A process hands the same objects to all its callers (``shared=True``): they are read, never changed or saved.
 """
 
 from django.conf import settings
@@ -35,7 +37,7 @@ def unit_with_ancestors(unit_id: int | None) -> Unit | None:
     if unit_id is None:
         return None
     return generational(GENERATION, f"unit:{unit_id}", lambda: _unit_chain(unit_id),
-                        seconds=settings.REFERENCE_CACHE_SECONDS)
+                        seconds=settings.REFERENCE_CACHE_SECONDS, shared=True)
 
 
 def _unit_chain(unit_id: int) -> Unit | None:
@@ -52,14 +54,14 @@ def _unit_chain(unit_id: int) -> Unit | None:
 def active_policies(kind: str) -> list[SlaPolicy]:
     """The active SLA policies of an order kind (every unit and area type: ``sla.policy_for`` picks)."""
     return generational(GENERATION, f"sla:{kind}", lambda: list(SlaPolicy.objects.filter(active=True, order_kind=kind)),
-                        seconds=settings.REFERENCE_CACHE_SECONDS)
+                        seconds=settings.REFERENCE_CACHE_SECONDS, shared=True)
 
 
 def calendar_year(year: int) -> dict:
     """``{"covered": whether the calendar has the year, "days": {date: is a working day}}`` for the dates that differ
     from the week's rhythm (holidays, make-up working days)."""
     return generational(GENERATION, f"calendar:{year}", lambda: _calendar_year(year),
-                        seconds=settings.REFERENCE_CACHE_SECONDS)
+                        seconds=settings.REFERENCE_CACHE_SECONDS, shared=True)
 
 
 def _calendar_year(year: int) -> dict:
@@ -73,4 +75,4 @@ def published_outages() -> list[OutageNotice]:
     """The published outage notices, the latest start first (started or announced ahead: the caller compares)."""
     return generational(OUTAGES, "outages:published", lambda: list(
         OutageNotice.objects.filter(state=OutageState.PUBLISHED).order_by("-starts_at", "-id")),
-        seconds=settings.REFERENCE_CACHE_SECONDS)
+        seconds=settings.REFERENCE_CACHE_SECONDS, shared=True)
