@@ -75,7 +75,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # The audit trail records the request's user (DRF's token user too: DRF sets it on the same request).
     "simple_history.middleware.HistoryRequestMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "contactcenter.middleware.MessageMiddleware",  # Django's, its storage made on first use
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lockout answer
 ]
 
