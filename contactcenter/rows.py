@@ -11,6 +11,10 @@ field through four layers. Measured on the order's path (in-process, PostgreSQL)
   a plain CharField, an int for an integer field or a foreign key to an integer id, None) — sends
   ``pre_save``/``post_save`` as ``save()`` does and marks the instance saved. A model with parents (multi-table
   inheritance) or a field with its own SQL placeholder goes through ``save()``; an expression as a value is refused.
+* ``insert_numbered(obj, field)`` is ``insert(obj)`` for a row whose ``field`` (a reference such as an order's
+  number) ends with its own pk: on PostgreSQL one statement draws the pk from the table's sequence and writes the
+  complete row (``WITH drawn AS (SELECT nextval(…) AS pk) INSERT … VALUES ((SELECT pk FROM drawn), %s || …)``);
+  elsewhere an UPDATE completes the field after the INSERT.
 * ``newest(model, **equal)`` is ``model.objects.filter(**equal).order_by("-pk").first()`` for plain column
   equalities: one statement, the row built with ``Model.from_db`` as the ORM does.
 """
@@ -62,10 +66,38 @@ def insert(obj: Model, *, using: str | None = None) -> Model:
     if plan is None:
         obj.save(force_insert=True, using=alias)
         return obj
+    origin = _pre_save(obj, alias)
+    connection = connections[alias]
+    values = _values(obj, plan, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(plan.sql, values)
+        if not with_pk:
+            pk = cursor.fetchone()[0] if plan.returns_pk else connection.ops.last_insert_id(
+                cursor, plan.fields[0].model._meta.db_table, model._meta.pk.column
+            )
+            obj.pk = model._meta.pk.to_python(pk)
+    return _saved(obj, alias, origin)
+
+
+def _pre_save(obj: Model, alias: str) -> type[Model]:
+    """What ``save()`` does before writing: checks the related objects, sends ``pre_save``; returns its sender."""
     obj._prepare_related_fields_for_save(operation_name="save")
+    model = type(obj)
     origin = model._meta.concrete_model if model._meta.proxy else model  # the sender save() names
     signals.pre_save.send(sender=origin, instance=obj, raw=False, using=alias, update_fields=None)
-    connection = connections[alias]
+    return origin
+
+
+def _saved(obj: Model, alias: str, origin: type[Model]) -> Model:
+    """What ``save()`` does after writing: marks the instance saved, sends ``post_save``."""
+    obj._state.adding = False
+    obj._state.db = alias
+    signals.post_save.send(sender=origin, instance=obj, created=True, update_fields=None, raw=False, using=alias)
+    return obj
+
+
+def _values(obj: Model, plan: _Plan, connection) -> list:
+    """The statement's parameters: each field's value converted as Django's compiler does."""
     values = []
     for field, plain in zip(plan.fields, plan.plain, strict=True):
         if plain is not None:
@@ -77,17 +109,56 @@ def insert(obj: Model, *, using: str | None = None) -> Model:
         if hasattr(value, "resolve_expression"):
             raise TypeError(f"insert() takes values, not expressions: {field.name}={value!r}")
         values.append(field.get_db_prep_save(value, connection))
-    with connection.cursor() as cursor:
-        cursor.execute(plan.sql, values)
-        if not with_pk:
-            pk = cursor.fetchone()[0] if plan.returns_pk else connection.ops.last_insert_id(
-                cursor, plan.fields[0].model._meta.db_table, model._meta.pk.column
+    return values
+
+
+def _numbered_plan(model: type[Model], alias: str, name: str, digits: int) -> _Plan | None:
+    key = ("numbered", model, alias, name, digits)
+    if key not in _plans:
+        connection = connections[alias]
+        meta = model._meta.concrete_model._meta
+        plain = _insert_plan(model, alias, False)
+        if connection.vendor != "postgresql" or plain is None or not isinstance(meta.pk, models.AutoField):
+            _plans[key] = None
+        else:
+            qn = connection.ops.quote_name
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [meta.db_table, meta.pk.column])
+                sequence = cursor.fetchone()[0]
+            # Python's f"{pk:0{digits}d}": at least `digits` digits, never cut (lpad alone would cut a longer pk).
+            suffix = f"(SELECT lpad(pk::text, greatest({int(digits)}, length(pk::text)), '0') FROM drawn)"
+            fields = plain.fields
+            placeholders = [f"%s || {suffix}" if f.name == name else "%s" for f in fields]
+            sql = "WITH drawn AS (SELECT nextval({}) AS pk) INSERT INTO {} ({}, {}) VALUES ({}, {}) RETURNING {}"
+            sql = sql.format(
+                "'" + sequence.replace("'", "''") + "'",  # a literal: nextval takes the sequence's name
+                qn(meta.db_table), qn(meta.pk.column), ", ".join(qn(f.column) for f in fields),
+                "(SELECT pk FROM drawn)", ", ".join(placeholders), qn(meta.pk.column),
             )
-            obj.pk = model._meta.pk.to_python(pk)
-    obj._state.adding = False
-    obj._state.db = alias
-    signals.post_save.send(sender=origin, instance=obj, created=True, update_fields=None, raw=False, using=alias)
-    return obj
+            _plans[key] = _Plan(sql, fields, plain=plain.plain, returns_pk=True)
+    return _plans[key]
+
+
+def insert_numbered(obj: Model, field: str, *, digits: int = 7, using: str | None = None) -> Model:
+    """INSERT ``obj`` (a new instance, no pk yet) whose ``field`` holds a prefix, completed by the row's pk:
+    ``f"{prefix}{pk:0{digits}d}"`` — in the same statement on PostgreSQL (the pk drawn from the table's sequence),
+    by an UPDATE after the INSERT elsewhere."""
+    model = type(obj)
+    alias = using or router.db_for_write(model, instance=obj)
+    prefix = getattr(obj, field)
+    plan = _numbered_plan(model, alias, field, digits) if obj.pk is None else None
+    if plan is None:
+        insert(obj, using=alias)
+        setattr(obj, field, f"{prefix}{obj.pk:0{digits}d}")
+        model._base_manager.using(alias).filter(pk=obj.pk).update(**{field: getattr(obj, field)})
+        return obj
+    origin = _pre_save(obj, alias)
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        cursor.execute(plan.sql, _values(obj, plan, connection))
+        obj.pk = cursor.fetchone()[0]
+    setattr(obj, field, f"{prefix}{obj.pk:0{digits}d}")  # what the statement wrote
+    return _saved(obj, alias, origin)
 
 
 # Fields whose conversion (pre_save, get_db_prep_save) hands a value of this exact type back unchanged, for every

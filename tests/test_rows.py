@@ -1,13 +1,16 @@
 """contactcenter.rows: ``insert`` must write what ``save(force_insert=True)`` writes, ``newest`` return what the ORM
-returns — on SQLite and on PostgreSQL (both CI runs)."""
+returns, ``insert_numbered`` write the row and the number ``assign_number`` gives — on SQLite and on PostgreSQL
+(both CI runs)."""
 
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.db.models import F, signals
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from contactcenter.rows import insert, newest
+from contactcenter.rows import insert, insert_numbered, newest
 from tickets.models import Customer, RepairOrder, WorkOrder, WorkOrderTransition
 
 pytestmark = pytest.mark.django_db
@@ -62,6 +65,57 @@ def test_insert_with_the_pk_given(people, customer):
                                          actor=people.agent, at=timezone.now(), data={"a": [1, "二"]}))
     assert WorkOrder.objects.get(pk=987654).description == "停电"
     assert WorkOrderTransition.objects.get(pk=history.pk).data == {"a": [1, "二"]}  # JSON adapted as save() does
+
+
+def _new_order(people, customer, **extra) -> WorkOrder:
+    order = RepairOrder(kind="repair", description="停电", customer=customer, caller_number="13900000001",
+                        owner=people.agent, accepted_at=timezone.now(), **extra)
+    order.number = order.number_prefix()
+    return order
+
+
+def test_insert_numbered_writes_the_row_and_the_number_in_one_statement_on_postgresql(people, customer):
+    seen = []
+
+    def post(sender, instance, created, **kwargs):
+        seen.append((sender, created, instance.pk, instance.number))
+
+    insert_numbered(_new_order(people, customer), "number", digits=7)  # the statement is built on first use
+    signals.post_save.connect(post, sender=WorkOrder)
+    try:
+        with CaptureQueriesContext(connection) as captured:
+            ours = insert_numbered(_new_order(people, customer, title="抢修"), "number", digits=7)
+    finally:
+        signals.post_save.disconnect(post, sender=WorkOrder)
+    assert len(captured) == (1 if connection.vendor == "postgresql" else 2)  # elsewhere: INSERT, then UPDATE
+    assert ours.number == ours.assign_number() and ours.number.endswith(f"{ours.pk:07d}")
+    assert not ours._state.adding and ours._state.db == "default"
+    if connection.vendor == "postgresql":
+        assert seen == [(WorkOrder, True, ours.pk, ours.number)]  # post_save sees the complete row
+    theirs = _new_order(people, customer, title="抢修")
+    theirs.save(force_insert=True)
+    read_ours, read_theirs = WorkOrder.objects.get(pk=ours.pk), WorkOrder.objects.get(pk=theirs.pk)
+    assert read_ours.number == ours.number
+    ignore = {"id": 0, "number": "", "accepted_at": None, "created_at": None, "updated_at": None}
+    assert _columns(read_ours) | ignore == _columns(read_theirs) | ignore
+    assert WorkOrder.objects.filter(pk__gt=ours.pk).count() == 1  # the id drawn is the sequence's next
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the number is built in SQL on PostgreSQL only")
+def test_insert_numbered_keeps_every_digit_of_a_long_id(people, customer):
+    """Python's f"{pk:07d}" pads to 7 digits and never cuts: neither does the statement (lpad alone would)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence('tickets_workorder', 'id')")
+        sequence = cursor.fetchone()[0]
+        cursor.execute(f"SELECT last_value, is_called FROM {sequence}")
+        last, called = cursor.fetchone()
+        try:
+            cursor.execute("SELECT setval(%s, 123456788)", [sequence])
+            order = insert_numbered(_new_order(people, customer), "number", digits=7)
+        finally:  # a sequence is not rolled back with the test's transaction
+            cursor.execute("SELECT setval(%s, %s, %s)", [sequence, last, called])
+    assert order.pk == 123456789 and order.number == order.assign_number()
+    assert WorkOrder.objects.get(pk=order.pk).number.endswith("123456789")
 
 
 def test_insert_refuses_expressions_and_unsaved_relations(people, customer):

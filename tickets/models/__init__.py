@@ -8,6 +8,7 @@ from .phrases import ForbiddenPhrase, Situation, StandardPhrase
 from .sla import Deadline, Measure, SlaPolicy
 from .workorders import (
     KIND_MODELS,
+    NUMBER_DIGITS,
     Callback,
     ComplaintOrder,
     ConsultationOrder,
@@ -24,6 +25,7 @@ from .workorders import (
 
 __all__ = [
     "KIND_MODELS",
+    "NUMBER_DIGITS",
     "AreaType",
     "CalendarDay",
     "CalendarYear",

@@ -47,6 +47,7 @@ FINAL_STATES = (State.ARCHIVED, State.CANCELLED)
 KIND_PREFIX = {
     Kind.REPAIR: "GZ", Kind.CONSULTATION: "ZX", Kind.COMPLAINT: "TS", Kind.REPORT: "JB", Kind.SUGGESTION: "JY",
 }
+NUMBER_DIGITS = 7  # an order number: kind prefix, accepting day (Asia/Shanghai), id with at least this many digits
 # After this many unreached callback attempts an order that needs a callback may be archived.
 CALLBACK_MAX_ATTEMPTS = 3
 
@@ -122,7 +123,9 @@ def _after_callback(order: "WorkOrder", *, reached: bool, satisfied: bool | None
 class WorkOrder(ConcurrentStates, models.Model):
     """A work order of any kind. The first-question owner 首问负责人 never changes."""
 
-    number = models.CharField(_("number"), max_length=24, unique=True, null=True, editable=False)
+    # Unique by wo_number_unique (a constraint: unique=True would add a second, LIKE-pattern index on PostgreSQL
+    # that no query uses and every insert writes).
+    number = models.CharField(_("number"), max_length=24, null=True, editable=False)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, editable=False)
     state = FSMField(_("state"), default=State.ACCEPTED, choices=State.choices, protected=True)
     title = models.CharField(_("title"), max_length=200, blank=True)
@@ -130,11 +133,13 @@ class WorkOrder(ConcurrentStates, models.Model):
 
     customer = models.ForeignKey("tickets.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
                                  related_name="orders")
+    # The foreign keys that stay empty on most rows (call, outage, handler, finding_responsible; department until
+    # dispatched) are indexed where set only (partial indexes in Meta): a new order writes no entry in them.
     call = models.ForeignKey("tickets.Call", verbose_name=_("call"), null=True, blank=True,
-                             on_delete=models.SET_NULL, related_name="orders")
+                             on_delete=models.SET_NULL, related_name="orders", db_index=False)
     # A repair call from the area of a published outage is linked to it instead of being dispatched again.
     outage = models.ForeignKey("tickets.OutageNotice", verbose_name=_("outage notice"), null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="linked_orders")
+                               on_delete=models.PROTECT, related_name="linked_orders", db_index=False)
     caller_number = models.CharField(_("caller number"), max_length=32)
     area_type = models.CharField(_("area type"), max_length=10, choices=AreaType.choices)
     address = models.CharField(_("address"), max_length=300, blank=True)
@@ -148,7 +153,7 @@ class WorkOrder(ConcurrentStates, models.Model):
     department = models.ForeignKey("tickets.Department", verbose_name=_("current department"), null=True,
                                    blank=True, on_delete=models.PROTECT, related_name="orders", db_index=False)
     handler = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("current handler"), null=True, blank=True,
-                                on_delete=models.PROTECT, related_name="handled_orders")
+                                on_delete=models.PROTECT, related_name="handled_orders", db_index=False)
 
     # Facts, stamped by the transitions.
     accepted_at = models.DateTimeField(_("accepted at"))
@@ -174,7 +179,8 @@ class WorkOrder(ConcurrentStates, models.Model):
     finding_valid = models.BooleanField(_("finding: valid"), null=True, blank=True)  # 属实 / 不属实
     finding_cause = models.CharField(_("finding: cause"), max_length=20, choices=FindingCause.choices, blank=True)
     finding_responsible = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("finding: responsible person"),
-                                            null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+                                            null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                            db_index=False)
     finding_note = models.TextField(_("finding: note"), blank=True)
     escalation_note = models.TextField(_("escalation note"), blank=True)
     cancel_reason = models.TextField(_("cancel reason"), blank=True)
@@ -218,7 +224,8 @@ class WorkOrder(ConcurrentStates, models.Model):
             # page is read in index order and stops after 50 rows, however long the queue.
             models.Index(fields=["kind", "state", "-accepted_at", "-id"], name="wo_kind_state_idx"),
             models.Index(fields=["owner", "state", "-accepted_at", "-id"], name="wo_owner_state_idx"),
-            models.Index(fields=["department", "state", "-accepted_at", "-id"], name="wo_department_state_idx"),
+            models.Index(fields=["department", "state", "-accepted_at", "-id"], name="wo_department_state_idx",
+                         condition=Q(department__isnull=False)),
             models.Index(fields=["caller_number"], name="wo_caller_idx"),
             models.Index(fields=["accepted_at"], name="wo_accepted_idx"),
             # kpi.sweeps.sweep_deadlines: "orders with a deadline to judge now" — only rows with a pending
@@ -236,8 +243,15 @@ class WorkOrder(ConcurrentStates, models.Model):
                          name="wo_arrival_due_idx"),
             models.Index(fields=["callback_due_at"], condition=Q(callback_due_at__isnull=False),
                          name="wo_callback_due_idx"),
+            # Foreign keys empty on most rows (deletes of the row referred to, and its list of orders).
+            models.Index(fields=["call"], condition=Q(call__isnull=False), name="wo_call_idx"),
+            models.Index(fields=["outage"], condition=Q(outage__isnull=False), name="wo_outage_idx"),
+            models.Index(fields=["handler"], condition=Q(handler__isnull=False), name="wo_handler_idx"),
+            models.Index(fields=["finding_responsible"], condition=Q(finding_responsible__isnull=False),
+                         name="wo_finding_responsible_idx"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["number"], name="wo_number_unique"),
             models.CheckConstraint(condition=Q(kind__in=Kind.values), name="wo_kind_valid"),
             models.CheckConstraint(condition=Q(state__in=State.values), name="wo_state_valid"),
         ]
@@ -253,10 +267,15 @@ class WorkOrder(ConcurrentStates, models.Model):
             instance.__class__ = KIND_MODELS[kind]
         return instance
 
-    def assign_number(self) -> str:
+    def number_prefix(self) -> str:
+        """The number without its id: kind prefix and accepting day, e.g. GZ20261122."""
         from django.utils import timezone
 
-        return f"{KIND_PREFIX[self.kind]}{timezone.localtime(self.accepted_at):%Y%m%d}{self.pk:07d}"
+        return f"{KIND_PREFIX[self.kind]}{timezone.localtime(self.accepted_at):%Y%m%d}"
+
+    def assign_number(self) -> str:
+        """The order's number, e.g. GZ202611220001234."""
+        return f"{self.number_prefix()}{self.pk:0{NUMBER_DIGITS}d}"
 
     @property
     def is_open(self) -> bool:

@@ -13,18 +13,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models.expressions import Combinable
 from django.utils import timezone
 
 from contactcenter.errors import InvalidInput, NotPermitted
 from contactcenter.fsm import available_transitions as fsm_available
 from contactcenter.fsm import check_transition
-from contactcenter.rows import insert
+from contactcenter.rows import insert, insert_numbered
 
 from .. import sla
 from ..models import (
     KIND_MODELS,
+    NUMBER_DIGITS,
     Call,
     Callback,
     Customer,
@@ -100,7 +101,8 @@ def work_order_create(
         # A fault already known and published: link the call to it instead of dispatching a crew again.
         order.outage = outage_covering(order.address)
     sla.recompute_deadlines(order)
-    _insert_numbered(order)
+    order.number = order.number_prefix()
+    insert_numbered(order, "number", digits=NUMBER_DIGITS)  # the number ends with the order's id
     entry = insert(WorkOrderTransition(
         order=order, name="create", source="", target=order.state, actor=actor, at=now, call=call,
     ))
@@ -108,28 +110,6 @@ def work_order_create(
     if answer:
         order = work_order_transition(order=order, name="answer_on_call", actor=actor, params={"answer": answer})
     return order
-
-
-_sequences: dict[str, str] = {}
-
-
-def _insert_numbered(order: WorkOrder) -> None:
-    """INSERT the order with its number (which contains its id). On PostgreSQL the id is drawn from the table's
-    sequence first, so the row is written once; elsewhere (SQLite) the number is set by an UPDATE after the INSERT."""
-    if connection.vendor != "postgresql":
-        insert(order)
-        order.number = order.assign_number()
-        WorkOrder.objects.filter(pk=order.pk).update(number=order.number)
-        return
-    table = WorkOrder._meta.db_table
-    with connection.cursor() as cursor:
-        if table not in _sequences:
-            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-            _sequences[table] = cursor.fetchone()[0]
-        cursor.execute("SELECT nextval(%s)", [_sequences[table]])
-        order.pk = cursor.fetchone()[0]
-    order.number = order.assign_number()
-    insert(order)
 
 
 def work_order_transition_check(*, order: WorkOrder, name: str, actor: User) -> None:
