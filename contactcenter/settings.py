@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",  # its widget templates, for FORM_RENDERER
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -97,6 +98,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Forms are drawn with the project's template settings, so templates/django/forms/widgets/select.html (Django's
+# <select> with each option written in place, not included twice per option) replaces Django's.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database -------------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")

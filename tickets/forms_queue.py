@@ -157,12 +157,14 @@ class UrgeForm(TransitionForm):
 
 class _ListedChoices(forms.models.ModelChoiceIterator):
     """The choices read with one plain query: Django's iterator streams them through a server-side cursor
-    (DECLARE, FETCH, CLOSE on PostgreSQL), three round trips for a list of a few dozen rows."""
+    (DECLARE, FETCH, CLOSE on PostgreSQL), three round trips for a list of a few dozen rows. A field's ``rows``,
+    when the form has read them already, are shown without a query (the queryset still validates the input)."""
 
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in self.queryset:
+        rows = getattr(self.field, "rows", None)
+        for obj in self.queryset if rows is None else rows:
             yield self.choice(obj)
 
 
@@ -188,13 +190,13 @@ class DispatchForm(TransitionForm):
             departments = departments.filter(kind=DepartmentKind.REPAIR_CREW)
         if self.order.department_id:
             departments = departments.exclude(pk=self.order.department_id)
-        self.fields["department"].queryset = departments
         members = User.objects.filter(is_active=True).order_by("username")
+        listed = list(departments.prefetch_related(Prefetch("members", queryset=members, to_attr="active_members")))
+        self.fields["department"].queryset = departments  # validates the choice
+        self.fields["department"].rows = listed  # shows the choices: read once for both selects
         groups = [
             (department.name, [(user.username, _person(user)) for user in department.active_members])
-            for department in departments.prefetch_related(Prefetch("members", queryset=members,
-                                                                    to_attr="active_members"))
-            if department.active_members
+            for department in listed if department.active_members
         ]
         self.fields["handler"].choices = [("", "—"), *groups]
 
