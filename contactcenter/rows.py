@@ -118,13 +118,15 @@ def _numbered_plan(model: type[Model], alias: str, name: str, digits: int) -> _P
         connection = connections[alias]
         meta = model._meta.concrete_model._meta
         plain = _insert_plan(model, alias, False)
-        if connection.vendor != "postgresql" or plain is None or not isinstance(meta.pk, models.AutoField):
-            _plans[key] = None
-        else:
-            qn = connection.ops.quote_name
+        sequence = None
+        if connection.vendor == "postgresql" and plain is not None and isinstance(meta.pk, models.AutoField):
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [meta.db_table, meta.pk.column])
                 sequence = cursor.fetchone()[0]
+        if sequence is None:  # not PostgreSQL, or an id not drawn from a sequence: INSERT, then UPDATE
+            _plans[key] = None
+        else:
+            qn = connection.ops.quote_name
             # Python's f"{pk:0{digits}d}": at least `digits` digits, never cut (lpad alone would cut a longer pk).
             suffix = f"(SELECT lpad(pk::text, greatest({int(digits)}, length(pk::text)), '0') FROM drawn)"
             fields = plain.fields
