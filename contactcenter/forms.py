@@ -3,11 +3,13 @@
 import datetime as dt
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from .errors import DomainError, NotPermitted
+from .roles import is_service_account
 
 CHANGED_MEANWHILE = _("Someone else changed this meanwhile; reload the page and try again.")
 DATETIME_INPUTS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
@@ -61,3 +63,18 @@ class ServiceForm(forms.Form):
             self.add_error(None, self.service_messages.get("concurrent_change") or CHANGED_MEANWHILE)
             self.status_code = 409
         return None
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form; a service account (the telephony system) is refused: it uses the API with its token."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "service_account": _("This is a service account of another system: it uses the API with its token and "
+                             "cannot sign in to the pages."),
+    }
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if is_service_account(user):
+            raise forms.ValidationError(self.error_messages["service_account"], code="service_account")

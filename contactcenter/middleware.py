@@ -50,8 +50,30 @@ TOO_MANY_FIELDS = _("The request has too many fields: at most %(limit)s are acce
 BAD_FORM = _("The form data could not be read.")
 
 
+SERVICE_ACCOUNT = _("This is a service account of another system: it uses the API with its token and has no pages.")
+
+
 def is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
+
+
+class ServiceAccountsHaveNoPagesMiddleware:
+    """The telephony system's service account works through the API with its token (the login form refuses it): a
+    page asked for in a session that was made for it anyway (an administrator's doing) answers 403."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Only a request with a session can be a signed-in service account: the others are not asked (reading the
+        # session would make every public page vary by cookie).
+        if not is_api(request) and settings.SESSION_COOKIE_NAME in request.COOKIES:
+            from .roles import is_service_account
+
+            user = request.user
+            if user.is_authenticated and is_service_account(user):
+                return refusal(request, status=403, code="service_account", detail=SERVICE_ACCOUNT)
+        return self.get_response(request)
 
 
 def refusal(request: HttpRequest, *, status: int, code: str, detail: str) -> HttpResponse:

@@ -5,7 +5,15 @@ from importlib import import_module
 
 from django.apps import apps as global_apps
 
-ROLES = ("agent", "shift_lead", "department_handler", "supervisor", "manager")
+ROLES = ("agent", "shift_lead", "department_handler", "supervisor", "manager", "telephony")
+# Roles of systems, not people: they use the API with a token and never sign in to a page (the login forms refuse).
+SERVICE_ROLES = ("telephony",)
+
+
+def is_service_account(user) -> bool:
+    from tickets.backends import role_names  # the user's groups, carried by the cached user
+
+    return any(name in SERVICE_ROLES for name in role_names(user))
 
 
 def role_permissions() -> dict[str, set[str]]:

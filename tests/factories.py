@@ -54,3 +54,18 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     account_number = factory.Sequence(lambda n: f"ACC{n:06d}")
     address = "示范市中山路1号"
     area_type = AreaType.URBAN
+
+
+def logged_call(*, ring_started_at, answered_at=None, ended_at=None, agent=None, logged_by, **extra):
+    """A call as the telephony system logs it: through the service, at the moment the call ended (whatever the test's
+    clock says now), so a test can build last month's calls. ``logged_by`` is the telephony service account."""
+    import datetime as dt
+
+    import time_machine
+
+    from tickets.services import call_log
+
+    moment = max(t for t in (ring_started_at, answered_at, ended_at) if t is not None) + dt.timedelta(seconds=1)
+    with time_machine.travel(moment, tick=False):
+        return call_log(ring_started_at=ring_started_at, answered_at=answered_at, ended_at=ended_at, agent=agent,
+                        logged_by=logged_by, **extra)

@@ -51,9 +51,11 @@ from tickets.services import call_log, outage_receive, work_order_create, work_o
 
 from .factories import PASSWORD, CustomerFactory, DepartmentFactory, UnitFactory, UserFactory
 
-ANONYMOUS, AGENT, LEAD, HANDLER, SUPERVISOR, MANAGER, ADMIN, NO_ROLE = (
-    "anonymous", "agent", "shift_lead", "department_handler", "supervisor", "manager", "admin", "no_role")
-ROLES = (ANONYMOUS, AGENT, LEAD, HANDLER, SUPERVISOR, MANAGER, ADMIN, NO_ROLE)  # no_role: logged in, in no group
+ANONYMOUS, AGENT, LEAD, HANDLER, SUPERVISOR, MANAGER, ADMIN, NO_ROLE, TELEPHONY = (
+    "anonymous", "agent", "shift_lead", "department_handler", "supervisor", "manager", "admin", "no_role",
+    "telephony")
+# no_role: logged in, in no group; telephony: the telephony system's service account (its token; no pages)
+ROLES = (ANONYMOUS, AGENT, LEAD, HANDLER, SUPERVISOR, MANAGER, ADMIN, NO_ROLE, TELEPHONY)
 OK, DENY, HIDE = "ok", "deny", "hide"
 
 # Who is who, by the permissions of their role (the roles.py files).
@@ -78,7 +80,8 @@ def allow(*who, **cells) -> dict[str, str]:
     return row
 
 
-PUBLIC = allow(ROLES)
+PUBLIC = allow(ROLES)  # on the API (the token endpoint)
+PUBLIC_PAGE = allow(ROLES, telephony=DENY)  # a service account has no pages, even in a session made for it
 
 
 @dataclass(frozen=True)
@@ -94,21 +97,23 @@ class Ref:
 # minimal: empty unless a valid one is needed to reach the rule (BODIES).
 MATRIX: dict[str, dict] = {
     # --- Accounts, language, token: public ---------------------------------------------------------------
-    "login": {"kind": PAGE, "GET": PUBLIC, "POST": PUBLIC},
-    "logout": {"kind": PAGE, "POST": PUBLIC},
+    "login": {"kind": PAGE, "GET": PUBLIC_PAGE, "POST": PUBLIC_PAGE},
+    "logout": {"kind": PAGE, "POST": PUBLIC_PAGE},
     "password_change": {"kind": PAGE, "GET": allow(ANY_LOGIN), "POST": allow(ANY_LOGIN)},
     "password_change_done": {"kind": PAGE, "GET": allow(ANY_LOGIN)},
-    "password_reset": {"kind": PAGE, "GET": PUBLIC, "POST": PUBLIC},
-    "password_reset_done": {"kind": PAGE, "GET": PUBLIC},
-    "password_reset_confirm": {"kind": PAGE, "kwargs": {"uidb64": "MQ", "token": "set-password"}, "GET": PUBLIC},
-    "password_reset_complete": {"kind": PAGE, "GET": PUBLIC},
-    "set_language": {"kind": PAGE, "GET": PUBLIC, "POST": PUBLIC},  # GET changes nothing (Django's view)
+    "password_reset": {"kind": PAGE, "GET": PUBLIC_PAGE, "POST": PUBLIC_PAGE},
+    "password_reset_done": {"kind": PAGE, "GET": PUBLIC_PAGE},
+    "password_reset_confirm": {"kind": PAGE, "kwargs": {"uidb64": "MQ", "token": "set-password"},
+                               "GET": PUBLIC_PAGE},
+    "password_reset_complete": {"kind": PAGE, "GET": PUBLIC_PAGE},
+    "set_language": {"kind": PAGE, "GET": PUBLIC_PAGE, "POST": PUBLIC_PAGE},  # GET changes nothing (Django's view)
     "api-token": {"kind": API, "POST": PUBLIC},
     # --- API documentation: any logged-in user (schema: token or session; docs: pages) ------------------
-    "schema": {"kind": API, "GET": allow(ANY_LOGIN)},
-    "api-docs": {"kind": PAGE, "GET": allow(ANY_LOGIN)},
-    "api-redoc": {"kind": PAGE, "GET": allow(ANY_LOGIN)},
-    "api-root": {"kind": API, "GET": allow(ANY_LOGIN)},
+    "schema": {"kind": API, "GET": allow(ANY_LOGIN, TELEPHONY)},  # the integrator reads it with its token
+    # The API's own documentation, under /api/: for the integrator too (the service account's other pages: 403).
+    "api-docs": {"kind": PAGE, "GET": allow(ANY_LOGIN, TELEPHONY)},
+    "api-redoc": {"kind": PAGE, "GET": allow(ANY_LOGIN, TELEPHONY)},
+    "api-root": {"kind": API, "GET": allow(ANY_LOGIN, TELEPHONY)},
     # --- tickets API ------------------------------------------------------------------------------------
     "unit-list": {"kind": API, "GET": allow(LOGGED_IN)},
     "unit-detail": {"kind": API, "kwargs": {"pk": Ref("city")}, "GET": allow(LOGGED_IN)},
@@ -117,8 +122,9 @@ MATRIX: dict[str, dict] = {
     "customer-list": {"kind": API, "GET": allow(FRONT, MANAGER), "POST": allow(FRONT)},
     "customer-detail": {"kind": API, "kwargs": {"pk": Ref("customer")},
                         "GET": allow(FRONT, MANAGER), "PATCH": allow(FRONT)},
-    "call-list": {"kind": API, "GET": allow(FRONT, MANAGER), "POST": allow(FRONT)},
-    "call-detail": {"kind": API, "kwargs": {"pk": Ref("call")}, "GET": allow(FRONT, MANAGER)},
+    # The telephony system logs the calls of every seat and reads them back (token only).
+    "call-list": {"kind": API, "GET": allow(FRONT, MANAGER, TELEPHONY), "POST": allow(FRONT, TELEPHONY)},
+    "call-detail": {"kind": API, "kwargs": {"pk": Ref("call")}, "GET": allow(FRONT, MANAGER, TELEPHONY)},
     "work-order-list": {"kind": API, "GET": allow(LOGGED_IN), "POST": allow(FRONT)},
     "work-order-detail": {"kind": API, "kwargs": {"pk": Ref("repair_order")}, "GET": allow(LOGGED_IN)},
     # The crew on site: only the department that has the order.
@@ -156,11 +162,12 @@ MATRIX: dict[str, dict] = {
     "handover-transition[accept]": {"kind": API, "kwargs": {"pk": Ref("submitted"), "name": "accept"},
                                     "POST": allow(LEADS)},
     # --- kpi API ----------------------------------------------------------------------------------------
-    # Everyone reads the ledger: leads, supervisors and managers all of it, anyone else their own entries.
-    "ledger-entry-list": {"kind": API, "GET": allow(ANY_LOGIN), "POST": allow(LEADS)},
-    "ledger-entry-totals": {"kind": API, "GET": allow(ANY_LOGIN)},
+    # Everyone reads the ledger: leads, supervisors and managers all of it, anyone else their own entries (the
+    # telephony system has none).
+    "ledger-entry-list": {"kind": API, "GET": allow(ANY_LOGIN, TELEPHONY), "POST": allow(LEADS)},
+    "ledger-entry-totals": {"kind": API, "GET": allow(ANY_LOGIN, TELEPHONY)},
     "ledger-entry-detail": {"kind": API, "kwargs": {"pk": Ref("entry")},  # the agent's own entry
-                            "GET": allow(LEDGER, AGENT, department_handler=HIDE, no_role=HIDE)},
+                            "GET": allow(LEDGER, AGENT, department_handler=HIDE, no_role=HIDE, telephony=HIDE)},
     "ledger-entry-reverse": {"kind": API, "kwargs": {"pk": Ref("entry")}, "POST": allow(SUPERVISOR)},
     "penalty-rule-list": {"kind": API, "GET": allow(FRONT, MANAGER)},
     "penalty-rule-detail": {"kind": API, "kwargs": {"code": "intranet_violation"},
@@ -180,7 +187,7 @@ MATRIX: dict[str, dict] = {
     "tickets:outage-detail": {"kind": PAGE, "kwargs": {"pk": Ref("notice")}, "GET": allow(FRONT)},
     "tickets:outage-transition[publish]": {"kind": PAGE, "kwargs": {"pk": Ref("notice"), "name": "publish"},
                                            "POST": allow(FRONT)},
-    "tickets:public-outages": {"kind": PAGE, "GET": PUBLIC},
+    "tickets:public-outages": {"kind": PAGE, "GET": PUBLIC_PAGE},
     "tickets:queue": {"kind": PAGE, "GET": allow(LOGGED_IN)},
     "tickets:order-detail": {"kind": PAGE, "kwargs": {"pk": Ref("repair_order")}, "GET": allow(LOGGED_IN)},
     "tickets:order-transition[arrive]": {"kind": PAGE, "kwargs": {"pk": Ref("repair_order"), "name": "arrive"},
@@ -320,6 +327,7 @@ def _build_world() -> SimpleNamespace:
         MANAGER: UserFactory(username="manager", unit=w.city, role="manager"),
         ADMIN: UserFactory(username="root", unit=w.center, is_staff=True, is_superuser=True),
         NO_ROLE: UserFactory(username="newcomer", unit=w.center),  # hired, no role given yet
+        TELEPHONY: UserFactory(username="telephony", unit=w.center, role="telephony"),
     }
     w.people = SimpleNamespace(
         agent=people[AGENT], lead=people[LEAD], repair=people[HANDLER], supervisor=people[SUPERVISOR],
@@ -335,7 +343,8 @@ def _build_world() -> SimpleNamespace:
                                  unit=w.center)
     w.call = call_log(caller_number=w.customer.phone, ring_started_at=now - dt.timedelta(minutes=10),
                       answered_at=now - dt.timedelta(minutes=10) + dt.timedelta(seconds=5),
-                      ended_at=now - dt.timedelta(minutes=7), agent=p.agent, logged_by=p.agent, customer=w.customer)
+                      ended_at=now - dt.timedelta(minutes=7), agent=p.agent, logged_by=people[TELEPHONY],
+                      customer=w.customer)
 
     def order(kind: str, *steps) -> WorkOrder:
         made = work_order_create(kind=kind, description="客户来电", caller_number=w.customer.phone,

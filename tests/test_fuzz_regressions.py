@@ -147,7 +147,8 @@ def test_a_shift_in_range_is_created(schema, people, org):
 def test_an_unanswered_call_has_no_agent(schema, people, customer):
     ring = timezone.now() - dt.timedelta(minutes=5)
     call = call_log(caller_number=customer.phone, ring_started_at=ring, answered_at=None,
-                    ended_at=ring + dt.timedelta(seconds=30), agent=None, logged_by=people.agent, customer=customer)
+                    ended_at=ring + dt.timedelta(seconds=30), agent=None, logged_by=people.telephony,
+                    customer=customer)
 
     response = token_client(people.agent).get(f"/api/v1/calls/{call.pk}/")
 

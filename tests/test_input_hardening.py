@@ -458,7 +458,7 @@ def hostile(people):
     customer = CustomerFactory(phone="13800138000", name=HOSTILE, address="示范市中山路8号")
     ring = timezone.now() - dt.timedelta(minutes=3)
     call = call_log(caller_number=customer.phone, ring_started_at=ring, answered_at=ring + dt.timedelta(seconds=5),
-                    ended_at=None, agent=people.agent, logged_by=people.lead, note=HOSTILE)
+                    ended_at=None, agent=people.agent, logged_by=people.telephony, note=HOSTILE)
     order = work_order_create(kind="complaint", description=HOSTILE, title=HOSTILE, caller_number=customer.phone,
                               call=call, actor=people.agent)
     starts = timezone.now() - dt.timedelta(minutes=30)

@@ -37,10 +37,17 @@ ROLE_PERMISSIONS = {
         "tickets.view_slapolicy", "tickets.change_slapolicy", "tickets.add_slapolicy",
         "tickets.view_outagenotice", "tickets.add_outagenotice",
         *_EDIT_PHRASES,
+        # The State Council's holiday arrangement of each year (admin, manage.py import_holidays).
+        "tickets.view_calendaryear", "tickets.add_calendaryear", "tickets.change_calendaryear",
+        "tickets.view_calendarday", "tickets.add_calendarday", "tickets.change_calendarday",
+        "tickets.delete_calendarday",
     ],
     "manager": [
         "tickets.view_all_orders", "tickets.view_workorder", "tickets.view_customer", "tickets.view_call",
         "tickets.view_callback", "tickets.view_unit", "tickets.view_department", "tickets.view_user",
         "tickets.view_slapolicy", "tickets.view_outagenotice", *_VIEW_PHRASES,
     ],
+    # The telephony system (a service account: API token only, no pages): logs the calls of every seat and reads
+    # them back. It never takes calls itself (no tickets.take_calls), so it is never charged.
+    "telephony": ["tickets.add_call", "tickets.view_call", "tickets.log_any_call"],
 }

@@ -21,14 +21,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from contactcenter.errors import InvalidInput
 
-from . import selectors, selectors_console, services
+from . import selectors, selectors_console, service_level, services
 from .forms_console import ANSWERED, CLASSIFICATIONS, ConsoleForm
 from .models import Call, CallOutcome, Kind, WorkOrder
 from .serializers import mask_phone
 from .views_queue import order_deadlines
 
 TAKES_CALLS = "tickets.take_calls"  # agents and shift leads (and supervisors standing in)
-RING_LIMIT_SECONDS = 10  # answer within 3 rings = 10 s (seed 004 §6.3.2, seed 000 细则 1): later shows red
 MAX_ID = 2**63 - 1
 PHRASES_TEMPLATE = "tickets/_phrases.html"  # standard phrases for the situation (another page's partial)
 # The standard phrases beside the form follow the classification: (classifications, situations, insert into).
@@ -50,9 +49,10 @@ def _phones(user):
     return (lambda phone: phone) if selectors_console.sees_phones(user) else mask_phone
 
 
-def _show_call(call: Call, show) -> Call:
+def _show_call(call: Call, show, ring_limit: int | None) -> Call:
+    """The number as this user may see it, and red when it rang longer than the ring_over_3 rule's limit."""
     call.shown_number = show(call.caller_number)
-    call.ring_late = call.ring_seconds > RING_LIMIT_SECONDS
+    call.ring_late = service_level.rang_late(call.ring_seconds, ring_limit)
     return call
 
 
@@ -70,8 +70,9 @@ def _customer_file(request, phone: str, account: str):
     show = _phones(request.user)
     if found.customer is not None:
         found.customer.shown_phone = show(found.customer.phone)
+    ring_limit = service_level.ring_limit_seconds() if found.calls else None
     for call in found.calls:
-        _show_call(call, show)
+        _show_call(call, show, ring_limit)
     return found, None
 
 
@@ -97,6 +98,7 @@ def _created(request) -> tuple[WorkOrder | None, list]:
 def _page(request, form: ConsoleForm, *, phone: str = "", account: str = "", call: Call | None = None,
           status: int = 200):
     show = _phones(request.user)
+    ring_limit = service_level.ring_limit_seconds()
     found, file_error = _customer_file(request, phone, account)
     created, deadlines = _created(request)
     chosen = form["classification"].value() or ""
@@ -105,14 +107,14 @@ def _page(request, form: ConsoleForm, *, phone: str = "", account: str = "", cal
         "file": found,
         "lookup": found.outages,  # the outage partial's context, as on the caller lookup page
         "file_error": file_error,
-        "incoming": [_show_call(c, show) for c in selectors_console.unhandled_calls(request.user)],
+        "incoming": [_show_call(c, show, ring_limit) for c in selectors_console.unhandled_calls(request.user)],
         "after": selectors_console.last_call_id(),
-        "chosen_call": _show_call(call, show) if call is not None else None,
+        "chosen_call": _show_call(call, show, ring_limit) if call is not None else None,
         "classifications": [(index, value, label) for index, (value, label) in enumerate(CLASSIFICATIONS, 1)],
         "order_kinds": Kind.values,
         "created": created,
         "deadlines": deadlines,
-        "ring_limit": RING_LIMIT_SECONDS,
+        "ring_limit": ring_limit,
         "phrases_template": _optional(PHRASES_TEMPLATE),
         "phrase_groups": [{"for": group, "situations": situations, "target": target,
                            "shown": chosen in group.split() or (not chosen and not group)}
@@ -165,8 +167,13 @@ def _take_call(request):
         else:
             order = form.submit(services.work_order_create, **form.order_params(), call=call, actor=user)
         if order is not None:
-            done = (_("%(kind)s %(number)s has been answered on the call and closed.") if order.answer
-                    else _("%(kind)s %(number)s has been accepted."))
+            if order.answer:
+                done = _("%(kind)s %(number)s has been answered on the call and closed.")
+            elif order.outage_id:
+                done = _("%(kind)s %(number)s has been accepted and linked to a published outage notice: no crew is "
+                         "dispatched for it.")
+            else:
+                done = _("%(kind)s %(number)s has been accepted.")
             messages.success(request, done % {"kind": order.get_kind_display(), "number": order.number})
             return redirect(f"{reverse('tickets:console')}?created={order.pk}")
     elif form.cleaned_data["call"] is None:
@@ -213,9 +220,10 @@ def incoming(request):
         return JsonResponse({"detail": "after must be a call id.", "code": "invalid"}, status=400)
     show = _phones(request.user)
     calls = selectors_console.incoming_calls(request.user, after=int(after))
+    ring_limit = service_level.ring_limit_seconds() if calls else None
     return JsonResponse({
         "after": calls[-1].pk if calls else int(after),
-        "calls": [_call_json(_show_call(call, show)) for call in calls],
+        "calls": [_call_json(_show_call(call, show, ring_limit)) for call in calls],
     })
 
 

@@ -116,8 +116,8 @@ def prepare_fixtures(log=print) -> Fixtures:
 
     telephony, created = User.objects.get_or_create(username="bench-api-telephony")
     if created:
-        telephony.user_permissions.add(*Permission.objects.filter(content_type__app_label="tickets",
-                                                                  codename__in=["add_call", "view_call"]))
+        telephony.user_permissions.add(*Permission.objects.filter(
+            content_type__app_label="tickets", codename__in=["add_call", "view_call", "log_any_call"]))
     noperm, _ = User.objects.get_or_create(username="bench-api-noperm")
 
     phones = [r[0] for r in pg.rows(

@@ -149,7 +149,7 @@ def _telephony():
 
     user = User.objects.create(username="bench-telephony")
     user.user_permissions.add(*Permission.objects.filter(content_type__app_label="tickets",
-                                                         codename__in=["add_call", "view_call"]))
+                                                         codename__in=["add_call", "view_call", "log_any_call"]))
     return Token.objects.create(user=user).key
 
 

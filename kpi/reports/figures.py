@@ -31,10 +31,10 @@ from django.utils.translation import gettext_lazy as _
 from tickets.models import Call, Callback, Department, Kind, State, Unit, User, WorkOrder
 
 from ..models import EntryKind, LedgerEntry, PenaltyRule
+from ..rules import RING_OVER_3, answered_within, ring_limit_of
 from ..selectors import unit_subtree_ids
 
 PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])\Z")  # \Z, not $: "2026-10\n" is not a period
-RING_LIMIT_DEFAULT = 10  # seconds = 3 rings (seed 004 §6.3.2); the ring_over_3 rule's threshold wins
 
 
 class Fmt:
@@ -206,7 +206,7 @@ def _call_counts(start, end, units: list[int] | None, ring_limit: int) -> list[d
         calls.order_by().values("agent_id", "scope_unit").annotate(
             calls_offered=Count("id"),
             calls_answered=Count("id", filter=answered),
-            calls_within_limit=Count("id", filter=answered & Q(ring_seconds__lte=ring_limit)),
+            calls_within_limit=Count("id", filter=answered_within(ring_limit)),
             calls_abandoned=Count("id", filter=Q(outcome="abandoned")),
         )
     )
@@ -338,8 +338,7 @@ def monthly_assessment(*, period: str, unit: Unit | None = None,
     start, end = month_bounds(period)
     units = unit_subtree_ids(unit) if unit is not None else None
     rules_by_id = {r.pk: r for r in PenaltyRule.objects.all()}
-    rule = next((r for r in rules_by_id.values() if r.code == "ring_over_3"), None)
-    ring_limit = rule.threshold if rule is not None and rule.threshold is not None else RING_LIMIT_DEFAULT
+    ring_limit = ring_limit_of(next((r for r in rules_by_id.values() if r.code == RING_OVER_3), None))
 
     order_rows = _order_counts(start, end, units)
     progress(15)

@@ -20,9 +20,9 @@ from kpi import services
 from kpi.models import LedgerEntry, PenaltyRule
 from kpi.reports.trends import periods_until
 from kpi.services import Breach
-from tests.factories import PASSWORD, CustomerFactory, UserFactory
+from tests.factories import PASSWORD, CustomerFactory, UserFactory, logged_call
 from tickets.models import User, WorkOrder
-from tickets.services import call_log, work_order_create, work_order_transition
+from tickets.services import work_order_create, work_order_transition
 
 from . import test_handover_browser as handover
 
@@ -122,8 +122,9 @@ def history(people, org):
                     seconds += n  # the later agents answer a little slower
                     ring = moment + week / 2 + spacing * (n * len(rings) + k)
                     answered = ring + dt.timedelta(seconds=seconds)
-                    call = call_log(caller_number=customers[k].phone, ring_started_at=ring, answered_at=answered,
-                                    ended_at=answered + dt.timedelta(seconds=1), agent=agent, logged_by=agent)
+                    call = logged_call(caller_number=customers[k].phone, ring_started_at=ring,
+                                       answered_at=answered, ended_at=answered + dt.timedelta(seconds=1), agent=agent,
+                                       logged_by=people.telephony)
                     if seconds > 10:
                         breaches.append(Breach(rule=rules["ring_over_3"], source=f"call:{call.pk}", occurrence="ring",
                                                occurred_at=ring, agent_id=agent.pk, unit_id=agent.unit_id))

@@ -27,8 +27,7 @@ from kpi.models import PenaltyRule, ReportRun, ReportStatus
 from kpi.reports import services
 from kpi.reports.figures import month_bounds, previous_period
 from kpi.services import entry_post_manual
-from tests.factories import PASSWORD
-from tickets.services import call_log
+from tests.factories import PASSWORD, logged_call
 
 from . import test_handover_browser as handover
 
@@ -54,8 +53,8 @@ def last_month(people, customer):
     period = previous_period(timezone.now())
     start, _ = month_bounds(period)
     ring = start + dt.timedelta(days=9, hours=10)
-    call_log(caller_number=customer.phone, ring_started_at=ring, answered_at=ring + dt.timedelta(seconds=4),
-             ended_at=ring + dt.timedelta(minutes=2), agent=people.agent, logged_by=people.agent)
+    logged_call(caller_number=customer.phone, ring_started_at=ring, answered_at=ring + dt.timedelta(seconds=4),
+                ended_at=ring + dt.timedelta(minutes=2), agent=people.agent, logged_by=people.telephony)
     entry_post_manual(rule=PenaltyRule.objects.get(code="intranet_violation"), actor=people.lead, agent=people.agent,
                       reason="内网电脑接入手机热点", occurred_at=start + dt.timedelta(days=11, hours=9))
     return period

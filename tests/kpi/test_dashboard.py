@@ -27,9 +27,8 @@ from kpi.models import LedgerEntry, PenaltyRule
 from kpi.reports import trends
 from kpi.reports.figures import monthly_assessment
 from kpi.selectors import ledger_totals
-from tests.factories import UnitFactory, UserFactory
+from tests.factories import UnitFactory, UserFactory, logged_call
 from tickets.models import Kind, UnitKind
-from tickets.services import call_log
 
 from .conftest import at
 
@@ -73,8 +72,8 @@ def february(hotline, org, people, customer):
     ring = at(2026, 2, 20, 9, 0)
     for agent, seconds in ((people.agent, 5), (people.agent2, 15), (people.agent, None)):
         answered = ring + dt.timedelta(seconds=seconds) if seconds is not None else None
-        call_log(caller_number=customer.phone, ring_started_at=ring, answered_at=answered,
-                 ended_at=ring + dt.timedelta(minutes=3), agent=agent, logged_by=agent, customer=customer)
+        logged_call(caller_number=customer.phone, ring_started_at=ring, answered_at=answered,
+                    ended_at=ring + dt.timedelta(minutes=3), agent=agent, logged_by=people.telephony, customer=customer)
         ring += dt.timedelta(minutes=10)
     services.entry_post_manual(rule=PenaltyRule.objects.get(code="intranet_violation"), actor=people.lead,
                                agent=people.agent, reason="内网电脑接入手机热点", occurred_at=at(2026, 2, 20, 9, 30))

@@ -28,8 +28,7 @@ from kpi.models import LedgerEntry, PenaltyRule, ReportRun, ReportStatus
 from kpi.reports import services
 from kpi.reports.writers import CONTENT_TYPES
 from kpi.services import entry_post_manual
-from tests.factories import UnitFactory
-from tickets.services import call_log
+from tests.factories import UnitFactory, logged_call
 
 pytestmark = pytest.mark.django_db
 
@@ -87,8 +86,8 @@ def october(people, customer, clock):
     200 yuan for an intranet violation; agent2 was charged 20 for a late ring."""
     for ring, day in ((4, 10), (15, 11)):
         start = at(2026, 10, day, 10, 0)
-        call_log(caller_number=customer.phone, ring_started_at=start, answered_at=start + dt.timedelta(seconds=ring),
-                 ended_at=start + dt.timedelta(minutes=3), agent=people.agent, logged_by=people.agent)
+        logged_call(caller_number=customer.phone, ring_started_at=start, answered_at=start + dt.timedelta(seconds=ring),
+                    ended_at=start + dt.timedelta(minutes=3), agent=people.agent, logged_by=people.telephony)
     entry_post_manual(rule=PenaltyRule.objects.get(code="intranet_violation"), actor=people.lead, agent=people.agent,
                       reason="内网电脑接入手机热点", occurred_at=at(2026, 10, 12, 9, 0))
     entry_post_manual(rule=PenaltyRule.objects.get(code="ring_over_3"), actor=people.lead, agent=people.agent2,

@@ -14,8 +14,8 @@ from kpi import services
 from kpi.models import PenaltyRule
 from kpi.reports import writers
 from kpi.reports.figures import FORMULAS, LEDGER_COLUMNS, Assessment, Column, Fmt, Section, monthly_assessment
+from tests.factories import logged_call
 from tickets.models import Kind
-from tickets.services import call_log
 
 from .conftest import at
 
@@ -42,8 +42,9 @@ def month(hotline, people, org, customer):
 
     def call(ring_start, ring_seconds, agent):
         answered = ring_start + dt.timedelta(seconds=ring_seconds) if agent else None
-        call_log(caller_number=customer.phone, ring_started_at=ring_start, answered_at=answered,
-                 ended_at=(answered or ring_start) + dt.timedelta(minutes=2), agent=agent, logged_by=people.agent)
+        logged_call(caller_number=customer.phone, ring_started_at=ring_start, answered_at=answered,
+                    ended_at=(answered or ring_start) + dt.timedelta(minutes=2), agent=agent,
+                    logged_by=people.telephony)
 
     call(at(2026, 3, 2, 8, 0), 5, people.agent)
     call(at(2026, 3, 2, 8, 10), 15, people.agent)

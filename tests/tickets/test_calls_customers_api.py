@@ -1,5 +1,6 @@
 """Calls and the customer file 一户一档 over the API: logging, derived facts, searching, masking."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -12,6 +13,12 @@ CALLS = "/api/v1/calls/"
 CUSTOMERS = "/api/v1/customers/"
 ORDERS = "/api/v1/work-orders/"
 MASKED = re.compile(r"\d{3}\*{4}\d{4}")
+
+
+@pytest.fixture(autouse=True)
+def _ten_past_nine(time_machine):
+    """The calls below rang at 09:00 on 11 May: logged ten minutes later (an agent logs a call within the hour)."""
+    time_machine.move_to(dt.datetime.fromisoformat("2026-05-11T09:10:00+08:00"), tick=False)
 
 
 def log_call(client, **body):
@@ -101,14 +108,15 @@ def test_impossible_calls_are_refused(api, people, customer, body):
 
 
 @pytest.mark.django_db
-def test_calls_are_filtered_by_phone_agent_and_outcome(api, people, customer):
-    agent = api(people.agent)
-    first = log_call(agent).json()["id"]
-    abandoned = log_call(agent, answered_at=None, agent=None, ring_started_at="2026-05-11T09:10:00+08:00",
+def test_calls_are_filtered_by_phone_agent_and_outcome(api, people, customer, time_machine):
+    agent, switch = api(people.agent), api(people.telephony)  # the telephony system logs every seat's calls
+    time_machine.move_to(dt.datetime.fromisoformat("2026-05-11T09:40:00+08:00"), tick=False)
+    first = log_call(switch).json()["id"]
+    abandoned = log_call(switch, answered_at=None, agent=None, ring_started_at="2026-05-11T09:10:00+08:00",
                          ended_at="2026-05-11T09:10:40+08:00").json()["id"]
-    other = log_call(agent, caller_number="13700000000", agent="agent2", ring_started_at="2026-05-11T09:20:00+08:00",
+    other = log_call(switch, caller_number="13700000000", agent="agent2", ring_started_at="2026-05-11T09:20:00+08:00",
                      answered_at="2026-05-11T09:20:03+08:00", ended_at="2026-05-11T09:21:00+08:00").json()["id"]
-    silent = log_call(agent, agent="agent2", outcome="silent", ring_started_at="2026-05-11T09:30:00+08:00",
+    silent = log_call(switch, agent="agent2", outcome="silent", ring_started_at="2026-05-11T09:30:00+08:00",
                       answered_at="2026-05-11T09:30:02+08:00", ended_at="2026-05-11T09:30:30+08:00").json()["id"]
 
     assert ids(agent.get(CALLS)) == [silent, other, abandoned, first]  # newest first

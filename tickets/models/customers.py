@@ -67,6 +67,8 @@ class Call(models.Model):
         verbose_name = _("call")
         verbose_name_plural = _("calls")
         ordering = ["-ring_started_at"]
+        # The telephony system's service account logs calls at any seat; everyone else only at their own.
+        permissions = [("log_any_call", _("Can log a call at any seat (the telephony system)"))]
         indexes = [
             models.Index(fields=["agent", "ring_started_at"], name="call_agent_ring_idx"),
             # kpi.sweeps (ring_over_3) reads the calls logged since its cursor.

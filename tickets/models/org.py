@@ -75,6 +75,7 @@ class Role(models.TextChoices):
     DEPARTMENT_HANDLER = "department_handler", _("Department handler")  # 部门处理人
     SUPERVISOR = "supervisor", _("Supervisor")  # 客服中心主任
     MANAGER = "manager", _("Manager")  # 公司管理层
+    TELEPHONY = "telephony", _("Telephony system")  # 呼叫中心交换机 / CTI: a service account, API token only
 
 
 class User(AbstractUser):

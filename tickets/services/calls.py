@@ -1,5 +1,6 @@
 import datetime as dt
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -10,9 +11,53 @@ from .customers import normalize_phone
 
 MAX_RING = dt.timedelta(hours=1)
 MAX_CALL = dt.timedelta(days=1)
-CLOCK_SKEW = dt.timedelta(minutes=5)  # the telephony system's clock may run a little ahead
+# A switch's clock synchronised by NTP is within a second of ours: a time later than this is in the future.
+CLOCK_SKEW = dt.timedelta(seconds=10)
 # Outcomes an agent may set on an answered call; "answered"/"abandoned" are derived.
 AGENT_OUTCOMES = {CallOutcome.ANSWERED, CallOutcome.SILENT, CallOutcome.WRONG_NUMBER, CallOutcome.HARASSMENT}
+LOG_ANY_CALL = "tickets.log_any_call"  # the telephony system's service account
+
+
+def _seat_of_call(*, agent: User | None, logged_by: User) -> User | None:
+    """Whose seat the call rang at. The telephony system names any seat's agent (or none: the IVR, a queue); anyone
+    else logs only calls at their own seat (the call's ring time is judged against that agent: ring_over_3)."""
+    if logged_by.has_perm(LOG_ANY_CALL):
+        if agent is not None and not agent.has_perm("tickets.take_calls"):
+            raise InvalidInput(f"{agent.username} does not take calls", code="not_an_agent", extra={"field": "agent"})
+        return agent
+    if not logged_by.has_perm("tickets.take_calls"):
+        raise NotPermitted("Only the telephony system and those who take calls log calls")
+    if agent is not None and agent.pk != logged_by.pk:
+        raise NotPermitted("You log only the calls at your own seat; the telephony system logs the others",
+                           code="not_your_seat")
+    return logged_by
+
+
+def _check_times(*, ring_started_at: dt.datetime, answered_at: dt.datetime | None, ended_at: dt.datetime | None,
+                 telephony: bool) -> None:
+    """Never in the future; no older than the telephony link may lag (CALL_LOG_MAX_AGE_HOURS) or, typed in by an
+    agent, than a call just taken (CALL_TYPED_MAX_AGE_MINUTES)."""
+    if answered_at is not None and answered_at < ring_started_at:
+        raise InvalidInput("answered_at is before ring_started_at", extra={"field": "answered_at"})
+    if ended_at is not None and ended_at < (answered_at or ring_started_at):
+        raise InvalidInput("ended_at is before the call was answered or started ringing", extra={"field": "ended_at"})
+    now = timezone.now()
+    for name, moment in (("ring_started_at", ring_started_at), ("answered_at", answered_at), ("ended_at", ended_at)):
+        if moment is not None and moment > now + CLOCK_SKEW:
+            raise InvalidInput(f"{name} is in the future", code="in_future", extra={"field": name})
+    if telephony:
+        oldest, limit = now - dt.timedelta(hours=settings.CALL_LOG_MAX_AGE_HOURS), (
+            f"{settings.CALL_LOG_MAX_AGE_HOURS} hours")
+    else:
+        oldest, limit = now - dt.timedelta(minutes=settings.CALL_TYPED_MAX_AGE_MINUTES), (
+            f"{settings.CALL_TYPED_MAX_AGE_MINUTES} minutes")
+    if ring_started_at < oldest:
+        raise InvalidInput(f"A call is logged within {limit} of its first ring", code="call_too_old",
+                           extra={"field": "ring_started_at"})
+    if (answered_at or ended_at or ring_started_at) - ring_started_at > MAX_RING:
+        raise InvalidInput("A call cannot ring for more than an hour", extra={"field": "answered_at"})
+    if ended_at is not None and ended_at - ring_started_at > MAX_CALL:
+        raise InvalidInput("A call cannot last more than a day", extra={"field": "ended_at"})
 
 
 @transaction.atomic
@@ -29,19 +74,12 @@ def call_log(
     note: str = "",
     customer: Customer | None = None,
 ) -> Call:
-    """Log a call from the telephony system or typed in by an agent; ring seconds and outcome are derived."""
+    """Log a call from the telephony system (any seat) or typed in by an agent (their own seat); ring seconds and
+    the outcome are derived: the seconds from the first ring until it was answered, or until the caller hung up."""
+    agent = _seat_of_call(agent=agent, logged_by=logged_by)
     phone = normalize_phone(caller_number)
-    if answered_at is not None and answered_at < ring_started_at:
-        raise InvalidInput("answered_at is before ring_started_at", extra={"field": "answered_at"})
-    if ended_at is not None and ended_at < (answered_at or ring_started_at):
-        raise InvalidInput("ended_at is before the call was answered or started ringing", extra={"field": "ended_at"})
-    now = timezone.now()
-    if ring_started_at > now + CLOCK_SKEW:
-        raise InvalidInput("ring_started_at is in the future", extra={"field": "ring_started_at"})
-    if (answered_at or ended_at or ring_started_at) - ring_started_at > MAX_RING:
-        raise InvalidInput("A call cannot ring for more than an hour", extra={"field": "answered_at"})
-    if ended_at is not None and ended_at - ring_started_at > MAX_CALL:
-        raise InvalidInput("A call cannot last more than a day", extra={"field": "ended_at"})
+    _check_times(ring_started_at=ring_started_at, answered_at=answered_at, ended_at=ended_at,
+                 telephony=logged_by.has_perm(LOG_ANY_CALL))
     if answered_at is None:
         if outcome and outcome != CallOutcome.ABANDONED:
             raise InvalidInput("A call that was never answered is abandoned", extra={"field": "outcome"})

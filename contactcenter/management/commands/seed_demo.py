@@ -69,6 +69,8 @@ USERS = [
     ("repair2", "孙", "磊", Role.DEPARTMENT_HANDLER, "county", "repair-2", "", False),
     ("marketing1", "周", "敏", Role.DEPARTMENT_HANDLER, "city", "marketing", "", False),
     ("supervision1", "吴", "刚", Role.DEPARTMENT_HANDLER, "city", "supervision", "", False),
+    # The telephony system's service account: logs the calls of every seat through the API with its token (no pages).
+    ("telephony", "", "呼叫中心交换机", Role.TELEPHONY, "service-center", None, "", False),
 ]
 
 # (account number, name, phone, address, area type)
@@ -104,7 +106,8 @@ GOOD_CALLBACK = {"reached": True, "satisfied": True, "attitude": "good", "qualit
 class Command(BaseCommand):
     help = (
         "Build the demo center: unit tree, departments, users (agent1, agent2, lead1, lead2, supervisor1, "
-        "manager1, repair1, repair2, marketing1, supervision1 and the superuser admin), customers DEMO0001-DEMO0012, "
+        "manager1, repair1, repair2, marketing1, supervision1, the telephony service account and the superuser "
+        "admin), customers DEMO0001-DEMO0012, "
         "calls and work orders of every kind in various states, today's and tomorrow's three shifts of the "
         "service center and the draft handover of the shift on duty, a published fault outage with a linked repair "
         "call and a planned outage announced late. Idempotent: existing rows are kept and "
@@ -303,13 +306,15 @@ class _DemoOrders:
             if answered
             else start + dt.timedelta(seconds=ring)
         )
+        if ended_at > self.now:
+            ended_at = None  # still talking
         return call_log(
             caller_number=customer.phone,
             ring_started_at=start,
             answered_at=answered_at,
             ended_at=ended_at,
             agent=agent if answered else None,
-            logged_by=agent or self.u["agent1"],
+            logged_by=self.u["telephony"],  # calls reach the system from the switch
             customer=customer,
         )
 
@@ -581,16 +586,18 @@ class _DemoOrders:
         )
         self.age(replied, dt.timedelta(days=2))
 
-        # The whole way to archived: valid, the agent's attitude (agent2 responsible).
+        # The whole way to archived: valid, the attitude of agent2, who took the customer's second call about it.
         call = self.call(self.c["DEMO0006"], self.u["agent1"], minutes_ago=90, ring=4)
         archived = self.create(
             Kind.COMPLAINT,
             "DEMO0006",
             "agent1",
-            "上次来电时客服人员语气生硬，中途挂断电话。",
+            "客户反映报修进度时，客服人员语气生硬。",
             title="客服态度",
             call=call,
         )
+        second = self.call(self.c["DEMO0006"], self.u["agent2"], minutes_ago=80, ring=3, talk_minutes=1)
+        archived = self.fire(archived, "urge", "agent2", call=second, note="客户再次来电，反映接线员中途挂断电话")
         archived = self.fire(archived, "forward", "agent1", department=supervision)
         archived = self.fire(archived, "dispatch", "supervision1", department=marketing, handler="marketing1")
         archived = self.fire(
