@@ -10,13 +10,15 @@ re-reading harmless. A sweep killed midway rolls back, cursor included, and the 
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max
 
-from shifts.models import Handover, HandoverItem, Shift, ShiftMember
+from shifts.models import Handover, HandoverItem, Shift, ShiftMember, ShiftTemplate
+from shifts.services import shift_next
 from tickets.models import Call, Kind, OutageNotice, WorkOrder
 from tickets.models.workorders import FindingCause
 
 from .models import PenaltyRule, SweepCursor
+from .rules import RING_OVER_3, rang_too_long, ring_limit_of
 from .services import Breach, post_breaches
 
 EVENT_OVERLAP = dt.timedelta(minutes=10)
@@ -33,17 +35,16 @@ def _advance_cursor(name: str, now: dt.datetime, judge) -> None:
 
 
 def judge_calls(*, now: dt.datetime, rules: dict[str, PenaltyRule], result) -> None:
-    """ring_over_3: a call at an agent's seat rang longer than the limit (10 s = 3 rings, seed 004 §6.3.2)
-    before it was answered, or was never answered."""
-    rule = rules.get("ring_over_3")
+    """ring_over_3 (seed 000 考核 4, 20 yuan): a call at an agent's seat that rang more than the limit before it was
+    picked up — answered late, or abandoned after the limit (``kpi.rules``). One abandoned within the limit is not."""
+    rule = rules.get(RING_OVER_3)
 
     def judge(since, until):
         if rule is None:
             return  # switched off: the cursor still moves on, so switching it on does not charge the past
-        limit = rule.threshold if rule.threshold is not None else 10
         calls = (
             Call.objects.filter(created_at__gt=since, created_at__lte=until, agent__isnull=False)
-            .filter(Q(ring_seconds__gt=limit) | Q(answered_at__isnull=True))
+            .filter(rang_too_long(ring_limit_of(rule)))
             .values_list("id", "agent_id", "agent__unit_id", "ring_started_at")
         )
         breaches = [
@@ -111,18 +112,36 @@ def judge_attendance(*, now: dt.datetime, rules: dict[str, PenaltyRule], result)
     _advance_cursor("early_check_out", now, early_check_outs)
 
 
+def judge_absences(*, now: dt.datetime, rules: dict[str, PenaltyRule], result) -> None:
+    """absent (旷工 / 脱岗: seed 000 值班制度 "按时上下班，上班期间坚守岗位，不得擅自脱岗", seed 002 "不得曠工"; 20 yuan
+    like 考核 2, configurable): a rostered member who had not checked in when the shift ended. Judged at the end."""
+    rule = rules.get("absent")
+
+    def judge(since, until):
+        if rule is None:
+            return
+        members = ShiftMember.objects.filter(
+            shift__ends_at__gt=since, shift__ends_at__lte=until, checked_in_at__isnull=True,
+        ).values_list("pk", "user_id", "shift__unit_id", "shift__ends_at")
+        result.record(post_breaches([
+            Breach(rule=rule, source=f"shift_member:{pk}", occurrence="absent", occurred_at=ends_at,
+                   agent_id=user_id, unit_id=unit_id)
+            for pk, user_id, unit_id, ends_at in members
+        ]))
+
+    _advance_cursor("absent", now, judge)
+
+
 def _outgoing_members(handover: Handover) -> list[tuple[int, int]]:
     return [(m.user_id, handover.outgoing.unit_id) for m in handover.outgoing.memberships.all()]
 
 
 def judge_handovers(*, now: dt.datetime, rules: dict[str, PenaltyRule], result) -> None:
-    """From the handover (seed 000 考核 5, 6; 交接-班规定 1, 4):
+    """From the handover's checklist and review (seed 000 考核 5, 6; 交接-班规定 4):
     no_cleaning — the checklist says cleaning not done, or the incoming lead refused for it: each outgoing
     member once per handover, however often it is refused and resubmitted;
-    first_question — each carried order flagged "could have been handled in the shift": its owner;
-    late_or_early — accepted later than the incoming shift's start + grace: the outgoing lead."""
-    no_cleaning, first_question, late = rules.get("no_cleaning"), rules.get("first_question"), rules.get(
-        "late_or_early")
+    first_question — each carried order flagged "could have been handled in the shift": its owner."""
+    no_cleaning, first_question = rules.get("no_cleaning"), rules.get("first_question")
     handovers = Handover.objects.select_related("outgoing", "incoming__template").prefetch_related(
         "outgoing__memberships")
 
@@ -137,26 +156,67 @@ def judge_handovers(*, now: dt.datetime, rules: dict[str, PenaltyRule], result) 
         ]))
 
     def accepted(since, until):
-        found = list(handovers.filter(accepted_at__gt=since, accepted_at__lte=until))
-        breaches = []
-        if late is not None:
-            breaches += [
-                Breach(rule=late, source=f"handover:{h.pk}", occurrence="late", occurred_at=h.accepted_at,
-                       agent_id=h.outgoing.lead_id, unit_id=h.outgoing.unit_id)
-                for h in found if h.due_at is not None and h.accepted_at > h.due_at
-            ]
-        if first_question is not None:
-            items = HandoverItem.objects.filter(handover__in=found, flagged=True).select_related(
-                "order", "handover")
-            breaches += [
-                Breach(rule=first_question, source=f"handover_item:{item.pk}", occurrence="flagged",
-                       occurred_at=item.handover.accepted_at, agent_id=item.order.owner_id, unit_id=item.order.unit_id)
-                for item in items
-            ]
-        result.record(post_breaches(breaches))
+        if first_question is None:
+            return
+        items = HandoverItem.objects.filter(
+            handover__accepted_at__gt=since, handover__accepted_at__lte=until, flagged=True,
+        ).select_related("order", "handover")
+        result.record(post_breaches([
+            Breach(rule=first_question, source=f"handover_item:{item.pk}", occurrence="flagged",
+                   occurred_at=item.handover.accepted_at, agent_id=item.order.owner_id, unit_id=item.order.unit_id)
+            for item in items
+        ]))
 
     _advance_cursor("handover_cleaning_missed", now, cleaning_missed)
     _advance_cursor("handover_accepted", now, accepted)
+
+
+def judge_handover_punctuality(*, now: dt.datetime, rules: dict[str, PenaltyRule], result) -> None:
+    """late_or_early (seed 000 考核 2 "不能按时交接班者", 20 yuan; 交接-班规定 1: at most 5 minutes late), judged by the
+    sweep when each moment passes, whether or not the handover is ever signed:
+    — not submitted by the outgoing shift's end + grace: the outgoing lead (when an incoming shift is rostered);
+    — submitted by then but neither accepted nor refused by the incoming shift's start + grace: the incoming lead."""
+    rule = rules.get("late_or_early")
+    if rule is None:
+        _advance_cursor("handover_submit_due", now, lambda since, until: None)
+        _advance_cursor("handover_sign_due", now, lambda since, until: None)
+        return
+    grace = dt.timedelta(minutes=ShiftTemplate.objects.aggregate(most=Max("handover_grace_minutes"))["most"] or 0)
+
+    def not_submitted(since, until):
+        breaches = []
+        ending = Shift.objects.filter(ends_at__gt=since - grace, ends_at__lte=until).select_related(
+            "template", "handover_out")
+        for shift in ending:
+            due = shift.handover_submit_due_at
+            if not since < due <= until:
+                continue
+            handover = getattr(shift, "handover_out", None)
+            incoming = handover.incoming if handover is not None and handover.incoming_id else shift_next(shift)
+            if incoming is None:
+                continue  # no one to hand over to
+            submitted = handover.first_submitted_at if handover is not None else None
+            if submitted is None or submitted > due:
+                breaches.append(Breach(rule=rule, source=f"shift:{shift.pk}", occurrence="handover_not_submitted",
+                                       occurred_at=due, agent_id=shift.lead_id, unit_id=shift.unit_id))
+        result.record(post_breaches(breaches))
+
+    def not_signed(since, until):
+        breaches = []
+        starting = Shift.objects.filter(starts_at__gt=since - grace, starts_at__lte=until).select_related("template")
+        for shift in starting:
+            due = shift.handover_sign_due_at
+            if not since < due <= until:
+                continue
+            for handover in Handover.objects.filter(incoming=shift):
+                submitted, decided = handover.first_submitted_at, handover.first_decided_at
+                if submitted is not None and submitted <= due and (decided is None or decided > due):
+                    breaches.append(Breach(rule=rule, source=f"shift:{shift.pk}", occurrence="handover_not_signed",
+                                           occurred_at=due, agent_id=shift.lead_id, unit_id=shift.unit_id))
+        result.record(post_breaches(breaches))
+
+    _advance_cursor("handover_submit_due", now, not_submitted)
+    _advance_cursor("handover_sign_due", now, not_signed)
 
 
 def receiving_shift(notice: OutageNotice) -> Shift | None:
@@ -197,4 +257,5 @@ def judge_outages(*, now: dt.datetime, rules: dict[str, PenaltyRule], result) ->
     _advance_cursor("outage_publish_late", now, judge)
 
 
-JUDGES = (judge_calls, judge_attitude_findings, judge_attendance, judge_handovers, judge_outages)
+JUDGES = (judge_calls, judge_attitude_findings, judge_attendance, judge_absences, judge_handovers,
+          judge_handover_punctuality, judge_outages)

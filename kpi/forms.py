@@ -21,6 +21,11 @@ SERVICE_MESSAGES = {
     "Charge either an agent or a department": _("Charge either an agent or a department, not both."),
     "The amount must be positive": _("The amount must be positive."),
     "occurred_at is in the future": _("The time of the breach is in the future."),
+    "This rule charges an agent": _("This rule charges an agent."),
+    "This rule charges a department": _("This rule charges a department."),
+    "Only a supervisor posts an amount other than the rule's": _(
+        "Only a supervisor posts an amount other than the rule's."),
+    "Say why the amount differs from the rule's": _("Say why the amount differs from the rule's."),
     "A reversal needs a reason": _("A reversal needs a reason."),
     "A reversal cannot itself be reversed": _("A reversal cannot itself be reversed."),
     "This entry has already been reversed": _("This entry has already been reversed."),
@@ -91,10 +96,20 @@ class ManualEntryForm(ServiceForm):
                                         queryset=Department.objects.order_by("code"),
                                         help_text=_("Charge either an agent or a department."))
     amount = forms.DecimalField(label=_("Amount (yuan)"), required=False, max_digits=10, decimal_places=2,
-                                min_value=Decimal("0.01"), help_text=_("Empty: the rule's amount."))
+                                min_value=Decimal("0.01"),
+                                help_text=_("Empty: the rule's amount. Another amount only by a supervisor."))
+    amount_reason = forms.CharField(label=_("Why this amount"), required=False, max_length=2000,
+                                    widget=forms.Textarea(attrs={"rows": 2}),
+                                    help_text=_("Needed when the amount differs from the rule's."))
     occurred_at = local_datetime_field(_("Occurred at"), required=False,  # 2000–2099: year 0001 is no 500
                                        help_text=_("Local time (Asia/Shanghai). Empty: now."))
     reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is None or not user.has_perm("kpi.set_entry_amount"):
+            # A lead posts the rule's amount (design "Penalties": another amount only by a supervisor).
+            del self.fields["amount"], self.fields["amount_reason"]
 
     def clean(self):
         data = super().clean()

@@ -73,6 +73,8 @@ class LedgerEntry(models.Model):
     reverses = models.OneToOneField("self", verbose_name=_("reverses"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="reversed_by")
     reason = models.TextField(_("reason"), blank=True)
+    # A manual entry of an amount other than the rule's (a supervisor's decision) says why.
+    amount_reason = models.TextField(_("why this amount"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("posted by"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("posted at"), auto_now_add=True)
@@ -81,7 +83,10 @@ class LedgerEntry(models.Model):
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
         ordering = ["-occurred_at", "-id"]
-        permissions = [("reverse_ledgerentry", _("Can reverse a ledger entry"))]
+        permissions = [
+            ("reverse_ledgerentry", _("Can reverse a ledger entry")),
+            ("set_entry_amount", _("Can post a manual entry of an amount other than the rule's")),
+        ]
         indexes = [
             models.Index(fields=["period", "rule"], name="ledger_period_rule_idx"),
             models.Index(fields=["agent", "period"], name="ledger_agent_period_idx"),

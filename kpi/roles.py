@@ -5,7 +5,7 @@ ROLE_PERMISSIONS = {
     "shift_lead": ["kpi.view_ledgerentry", "kpi.view_penaltyrule", "kpi.post_manual_entry"],
     "supervisor": [
         "kpi.view_ledgerentry", "kpi.view_penaltyrule", "kpi.change_penaltyrule", "kpi.post_manual_entry",
-        "kpi.reverse_ledgerentry", "kpi.export_report", "kpi.view_reportrun", "kpi.view_audit",
+        "kpi.set_entry_amount", "kpi.reverse_ledgerentry", "kpi.export_report", "kpi.view_reportrun", "kpi.view_audit",
     ],
     "manager": ["kpi.view_ledgerentry", "kpi.view_penaltyrule", "kpi.export_report", "kpi.view_reportrun",
                 "kpi.view_audit"],

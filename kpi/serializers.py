@@ -26,7 +26,7 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
     class Meta:
         model = LedgerEntry
         fields = ["id", "kind", "rule", "rule_name", "agent", "department", "department_name", "unit", "amount",
-                  "occurred_at", "period", "source", "reverses", "reversed_by", "reason", "created_by",
+                  "occurred_at", "period", "source", "reverses", "reversed_by", "reason", "amount_reason", "created_by",
                   "created_at"]
         read_only_fields = fields
 
@@ -38,7 +38,10 @@ class ManualEntrySerializer(serializers.Serializer):
     department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(), required=False,
                                                     allow_null=True, default=None)
     amount = serializers.DecimalField(max_digits=10, decimal_places=2, required=False, allow_null=True,
-                                      default=None, min_value=0)
+                                      default=None, min_value=0,
+                                      help_text="Empty: the rule's amount. Another amount only by a supervisor, "
+                                                "with amount_reason")
+    amount_reason = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
     reason = serializers.CharField(max_length=2000)
     occurred_at = AwareDateTimeField(required=False, allow_null=True, default=None)
 

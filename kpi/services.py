@@ -11,7 +11,7 @@ from django.utils import timezone
 from contactcenter.errors import Conflict, InvalidInput, NotPermitted
 from tickets.models import Department, Unit, User
 
-from .models import EntryKind, LedgerEntry, PenaltyRule
+from .models import ChargedTo, EntryKind, LedgerEntry, PenaltyRule
 
 
 def period_of(moment: dt.datetime) -> str:
@@ -62,17 +62,34 @@ def post_breaches(breaches: list[Breach]) -> list[Breach]:
 @transaction.atomic
 def entry_post_manual(
     *, rule: PenaltyRule, actor: User, reason: str, agent: User | None = None, department: Department | None = None,
-    amount: Decimal | None = None, occurred_at: dt.datetime | None = None,
+    amount: Decimal | None = None, amount_reason: str = "", occurred_at: dt.datetime | None = None,
 ) -> LedgerEntry:
-    """A penalty found by a person (e.g. intranet_violation, 200 yuan), with a reason."""
+    """A penalty found by a person (e.g. intranet_violation, 200 yuan, seed 000 考核 3), with a reason. It takes the
+    rule's amount; another amount only by a supervisor, who says why (kept on the entry)."""
     if not actor.has_perm("kpi.post_manual_entry"):
         raise NotPermitted("Only a shift lead or a supervisor posts manual entries")
     if not reason.strip():
         raise InvalidInput("A manual entry needs a reason", extra={"field": "reason"})
     if (agent is None) == (department is None):
         raise InvalidInput("Charge either an agent or a department", extra={"field": "agent"})
+    if rule.charged_to == ChargedTo.AGENT and agent is None:
+        raise InvalidInput("This rule charges an agent", code="charged_to_agent", extra={"field": "agent"})
+    if rule.charged_to == ChargedTo.DEPARTMENT and department is None:
+        raise InvalidInput("This rule charges a department", code="charged_to_department",
+                           extra={"field": "department"})
+    if agent is not None and not agent.has_perm("tickets.take_calls"):
+        # seed 000 考核 charges the hotline's on-duty staff (在班人员), not a manager or a department's handler.
+        raise InvalidInput(f"{agent.username} is not on the hotline's duty staff", code="not_an_agent",
+                           extra={"field": "agent"})
     if amount is not None and amount <= 0:
         raise InvalidInput("The amount must be positive", extra={"field": "amount"})
+    if amount is not None and amount != rule.amount:
+        if not actor.has_perm("kpi.set_entry_amount"):
+            raise NotPermitted("Only a supervisor posts an amount other than the rule's", code="amount_not_permitted")
+        if not amount_reason.strip():
+            raise InvalidInput("Say why the amount differs from the rule's", extra={"field": "amount_reason"})
+    else:
+        amount_reason = ""
     occurred_at = occurred_at or timezone.now()
     if occurred_at > timezone.now() + dt.timedelta(minutes=5):
         raise InvalidInput("occurred_at is in the future", extra={"field": "occurred_at"})
@@ -80,7 +97,8 @@ def entry_post_manual(
     return LedgerEntry.objects.create(
         key=f"manual:{uuid.uuid4()}", kind=EntryKind.MANUAL, rule=rule, agent=agent, department=department,
         unit=unit, amount=amount if amount is not None else rule.amount, occurred_at=occurred_at,
-        period=period_of(occurred_at), source=f"manual:{actor.username}", reason=reason.strip(), created_by=actor,
+        period=period_of(occurred_at), source=f"manual:{actor.username}", reason=reason.strip(),
+        amount_reason=amount_reason.strip(), created_by=actor,
     )
 
 

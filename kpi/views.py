@@ -55,7 +55,7 @@ def entry_reverse(request, pk: int):
 @permission_required("kpi.post_manual_entry", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def entry_new(request):
-    form = ManualEntryForm(request.POST if request.method == "POST" else None)
+    form = ManualEntryForm(request.POST if request.method == "POST" else None, user=request.user)
     if form.is_bound and form.is_valid():
         entry = form.submit(services.entry_post_manual, actor=request.user, **form.cleaned_data)
         if entry is not None:

@@ -69,10 +69,24 @@ class Shift(models.Model):
             models.UniqueConstraint(fields=["unit", "template", "date"], name="shift_once_per_unit_template_day"),
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after_start"),
         ]
-        indexes = [models.Index(fields=["unit", "starts_at"], name="shift_unit_start_idx")]
+        indexes = [
+            models.Index(fields=["unit", "starts_at"], name="shift_unit_start_idx"),
+            # kpi.events (absent, late handovers) read the shifts that ended since its cursor.
+            models.Index(fields=["ends_at"], name="shift_end_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit} {self.date} {self.template.name}"
+
+    @property
+    def handover_submit_due_at(self) -> dt.datetime:
+        """As the outgoing shift: its handover is signed by its end + grace (seed 000 交接-班规定 1: 5 minutes)."""
+        return self.ends_at + dt.timedelta(minutes=self.template.handover_grace_minutes)
+
+    @property
+    def handover_sign_due_at(self) -> dt.datetime:
+        """As the incoming shift: the handover is accepted or refused by its start + grace (交接-班规定 1)."""
+        return self.starts_at + dt.timedelta(minutes=self.template.handover_grace_minutes)
 
 
 class ShiftMember(models.Model):
@@ -143,6 +157,10 @@ class Handover(ConcurrentTransitionMixin, models.Model):
     cleaning_missed_at = models.DateTimeField(_("cleaning found missing at"), null=True, blank=True)
     refusal_count = models.PositiveSmallIntegerField(_("refusals"), default=0)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    # When it was first signed by the outgoing lead, and first accepted or refused by the incoming lead: the facts
+    # the handover's punctuality is judged on (kpi: late_or_early), kept whatever happens after.
+    first_submitted_at = models.DateTimeField(_("first submitted at"), null=True, blank=True)
+    first_decided_at = models.DateTimeField(_("first accepted or refused at"), null=True, blank=True)
     accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("accepted by"), null=True,
                                     blank=True, on_delete=models.PROTECT, related_name="+")
 
@@ -165,7 +183,7 @@ class Handover(ConcurrentTransitionMixin, models.Model):
         """Handover must be done by the incoming shift's start + grace (seed 000 交接-班规定 1: 5 minutes)."""
         if self.incoming_id is None:
             return None
-        return self.incoming.starts_at + dt.timedelta(minutes=self.incoming.template.handover_grace_minutes)
+        return self.incoming.handover_sign_due_at
 
     @transition(field="state", source=[HandoverState.DRAFT, HandoverState.REFUSED], target=HandoverState.SUBMITTED,
                 permission=is_outgoing_lead)
@@ -174,6 +192,8 @@ class Handover(ConcurrentTransitionMixin, models.Model):
         self.cleaning_done, self.equipment_ok, self.items_counted = cleaning_done, equipment_ok, items_counted
         self.notes = notes
         self.submitted_at, self.submitted_by = at, by
+        if self.first_submitted_at is None:
+            self.first_submitted_at = at
         if not cleaning_done and self.cleaning_missed_at is None:
             self.cleaning_missed_at = at
 
@@ -182,6 +202,8 @@ class Handover(ConcurrentTransitionMixin, models.Model):
     def refuse(self, *, at, reason, for_cleaning=False):
         """The incoming lead refuses (e.g. cleaning not done); the outgoing shift fixes it and resubmits."""
         self.refused_at, self.refusal_reason = at, reason
+        if self.first_decided_at is None:
+            self.first_decided_at = at
         self.refused_for_cleaning = self.refused_for_cleaning or for_cleaning
         if for_cleaning and self.cleaning_missed_at is None:
             self.cleaning_missed_at = at
@@ -192,6 +214,8 @@ class Handover(ConcurrentTransitionMixin, models.Model):
     def accept(self, *, at, by):
         """The incoming lead has reviewed every carried item and signs."""
         self.accepted_at, self.accepted_by = at, by
+        if self.first_decided_at is None:
+            self.first_decided_at = at
 
 
 class HandoverItemKind(models.TextChoices):

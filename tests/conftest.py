@@ -15,10 +15,13 @@ from .factories import CustomerFactory, DepartmentFactory, UnitFactory, UserFact
 REFERENCE_DATA = [
     ("tickets.migrations.0002_default_sla_policies", "seed", "tickets.SlaPolicy"),
     ("tickets.migrations.0004_seed_calendar_backfill_next_due", "seed_calendar", "tickets.CalendarYear"),
+    ("tickets.migrations.0019_provisional_calendar", "settled", "tickets.CalendarYear"),
     ("tickets.migrations.0008_outage_lead_times", "seed", "tickets.OutageLeadTime"),
     ("tickets.migrations.0010_seed_phrases", "seed", "tickets.ForbiddenPhrase"),
+    ("tickets.migrations.0018_phrase_context_severity", "switch_on", "tickets.ForbiddenPhrase"),
     ("kpi.migrations.0002_rules_schedule_protection", "seed_rules", "kpi.PenaltyRule"),
     ("kpi.migrations.0002_rules_schedule_protection", "schedule_sweep", "django_celery_beat.PeriodicTask"),
+    ("tickets.migrations.0019_provisional_calendar", "schedule", "django_celery_beat.PeriodicTask"),
     # Both report schedules (monthly, dispatch); only they use a crontab, so its emptiness says they are gone.
     ("kpi.migrations.0004_report_schedules", "schedule_reports", "django_celery_beat.CrontabSchedule"),
     ("shifts.migrations.0002_templates_and_schedule", "seed", "shifts.ShiftTemplate"),
@@ -31,8 +34,9 @@ def _reference_data(django_db_blocker, request):
     included (SLA policies, the holiday calendar, penalty rules, …): put back what is missing."""
     if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
         with django_db_blocker.unblock():
-            for module, function, model in REFERENCE_DATA:
-                if not django_apps.get_model(model).objects.exists():
+            empty = {model for _, _, model in REFERENCE_DATA if not django_apps.get_model(model).objects.exists()}
+            for module, function, model in REFERENCE_DATA:  # in migration order, each seed of an emptied table
+                if model in empty:
                     getattr(importlib.import_module(module), function)(django_apps, None)
     yield
 
@@ -89,6 +93,7 @@ def people(org):
                               role="department_handler"),
         supervision=UserFactory(username="supervision", unit=org.city, department=org.supervision,
                                 role="department_handler"),
+        telephony=UserFactory(username="telephony", unit=org.center, role="telephony"),
     )
 
 

@@ -193,11 +193,54 @@ def test_a_lead_posts_a_manual_entry_with_a_reason(now, api, people, who):
     assert LedgerEntry.objects.get(pk=body["id"]).unit_id == people.agent.unit_id
 
 
-def test_a_manual_entry_on_a_department_with_its_own_amount(now, api, people, org):
-    response = api(people.lead).post(ENTRIES, {"rule": "late_or_early", "department": org.marketing.pk,
-                                               "amount": "35.50", "reason": "交接班迟到"}, format="json")
+def test_a_supervisor_posts_a_manual_entry_on_a_department_with_its_own_amount_and_why(now, api, people, org):
+    response = api(people.supervisor).post(ENTRIES, {
+        "rule": "consultation_reply_late", "department": org.marketing.pk, "amount": "35.50",
+        "amount_reason": "连续三次超时", "reason": "咨询答复超时"}, format="json")
     assert response.status_code == 201, response.content
-    assert (response.json()["department"], response.json()["amount"]) == (org.marketing.pk, "35.50")
+    body = response.json()
+    assert (body["department"], body["amount"], body["amount_reason"]) == (org.marketing.pk, "35.50", "连续三次超时")
+
+
+# --- Manual amounts (design "Penalties": a manual entry takes the rule's amount; another only by a supervisor) ----
+
+
+@pytest.mark.parametrize("amount", ["2000.00", "1.00", "20.00"])
+def test_a_lead_posts_only_the_rules_amount(now, api, people, amount):
+    response = api(people.lead).post(ENTRIES, {"rule": "intranet_violation", "agent": "agent", "amount": amount,
+                                               "amount_reason": "我说了算", "reason": "内网违规"}, format="json")
+    assert response.status_code == 403, response.content
+    assert response.json()["code"] == "amount_not_permitted"
+    assert not LedgerEntry.objects.exists()
+
+
+def test_the_rules_amount_given_explicitly_is_fine_for_a_lead(now, api, people):
+    response = api(people.lead).post(ENTRIES, {"rule": "intranet_violation", "agent": "agent", "amount": "200.00",
+                                               "reason": "内网违规"}, format="json")
+    assert response.status_code == 201, response.content
+    assert (response.json()["amount"], response.json()["amount_reason"]) == ("200.00", "")
+
+
+def test_a_supervisors_other_amount_needs_a_reason(now, api, people):
+    response = api(people.supervisor).post(ENTRIES, {"rule": "intranet_violation", "agent": "agent",
+                                                     "amount": "100.00", "reason": "内网违规"}, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["field"] == "amount_reason"
+    assert not LedgerEntry.objects.exists()
+
+
+@pytest.mark.parametrize(("body", "code"), [
+    ({"rule": "intranet_violation", "department": "@marketing"}, "charged_to_agent"),
+    ({"rule": "complaint_reply_late", "agent": "agent"}, "charged_to_department"),
+    ({"rule": "intranet_violation", "agent": "manager"}, "not_an_agent"),
+    ({"rule": "intranet_violation", "agent": "repair"}, "not_an_agent"),
+])
+def test_a_manual_entry_charges_only_whom_the_rule_names(now, api, people, org, body, code):
+    body = {k: (org.marketing.pk if v == "@marketing" else v) for k, v in body.items()}
+    response = api(people.supervisor).post(ENTRIES, {**body, "reason": "x"}, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == code
+    assert not LedgerEntry.objects.exists()
 
 
 @pytest.mark.parametrize("who", ["agent", "manager", "repair"])
@@ -241,10 +284,10 @@ def ledger(hotline, org, people):
     e = {
         "auto": auto,
         "agent_nov": manual(people.lead, agent=people.agent, occurred_at=at(2026, 11, 3, 10, 0)),
-        "agent2_oct": manual(people.lead, agent=people.agent2, amount=Decimal("150"),
-                             occurred_at=at(2026, 10, 15, 10, 0)),
+        "agent2_oct": manual(people.supervisor, agent=people.agent2, amount=Decimal("150"),
+                             amount_reason="多次违规", occurred_at=at(2026, 10, 15, 10, 0)),
         "agent3_nov": manual(people.supervisor, "late_or_early", agent=agent3, occurred_at=at(2026, 11, 5, 8, 5)),
-        "marketing_nov": manual(people.lead, "late_or_early", department=org.marketing,
+        "marketing_nov": manual(people.lead, "consultation_reply_late", department=org.marketing,
                                 occurred_at=at(2026, 11, 6, 8, 5)),
     }
     e["reversal"] = services.entry_reverse(entry=e["agent_nov"], actor=people.supervisor, reason="申诉成立")
@@ -271,8 +314,8 @@ FILTERS = [
 
 RULE_FILTERS = [
     ({"rule": "intranet_violation"}, {"agent_nov", "agent2_oct", "reversal"}),
-    ({"rule": ["intranet_violation", "late_or_early"]},
-     {"agent_nov", "agent2_oct", "reversal", "agent3_nov", "marketing_nov"}),
+    ({"rule": ["intranet_violation", "late_or_early"]}, {"agent_nov", "agent2_oct", "reversal", "agent3_nov"}),
+    ({"rule": ["late_or_early", "consultation_reply_late"]}, {"agent3_nov", "marketing_nov"}),
     ({"rule": "complaint_reply_late", "period": "2026-11"}, {"auto"}),
 ]
 
@@ -314,7 +357,8 @@ def test_the_totals_of_the_ledger_fixture_by_hand(ledger, api, people):
     assert by_rule["intranet_violation"]["penalties"] == "200.00"
     assert by_rule["intranet_violation"]["reversals"] == "-200.00"
     assert by_rule["intranet_violation"]["net"] == "0.00"
-    assert by_rule["late_or_early"]["net"] == "40.00" and by_rule["late_or_early"]["count"] == 2
+    assert by_rule["late_or_early"]["net"] == "20.00" and by_rule["late_or_early"]["count"] == 1
+    assert by_rule["consultation_reply_late"]["net"] == "20.00"
     assert by_rule["complaint_reply_late"]["net"] == "20.00"
     assert totals["net"] == "60.00"
 

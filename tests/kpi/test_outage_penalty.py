@@ -22,6 +22,14 @@ from .conftest import at, set_rule
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _absences_judged_elsewhere(db):
+    """Members here do not all check in: absent is judged in tests/kpi/rules/test_absent.py."""
+    from kpi.models import PenaltyRule
+
+    PenaltyRule.objects.filter(code="absent").update(enabled=False)
+
 RULE = "outage_publish_late"
 DAY = dt.date(2026, 3, 2)  # a Monday
 MINUTE = dt.timedelta(minutes=1)

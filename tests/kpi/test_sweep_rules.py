@@ -13,6 +13,7 @@ from kpi.models import EntryKind, LedgerEntry
 from tickets.models import SlaPolicy, WorkOrder
 
 from .conftest import at, entries, set_rule
+from .rules.test_ring_over_3 import log_call
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +121,8 @@ def test_a_reopened_complaint_gets_a_new_reply_deadline_and_missing_it_is_a_seco
     hotline.fire(order, "reply", reply_text="已处理。")
     reopened_at = at(2026, 6, 6, 15, 0)
     hotline.move_to(reopened_at)
-    order = hotline.fire(order, "callback", reached=True, satisfied=False)  # unsatisfied → reopened
+    # unsatisfied → reopened
+    order = hotline.fire(order, "callback", reached=True, satisfied=False, attitude="fair", quality="poor")
     assert order.state == "dispatched"
     second_due = at(2026, 6, 11, 15, 0)  # 5 days from the reopening
     assert hotline.reload(order).reply_due_at == second_due
@@ -361,100 +363,6 @@ def test_reply_in_working_days_in_time_is_not_charged(hotline, org, kind, accept
     assert not entries(order, f"{kind}_reply_late").exists()
 
 
-# --- ring_over_3: logged over the API, judged by the sweep --------------------------------------------
-
-
-def log_call(api, people, *, ring: int | None, agent: str | None = "agent"):
-    """A call that rang ``ring`` seconds before it was answered (None: never answered)."""
-    from django.utils import timezone
-
-    start = timezone.now() - dt.timedelta(minutes=5)
-    answered = start + dt.timedelta(seconds=ring) if ring is not None else None
-    body = {"caller_number": "13900000001", "ring_started_at": start.isoformat(),
-            "answered_at": answered.isoformat() if answered else None,
-            "ended_at": (answered or start + dt.timedelta(seconds=30)).isoformat(), "agent": agent}
-    response = api(people.agent).post("/api/v1/calls/", body, format="json")
-    assert response.status_code == 201, response.content
-    return response.json()
-
-
-@pytest.mark.parametrize(("ring", "agent", "charged"), [
-    (11, "agent", 1),  # more than 3 rings (10 s)
-    (10, "agent", 0),  # exactly the limit
-    (3, "agent", 0),
-    (None, "agent", 1),  # never answered at an agent's seat
-    (None, None, 0),  # never answered, no agent (e.g. the IVR)
-    (40, None, 0),
-])
-def test_ring_over_3(hotline, api, people, ring, agent, charged):
-    call = log_call(api, people, ring=ring, agent=agent)
-    result = hotline.sweep_twice()
-    assert result.by_rule.get("ring_over_3", 0) == charged
-    found = entries(source=f"call:{call['id']}")
-    assert found.count() == charged
-    if charged:
-        entry = found.get()
-        assert entry.rule.code == "ring_over_3" and entry.agent_id == people.agent.pk
-        assert entry.amount == Decimal("20.00") and entry.period == "2026-03"
-        assert entry.occurred_at == dt.datetime.fromisoformat(call["ring_started_at"])
-    hotline.move_to(at(2026, 3, 2, 9, 30))  # later sweeps re-read an overlap, never post again
-    hotline.sweep_twice()
-    assert entries(source=f"call:{call['id']}").count() == charged
-
-
-@pytest.mark.parametrize(("ring", "charged"), [(11, 0), (15, 0), (16, 1)])
-def test_the_ring_limit_is_data(hotline, api, people, ring, charged):
-    set_rule("ring_over_3", threshold=15)
-    call = log_call(api, people, ring=ring)
-    hotline.sweep_twice()
-    assert entries(source=f"call:{call['id']}").count() == charged
-
-
-def test_a_disabled_ring_rule_posts_nothing(hotline, api, people):
-    set_rule("ring_over_3", enabled=False)
-    call = log_call(api, people, ring=30)
-    hotline.sweep_twice()
-    assert not entries(source=f"call:{call['id']}").exists()
-
-
-def test_calls_logged_while_the_ring_rule_was_off_are_not_charged_when_it_is_switched_on(hotline, api, people):
-    set_rule("ring_over_3", enabled=False)
-    call = log_call(api, people, ring=30)
-    for minute in (0, 15, 30):  # beat keeps sweeping while the rule is off
-        hotline.move_to(at(2026, 3, 2, 9, minute))
-        hotline.sweep_twice()
-    # Switched on 30 min after the call: beyond the sweep's 10-minute re-read overlap.
-    hotline.move_to(at(2026, 3, 2, 9, 31))
-    set_rule("ring_over_3", enabled=True)
-    hotline.sweep_twice()
-    assert not entries(source=f"call:{call['id']}").exists()
-
-
-# --- attitude_complaint (100 yuan): a valid complaint caused by the agent's attitude --------------------
-
-
-@pytest.mark.parametrize(("valid", "cause", "charged"), [
-    (True, "attitude", 1), (True, "quality", 0), (False, "attitude", 0),
-])
-def test_attitude_complaint(hotline, org, people, valid, cause, charged):
-    hotline.move_to(at(2026, 9, 7, 10, 0))
-    order = hotline.complaint_with(org.marketing)
-    investigated = at(2026, 9, 8, 14, 0)
-    hotline.move_to(investigated)
-    hotline.fire(order, "investigate", valid=valid, cause=cause, responsible="agent2", note="录音核实")
-    hotline.move_to(investigated + MINUTE)
-    hotline.sweep_twice()
-
-    found = entries(order, "attitude_complaint")
-    assert found.count() == charged
-    if charged:
-        assert_charged(found.get(), rule="attitude_complaint", amount="100.00", occurred_at=investigated,
-                       period="2026-09", agent=people.agent2, unit=people.agent2.unit)
-    hotline.move_to(investigated + dt.timedelta(hours=2))
-    hotline.sweep_twice()
-    assert entries(order, "attitude_complaint").count() == charged
-
-
 # --- The command, the task, the schedule ---------------------------------------------------------------
 
 
@@ -463,7 +371,7 @@ def _one_of_each(hotline, org, api, people):
     hotline.move_to(at(2026, 5, 11, 9, 30))
     order = hotline.complaint_with(org.marketing)
     hotline.move_to(at(2026, 5, 16, 9, 31))
-    call = log_call(api, people, ring=20)
+    call = log_call(api, people, answered_after=20)
     return order, call
 
 
@@ -541,7 +449,7 @@ def test_a_late_reply_is_charged_even_if_the_complaint_is_reopened_before_the_sw
     hotline.move_to(at(2026, 6, 6, 9, 30))  # due 09:00; workers down, no sweep since
     hotline.fire(order, "reply", reply_text="已处理。")
     hotline.move_to(at(2026, 6, 6, 9, 40))
-    hotline.fire(order, "callback", reached=True, satisfied=False)
+    hotline.fire(order, "callback", reached=True, satisfied=False, attitude="fair", quality="poor")
     hotline.move_to(at(2026, 6, 6, 10, 0))
     hotline.sweep_twice()
     [entry] = entries(order, "complaint_reply_late")

@@ -15,6 +15,14 @@ from .conftest import DAY, MINUTE, at, entries
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _absences_judged_elsewhere(db):
+    """Members here do not all check in: absent is judged in tests/kpi/rules/test_absent.py."""
+    from kpi.models import PenaltyRule
+
+    PenaltyRule.objects.filter(code="absent").update(enabled=False)
+
 START = at(2026, 3, 2, 16, 0)  # 中班 16:00 → 0:00
 END = at(2026, 3, 3, 0, 0)
 

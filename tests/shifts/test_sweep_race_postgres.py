@@ -1,6 +1,6 @@
 """Two sweepers at once (threads, PostgreSQL, READ COMMITTED) over the same shift and handover facts: every
-breach — late check-in, early leave, no_cleaning per member, first_question per flagged order, late
-acceptance — has exactly one ledger entry."""
+breach — late check-in, early leave, absence, no_cleaning per member, first_question per flagged order, a handover
+not signed in time — has exactly one ledger entry."""
 
 import importlib
 import threading
@@ -68,8 +68,9 @@ def test_two_sweepers_post_each_shift_breach_once(seeded, duty, people, lead2):
     assert sorted(entries("late_or_early").values_list("agent__username", "source")) == sorted([
         ("agent", f"shift_member:{middle.memberships.get(user=people.agent).pk}"),
         ("agent", f"shift_member:{middle.memberships.get(user=people.agent).pk}"),
-        ("lead", f"handover:{handover.pk}"),
+        ("lead2", f"shift:{night.pk}"),  # submitted in time, accepted after the night's start + 5 minutes
     ])
     assert sorted(entries("no_cleaning").values_list("agent__username", flat=True)) == ["agent", "agent2", "lead"]
     assert sorted(entries("first_question").values_list("agent__username", flat=True)) == ["agent", "agent2"]
-    assert LedgerEntry.objects.values("key").distinct().count() == LedgerEntry.objects.count() == 8
+    assert sorted(entries("absent").values_list("agent__username", flat=True)) == ["agent2", "lead"]  # never came
+    assert LedgerEntry.objects.values("key").distinct().count() == LedgerEntry.objects.count() == 10
