@@ -11,7 +11,7 @@ from contactcenter.drf import MethodsFirst
 
 from . import services
 from .api import ERRORS
-from .models import ForbiddenPhrase, StandardPhrase
+from .models import CustomerText, ForbiddenPhrase, Kind, Severity, StandardPhrase
 from .serializers import TEXT_MAX
 
 
@@ -32,15 +32,25 @@ class StandardPhraseSerializer(serializers.ModelSerializer):
 
 
 class ForbiddenPhraseSerializer(serializers.ModelSerializer):
+    kinds = serializers.ListField(source="kind_list", child=serializers.ChoiceField(choices=Kind.choices),
+                                  help_text="Forbidden only in orders of these kinds (empty: every kind)")
+    texts = serializers.ListField(source="text_list", child=serializers.ChoiceField(choices=CustomerText.choices),
+                                  help_text="Forbidden only in these texts to the customer (empty: every text)")
+
     class Meta:
         model = ForbiddenPhrase
-        fields = ["id", "text", "note", "source"]
+        fields = ["id", "text", "note", "source", "severity", "kinds", "texts"]
         read_only_fields = fields
 
 
 class PhraseCheckRequestSerializer(serializers.Serializer):
     # Not trimmed: the offsets of the answer are positions in the text exactly as sent.
     text = serializers.CharField(max_length=TEXT_MAX, allow_blank=True, trim_whitespace=False)
+    kind = serializers.ChoiceField(choices=Kind.choices, required=False, allow_blank=True, default="",
+                                   help_text="The order's kind: phrases limited to some kinds apply only there")
+    context = serializers.ChoiceField(choices=CustomerText.choices, required=False, allow_blank=True, default="",
+                                      help_text="Which text to the customer: phrases limited to some texts apply only "
+                                                "there")
 
 
 class PhraseMatchSerializer(serializers.Serializer):
@@ -48,10 +58,13 @@ class PhraseMatchSerializer(serializers.Serializer):
     start = serializers.IntegerField(help_text="Offset of the first character, in code points of the text sent")
     end = serializers.IntegerField(help_text="Offset after the last character (exclusive)")
     suggestion = serializers.CharField(help_text="What to say instead, if the supervisors noted it")
+    severity = serializers.ChoiceField(choices=Severity.choices,
+                                       help_text="block: the text is refused; warn: kept only when confirmed")
 
 
 class PhraseCheckResponseSerializer(serializers.Serializer):
-    ok = serializers.BooleanField(help_text="True when the text contains no forbidden phrase")
+    ok = serializers.BooleanField(help_text="True when the text contains no forbidden phrase (none that blocks or "
+                                            "warns)")
     matches = PhraseMatchSerializer(many=True)
 
 
@@ -82,5 +95,6 @@ class PhraseCheckView(APIView):
     def post(self, request):
         data = PhraseCheckRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        matches = services.forbidden_phrases_in(data.validated_data["text"])
+        matches = services.forbidden_phrases_in(data.validated_data["text"], kind=data.validated_data["kind"] or None,
+                                                context=data.validated_data["context"] or None)
         return Response(PhraseCheckResponseSerializer({"ok": not matches, "matches": matches}).data)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from contactcenter.errors import InvalidInput
 from contactcenter.forms import ServiceForm, local_datetime_field
 
-from .models import AreaType, Call, CallOutcome, Kind
+from .models import AreaType, Call, CallOutcome, CustomerText, Kind
 from .serializers import NOTE_MAX, TEXT_MAX
 from .services.customers import normalize_phone
 
@@ -34,6 +34,9 @@ SERVICE_MESSAGES = {
     "ring_started_at is in the future": _("The call cannot have started in the future."),
     "A call cannot ring for more than an hour": _("A call cannot ring for more than an hour."),
     "A call cannot last more than a day": _("A call cannot last more than a day."),
+    "in_future": _("The call cannot have started in the future."),
+    "call_too_old": _("A call you type in is logged within an hour of its first ring; older calls come from the "
+                      "telephony system."),
 }
 
 
@@ -56,7 +59,13 @@ class ConsoleForm(ServiceForm):
     answer = forms.CharField(
         label=_("Answer given on the call"), max_length=TEXT_MAX, required=False,
         help_text=_("A consultation answered on the call is closed at once."),
-        widget=forms.Textarea(attrs={"rows": 2, "data-phrase-check": ""}))
+        widget=forms.Textarea(attrs={"rows": 2, "data-phrase-check": "", "data-phrase-kind": Kind.CONSULTATION,
+                                     "data-phrase-context": CustomerText.ANSWER}))
+    confirm_phrases = forms.BooleanField(
+        label=_("Keep the highlighted words"), required=False,
+        help_text=_("They are words to avoid (e.g. 大概, 可能, 也许): keep them only if you are sure. "
+                    "Your confirmation is recorded."),
+        widget=forms.CheckboxInput(attrs={"data-phrase-confirm": ""}))
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     address = forms.CharField(label=_("Address"), max_length=300, required=False,
                               help_text=_("The customer record's address when left empty."))
@@ -70,6 +79,17 @@ class ConsoleForm(ServiceForm):
         super().__init__(*args, **kwargs)
         self.agent = agent
         self.calls = calls  # calls this agent may choose: ``selectors_console.agent_call``
+        self.needs_confirmation = False  # the answer has words that only warn: the confirmation box is shown
+
+    def submit(self, service, **kwargs):
+        def watched(**inner):
+            try:
+                return service(**inner)
+            except InvalidInput as error:
+                self.needs_confirmation = error.code == "phrase_needs_confirmation"
+                raise
+
+        return super().submit(watched, **kwargs)
 
     def clean_caller_number(self):
         try:
@@ -111,7 +131,7 @@ class ConsoleForm(ServiceForm):
             "kind": data["classification"], "description": data["description"].strip(),
             "caller_number": data["caller_number"], "account_number": data["account_number"],
             "title": data["title"].strip(), "address": data["address"].strip(), "area_type": data["area_type"],
-            "answer": data["answer"].strip(),
+            "answer": data["answer"].strip(), "confirm_phrases": bool(data.get("confirm_phrases")),
         }
 
     def call_params(self) -> dict:

@@ -11,13 +11,15 @@ from django.utils.translation import pgettext_lazy
 from contactcenter.errors import InvalidInput
 from contactcenter.forms import ServiceForm
 
-from .models import Call, Department, DepartmentKind, FindingCause, Kind, Rating, User, WorkOrder
+from .models import Call, CustomerText, Department, DepartmentKind, FindingCause, Kind, Rating, User, WorkOrder
 from .serializers import NOTE_MAX, TEXT_MAX
 
 RECENT_CALLS = 10  # the urge form offers the customer's latest calls
 
-# The phrases service refuses a text written to a customer with this code and {"phrases": [...]}.
+# The phrases service refuses a text written to a customer with these codes and {"phrases": [...]}: a phrase that
+# blocks, or one that only warns and was not confirmed (the form then offers the confirmation box).
 FORBIDDEN_PHRASE = "forbidden_phrase"
+NEEDS_CONFIRMATION = "phrase_needs_confirmation"
 
 # Button and history labels. With a context: several are common words ("Reply", "Archive", "Callback").
 TRANSITION_LABELS = {
@@ -38,6 +40,7 @@ TRANSITION_LABELS = {
     "forward": pgettext_lazy("work order transition", "Forward to supervision"),  # 转监察室
     "contact_customer": pgettext_lazy("work order transition", "First contact with the customer"),
     "investigate": pgettext_lazy("work order transition", "Record the finding"),
+    "unlink_outage": pgettext_lazy("work order transition", "Not this outage: unlink"),
 }
 
 # The services speak English to the API; the pages give their refusals in the user's language: by the error's
@@ -56,6 +59,8 @@ SERVICE_MESSAGES = {
     "An unreached callback has no ratings": _("A callback that did not reach the customer has no ratings."),
     "satisfied (true or false) is required when the customer was reached":
         _("Say whether the customer was satisfied."),
+    "attitude is required when the customer was reached": _("Rate the service attitude."),
+    "quality is required when the customer was reached": _("Rate the work quality."),
 }
 SERVICE_FIELDS = {
     "department": _("Choose another department."),
@@ -96,6 +101,7 @@ class TransitionForm(ServiceForm):
     service_messages = {**SERVICE_FIELDS, **SERVICE_MESSAGES, **SERVICE_CODES}
     situation: str | None = None  # tickets.models.phrases.Situation of the standard phrases shown beside it
     text_field: str | None = None  # the field written to the customer, where a forbidden phrase is shown
+    customer_text: str | None = None  # which text to the customer it is (CustomerText): the phrases' context
 
     note = forms.CharField(label=_("Note"), max_length=NOTE_MAX, required=False,
                            widget=forms.Textarea(attrs={"rows": 2}), help_text=_("Kept in the history."))
@@ -105,26 +111,48 @@ class TransitionForm(ServiceForm):
         super().__init__(*args, **kwargs)
         self.order = order
         self.forbidden_phrases: list[str] = []
+        self.needs_confirmation = False
         self.note_last()
 
     def note_last(self) -> None:
+        if self.customer_text and self.text_field in self.fields:
+            # The live check asks with the order's kind and the text's context (static/js/phrase-check.js); a
+            # phrase that only warns is kept when the agent ticks the box (shown once the check has warned).
+            self.fields[self.text_field].widget.attrs.update(
+                {"data-phrase-kind": self.order.kind, "data-phrase-context": self.customer_text})
+            self.fields["confirm_phrases"] = forms.BooleanField(
+                label=_("Keep the highlighted words"), required=False,
+                help_text=_("They are words to avoid (e.g. 大概, 可能, 也许): keep them only if you are sure. "
+                            "Your confirmation is recorded."),
+                widget=forms.CheckboxInput(attrs={"data-phrase-confirm": ""}))
         self.order_fields([name for name in self.fields if name != "note"])
 
     def params(self) -> dict:
         return {}
 
+    def text_params(self) -> dict:
+        """The confirmation of warned words, for the forms with a text to the customer."""
+        return {"confirm_phrases": bool(self.cleaned_data.get("confirm_phrases"))} if self.customer_text else {}
+
     def submit(self, service, **kwargs):
-        """As ``ServiceForm.submit``; a text with forbidden phrases is refused with the phrases listed."""
+        """As ``ServiceForm.submit``; a text with forbidden phrases is refused with the phrases listed, one with words
+        that only warn asks for the confirmation."""
 
         def watched(**inner):
             try:
                 return service(**inner)
             except InvalidInput as error:
-                if error.code == FORBIDDEN_PHRASE:
+                if error.code in (FORBIDDEN_PHRASE, NEEDS_CONFIRMATION):
                     self.forbidden_phrases = [str(p) for p in error.extra.get("phrases") or []]
-                    message = _("Forbidden phrases may not be said to a customer: %(phrases)s. Rephrase it.") % {
-                        "phrases": "、".join(f"“{p}”" for p in self.forbidden_phrases)}
-                    self.service_messages = {**self.service_messages, FORBIDDEN_PHRASE: message}
+                    quoted = "、".join(f"“{p}”" for p in self.forbidden_phrases)
+                    if error.code == FORBIDDEN_PHRASE:
+                        message = _("Forbidden phrases may not be said to a customer: %(phrases)s. Rephrase it.") % {
+                            "phrases": quoted}
+                    else:
+                        self.needs_confirmation = True
+                        message = _("Words to avoid: %(phrases)s. Rephrase it, or tick “Keep the highlighted words” "
+                                    "to keep them.") % {"phrases": quoted}
+                    self.service_messages = {**self.service_messages, error.code: message}
                     if error.extra.get("field") not in self.fields:
                         error.extra = {**error.extra, "field": self.text_field}
                 raise
@@ -144,12 +172,19 @@ class CallChoiceField(forms.ModelChoiceField):
 class UrgeForm(TransitionForm):
     call = CallChoiceField(label=_("The call in which the customer urged"), queryset=Call.objects.none(),
                                   required=False)
+    progress_answer = _text(_("What the customer was told"), rows=2, required=False, phrase_check=True,
+                            help_text=_("E.g. where the crew is and when it is expected."))
+    text_field = "progress_answer"
+    customer_text = CustomerText.PROGRESS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         calls = Call.objects.filter(Q(customer_id=self.order.customer_id) | Q(caller_number=self.order.caller_number))
         recent = list(calls.order_by("-ring_started_at", "-id").values_list("pk", flat=True)[:RECENT_CALLS])
         self.fields["call"].queryset = Call.objects.filter(pk__in=recent).order_by("-ring_started_at", "-id")
+
+    def params(self) -> dict:
+        return {"progress_answer": self.cleaned_data.get("progress_answer", ""), **self.text_params()}
 
     def call_value(self) -> Call | None:
         return self.cleaned_data.get("call")
@@ -236,39 +271,41 @@ class InvestigateForm(TransitionForm):
 class ReplyForm(TransitionForm):
     """A complaint's reply to the customer (within 5 days); a consultation's reply is the department's answer."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.situation = "closing" if self.order.kind == Kind.CONSULTATION else "complaint_accept"
-        if self.order.kind == Kind.CONSULTATION:
-            self.fields["answer"] = _text(_("Answer"), phrase_check=True)
+    def __init__(self, *args, order: WorkOrder, **kwargs):
+        consultation = order.kind == Kind.CONSULTATION
+        # A consultation's reply is the department's answer to the agent (not to the customer: not checked).
+        self.text_field = "answer" if consultation else "reply_text"
+        self.customer_text = None if consultation else CustomerText.REPLY
+        super().__init__(*args, order=order, **kwargs)
+        self.situation = "closing" if consultation else "complaint_accept"
+        if consultation:
+            self.fields["answer"] = _text(_("Answer"))
         else:
             self.fields["reply_text"] = _text(_("Reply to the customer"), phrase_check=True)
         self.note_last()
 
-    @property
-    def text_field(self) -> str:
-        return "answer" if self.order.kind == Kind.CONSULTATION else "reply_text"
-
     def params(self) -> dict:
-        return {self.text_field: self.cleaned_data[self.text_field]}
+        return {self.text_field: self.cleaned_data[self.text_field], **self.text_params()}
 
 
 class InformForm(TransitionForm):
     situation = "callback"  # the agent calls the customer back with the department's answer
     reply_text = _text(_("What the customer was told"), phrase_check=True)
     text_field = "reply_text"
+    customer_text = CustomerText.REPLY
 
     def params(self) -> dict:
-        return {"reply_text": self.cleaned_data["reply_text"]}
+        return {"reply_text": self.cleaned_data["reply_text"], **self.text_params()}
 
 
 class AnswerOnCallForm(TransitionForm):
     situation = "closing"
     answer = _text(_("Answer"), phrase_check=True)
     text_field = "answer"
+    customer_text = CustomerText.ANSWER
 
     def params(self) -> dict:
-        return {"answer": self.cleaned_data["answer"]}
+        return {"answer": self.cleaned_data["answer"], **self.text_params()}
 
 
 class ReasonForm(TransitionForm):
@@ -290,8 +327,10 @@ class CallbackForm(TransitionForm):
     satisfied = forms.TypedChoiceField(label=_("Satisfied"), widget=forms.RadioSelect, coerce=_boolean,
                                        choices=YES_NO, required=False, empty_value=None,
                                        help_text=_("When the customer was reached."))
-    attitude = forms.ChoiceField(label=_("Service attitude"), required=False, choices=[("", "—"), *Rating.choices])
-    quality = forms.ChoiceField(label=_("Work quality"), required=False, choices=[("", "—"), *Rating.choices])
+    attitude = forms.ChoiceField(label=_("Service attitude"), required=False, choices=[("", "—"), *Rating.choices],
+                                 help_text=_("When the customer was reached."))
+    quality = forms.ChoiceField(label=_("Work quality"), required=False, choices=[("", "—"), *Rating.choices],
+                                help_text=_("When the customer was reached."))
     suggestions = _text(_("Suggestions"), max_length=NOTE_MAX, rows=2, required=False)
 
     def params(self) -> dict:
@@ -305,6 +344,7 @@ TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
     "escalate": NoteOnlyForm,
     "cancel": ReasonForm,
     "return_to_sender": ReasonForm,
+    "unlink_outage": ReasonForm,
     "dispatch": DispatchForm,
     "resolve_by_outage": NoteOnlyForm,
     "arrive": NoteOnlyForm,

@@ -30,6 +30,8 @@ from .services.workorders import available_transitions
 
 TEXT_MAX = 4000
 NOTE_MAX = 2000
+CONFIRM_HELP = ("Keep the words the forbidden-phrase check only warns about (seed 004 七 3.5: 大概, 可能, 也许): "
+                "without it such a text is refused with 400 phrase_needs_confirmation; the confirmation is recorded")
 
 
 _FIELD_PROTOTYPES: dict = {}
@@ -263,6 +265,9 @@ class WorkOrderSerializer(PhoneMaskingMixin, PrototypeFieldsMixin, serializers.M
     department_name = serializers.CharField(source="department.name", read_only=True, default=None)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     deadlines = serializers.SerializerMethodField()
+    provisional_deadlines = serializers.SerializerMethodField(
+        help_text="The deadlines counted on a provisional holiday calendar (the year's official arrangement is not "
+                  "entered yet): recomputed when it is")
     overdue = serializers.SerializerMethodField()
     available_transitions = serializers.SerializerMethodField()
 
@@ -275,8 +280,8 @@ class WorkOrderSerializer(PhoneMaskingMixin, PrototypeFieldsMixin, serializers.M
             "investigated_at", "replied_at", "informed_at", "resolved_at", "called_back_at", "archived_at",
             "cancelled_at", "escalated_at", "answer", "reply_text", "finding_valid", "finding_cause",
             "finding_responsible", "finding_note", "escalation_note", "cancel_reason", "return_reason",
-            "urge_count", "reopen_count", "callback_required", "callback_attempts", "deadlines", "overdue",
-            "available_transitions",
+            "urge_count", "reopen_count", "callback_required", "callback_attempts", "deadlines",
+            "provisional_deadlines", "overdue", "available_transitions",
         ]
         read_only_fields = fields
 
@@ -284,6 +289,10 @@ class WorkOrderSerializer(PhoneMaskingMixin, PrototypeFieldsMixin, serializers.M
     def get_deadlines(self, order: WorkOrder) -> dict:
         # DeadlinesSerializer's output, without building a serializer for every order of a list.
         return {name: _DEADLINE.to_representation(getattr(order, name)) for name in DEADLINES}
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=DEADLINES)))
+    def get_provisional_deadlines(self, order: WorkOrder) -> list[str]:
+        return list(order.provisional_deadlines)
 
     def get_overdue(self, order: WorkOrder) -> bool:
         return selectors.is_overdue(order)
@@ -319,6 +328,8 @@ class WorkOrderCreateSerializer(SharedInputFieldsMixin, serializers.Serializer):
     address = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
     answer = serializers.CharField(max_length=TEXT_MAX, required=False, default="", allow_blank=True,
                                    help_text="Consultation only: answered on the call, closed at once")
+    confirm_phrases = serializers.BooleanField(required=False, default=False,
+                                               help_text=CONFIRM_HELP)
 
 
 # --- Transition inputs: one serializer per transition; ``TransitionRequestSerializer`` documents the union.
@@ -345,10 +356,12 @@ class InvestigateInput(TransitionInputSerializer):
 
 class ReplyTextInput(TransitionInputSerializer):
     reply_text = serializers.CharField(max_length=TEXT_MAX)
+    confirm_phrases = serializers.BooleanField(required=False, default=False, help_text=CONFIRM_HELP)
 
 
 class AnswerInput(TransitionInputSerializer):
     answer = serializers.CharField(max_length=TEXT_MAX)
+    confirm_phrases = serializers.BooleanField(required=False, default=False, help_text=CONFIRM_HELP)
 
 
 class ReasonInput(TransitionInputSerializer):
@@ -358,6 +371,10 @@ class ReasonInput(TransitionInputSerializer):
 class UrgeInput(TransitionInputSerializer):
     call = serializers.PrimaryKeyRelatedField(queryset=Call.objects.all(), required=False, default=None,
                                               allow_null=True, help_text="The call in which the customer urged")
+    progress_answer = serializers.CharField(
+        max_length=TEXT_MAX, required=False, default="", allow_blank=True,
+        help_text="What the customer was told about the progress (checked against the forbidden phrases)")
+    confirm_phrases = serializers.BooleanField(required=False, default=False, help_text=CONFIRM_HELP)
 
 
 class CallbackInput(TransitionInputSerializer):
@@ -392,6 +409,7 @@ def transition_input_serializer(order: WorkOrder, name: str) -> type[TransitionI
         "answer_on_call": AnswerInput,
         "cancel": ReasonInput,
         "return_to_sender": ReasonInput,
+        "unlink_outage": ReasonInput,
         "urge": UrgeInput,
         "callback": CallbackInput,
     }.get(name, TransitionInputSerializer)

@@ -4,8 +4,8 @@ import datetime as dt
 
 from django.utils import timezone
 
-from .calendar import add_working_days
-from .models import Deadline, Measure, SlaPolicy, WorkOrder
+from .calendar import WorkingDayDue, add_working_days
+from .models import Deadline, Kind, Measure, SlaPolicy, WorkOrder
 from .reference import active_policies
 
 # The facts that meet each deadline (the first one set counts).
@@ -29,6 +29,17 @@ DUE_COLUMNS = tuple(column for column, _, _ in DEADLINE_CLOCKS)
 CLOCK_STARTS = tuple(start for _, _, start in DEADLINE_CLOCKS)
 
 
+def always_called_back(order: WorkOrder) -> bool:
+    """Called back 100 %, whatever a policy's sampling rate: every complaint (seed 000 细则 9
+    "属用户投诉的必须100%回访") and every consultation that went to a department (seed 003 咨询:
+    "工單辦結完畢後…及時回訪客戶，工單存檔"; seed 000 考核 7 charges an order archived without a timely
+    callback). A consultation answered on the call is closed at once and gets none; repairs are sampled
+    (细则 9 "随机电话回访")."""
+    if order.kind == Kind.COMPLAINT:
+        return True
+    return order.kind == Kind.CONSULTATION and order.replied_at is not None
+
+
 def policy_for(order: WorkOrder, deadline: str, policies: list[SlaPolicy]) -> SlaPolicy | None:
     """The most specific active policy: the nearest unit up the tree beats the default,
     the order's area type beats 'any area'."""
@@ -47,14 +58,26 @@ def policy_for(order: WorkOrder, deadline: str, policies: list[SlaPolicy]) -> Sl
     return min(candidates, key=rank, default=None)
 
 
-def due_after(start: dt.datetime, policy: SlaPolicy) -> dt.datetime:
+def due_after(start: dt.datetime, policy: SlaPolicy) -> WorkingDayDue:
+    """When a clock started at ``start`` runs out under ``policy``; provisional when counted on a year whose holiday
+    arrangement is not entered yet (``tickets.calendar``). Minutes, hours and calendar days run 24×7."""
     if policy.measure == Measure.MINUTES:
-        return start + dt.timedelta(minutes=policy.amount)
+        return WorkingDayDue(start + dt.timedelta(minutes=policy.amount), False)
     if policy.measure == Measure.HOURS:
-        return start + dt.timedelta(hours=policy.amount)
+        return WorkingDayDue(start + dt.timedelta(hours=policy.amount), False)
     if policy.measure == Measure.CALENDAR_DAYS:
-        return start + dt.timedelta(days=policy.amount)
+        return WorkingDayDue(start + dt.timedelta(days=policy.amount), False)
     return add_working_days(start, policy.amount)
+
+
+def mark_provisional(order: WorkOrder, column: str, provisional: bool) -> None:
+    """Keep ``provisional_deadlines`` (and its indexed flag) in step with how ``column`` was computed."""
+    marked = [c for c in order.provisional_deadlines if c != column]
+    if provisional:
+        marked.append(column)
+    if marked != order.provisional_deadlines:
+        order.provisional_deadlines = marked
+    order.has_provisional_deadline = bool(marked)
 
 
 def recompute_deadlines(order: WorkOrder, *, before: dict[str, dt.datetime | None] | None = None) -> None:
@@ -76,15 +99,16 @@ def recompute_deadlines(order: WorkOrder, *, before: dict[str, dt.datetime | Non
             _keep_passed_deadline(order, deadline, before.get(column), before, now)
         start = getattr(order, start_attr)
         policy = policy_for(order, deadline, policies) if start is not None else None
-        due = due_after(start, policy) if policy is not None else None
+        computed = due_after(start, policy) if policy is not None else None
+        due = computed.at if computed is not None else None
         if deadline == Deadline.CALLBACK:
             # A closed order (a consultation answered on the call) gets no callback.
-            order.callback_required = (
-                policy is not None and order.is_open and order.sample_for_callback(policy.sample_percent)
-            )
+            order.callback_required = policy is not None and order.is_open and (
+                always_called_back(order) or order.sample_for_callback(policy.sample_percent))
             if not order.callback_required:
                 due = None
         setattr(order, column, due)
+        mark_provisional(order, column, due is not None and computed.provisional)
         if due is not None and order.is_open:
             # The sweep must look at this order by then; a pending earlier check is never dropped.
             order.next_due_at = min(due, order.next_due_at) if order.next_due_at else due

@@ -2,7 +2,11 @@
  * Live forbidden-phrase check 服务禁语 (design "Service language"). No framework, no CDN.
  *
  * Every <textarea data-phrase-check> (or <input data-phrase-check>) is checked while the agent types
- * (debounced): POST /api/v1/phrases/check/ {"text"} with the session's CSRF token. The matches are shown
+ * (debounced): POST /api/v1/phrases/check/ {"text", "kind", "context"} with the session's CSRF token; kind and
+ * context (which text to the customer) come from the field's data-phrase-kind / data-phrase-context, so a phrase
+ * forbidden only in some texts ("我们已经派了" in a repair's progress answer) is found only there. A match that
+ * blocks is shown in red; one that only warns (大概, 可能, 也许 in a consultation's answer) in amber, and the form's
+ * confirmation box ([data-phrase-confirm]) is shown so the agent can keep the words. The matches are shown
  * under the field in its [data-phrase-warning] element (found through aria-describedby, the selector in
  * data-phrase-check="#…", a following sibling, or created after the field), with the phrases highlighted
  * in a copy of the text built from text nodes and <mark> (user text never goes through innerHTML), and
@@ -22,6 +26,7 @@
   var config = {
     url: data.url || "/api/v1/phrases/check/",
     found: data.labelFound || "Forbidden phrase — the reply will be refused:",
+    warned: data.labelWarned || "Words to avoid — kept only if you confirm:",
     instead: data.labelInstead || "Say instead:",
     copy: data.labelCopy || "In your text:",
     delay: 250
@@ -108,13 +113,23 @@
     return copy;
   }
 
+  function confirmBox(field) {
+    var form = field.form || field.closest("form");
+    var box = form && form.querySelector("[data-phrase-confirm]");
+    return box ? (box.closest(".field") || box.parentNode) : null;
+  }
+
   function show(field, text, matches) {
     var warning = warningFor(field, true);
     describe(field, warning);
     while (warning.firstChild) warning.removeChild(warning.firstChild);
+    var blocks = matches.some(function (m) { return m.severity !== "warn"; });
+    warning.classList.toggle("warned", !blocks);
+    var box = confirmBox(field);
+    if (box) box.classList.toggle("shown", !blocks);
     var head = document.createElement("div");
     head.className = "phrase-check-found";
-    head.appendChild(document.createTextNode(config.found + " "));
+    head.appendChild(document.createTextNode((blocks ? config.found : config.warned) + " "));
     var seen = {};
     matches.forEach(function (m) {
       if (seen[m.phrase]) return;
@@ -143,6 +158,8 @@
   function clear(field) {
     var warning = warningFor(field, false);
     while (warning && warning.firstChild) warning.removeChild(warning.firstChild);
+    var box = confirmBox(field);
+    if (box) box.classList.remove("shown");
     if (field.hasAttribute("data-phrase-invalid")) { // leave an aria-invalid the server's form set
       field.removeAttribute("data-phrase-invalid");
       field.removeAttribute("aria-invalid");
@@ -165,7 +182,11 @@
       method: "POST",
       credentials: "same-origin",
       headers: {"Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfToken()},
-      body: JSON.stringify({text: text}),
+      body: JSON.stringify({
+        text: text,
+        kind: field.getAttribute("data-phrase-kind") || "",
+        context: field.getAttribute("data-phrase-context") || ""
+      }),
       signal: s.controller ? s.controller.signal : undefined
     }).then(function (response) {
       if (!response.ok) throw new Error("phrase check: HTTP " + response.status);

@@ -143,6 +143,7 @@ def test_phrases_added_changed_and_deleted_in_the_admin(now, people):
     phrase = ForbiddenPhrase.objects.get(text="你去投诉好了")
     response = client.post(f"/admin/tickets/forbiddenphrase/{phrase.pk}/change/", {
         "text": phrase.text, "active": "", "source": phrase.source, "note": "改说：我帮您登记", "allowed_in": "",
+        "severity": phrase.severity, "kinds": "", "texts": "",
     })
     assert response.status_code == 302, response.content[:2000]
     response = client.post("/admin/tickets/standardphrase/add/", {

@@ -114,7 +114,7 @@ def history(people, customer):
     for name in ("arrive", "restore"):
         work_order_transition(order=repair, name=name, actor=people.repair)
     work_order_transition(order=repair, name="callback", actor=people.agent2,
-                          params={"reached": True, "satisfied": True})
+                          params={"reached": True, "satisfied": True, "attitude": "good", "quality": "good"})
     complaint = work_order_create(kind="complaint", description="抄表员态度差", caller_number=customer.phone,
                                   customer=customer, actor=people.agent2)
     return past, repair, complaint

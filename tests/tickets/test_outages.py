@@ -513,5 +513,5 @@ def test_a_resolved_repair_with_a_callback_is_called_back(clock, people, custome
         work_order_transition(order=reload(order), name="archive", actor=people.agent)
     clock(START + 2 * HOUR)
     done = work_order_transition(order=reload(order), name="callback", actor=people.agent2,
-                                 params={"reached": True, "satisfied": True})
+                                 params={"reached": True, "satisfied": True, "attitude": "good", "quality": "good"})
     assert (done.state, order_row(order)["called_back_at"]) == (State.CALLED_BACK, START + 2 * HOUR)

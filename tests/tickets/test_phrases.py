@@ -106,7 +106,8 @@ def test_a_clean_text_and_an_allowed_expression_pass():
 
 
 def test_inactive_phrases_are_ignored():
-    assert forbidden_phrases_in("这个大概明天修好") == []  # 大概 (seed 004 §7.3.5) is seeded inactive
+    # 大概 (seed 004 七 3.5) warns only in a consultation's answer (tests/tickets/test_phrase_contexts.py)
+    assert forbidden_phrases_in("这个大概明天修好") == []
     phrase = ForbiddenPhrase.objects.get(text="你去投诉好了")
     phrase.active = False
     phrase.save()
@@ -178,7 +179,8 @@ def test_the_phrase_lists(api, people):
     assert [p["order"] for p in closing] == sorted(p["order"] for p in closing)
     forbidden = client.get("/api/v1/phrases/forbidden/", {"page_size": 200}).json()
     assert forbidden["count"] == ForbiddenPhrase.objects.filter(active=True).count()
-    assert "大概" not in [p["text"] for p in forbidden["results"]]
+    vague = next(p for p in forbidden["results"] if p["text"] == "大概")  # active in its context only
+    assert (vague["severity"], vague["kinds"], vague["texts"]) == ("warn", ["consultation"], ["answer", "reply"])
     assert client.post("/api/v1/phrases/forbidden/", {"text": "x"}, format="json").status_code == 405
 
 
@@ -309,6 +311,7 @@ def test_a_supervisor_adds_a_phrase_in_the_admin_and_it_is_refused_at_once(api, 
     client = staff_client(people.supervisor)
     response = client.post("/admin/tickets/forbiddenphrase/add/", {
         "text": "爱咋咋地", "active": "on", "source": "supervisor, 2026-03", "note": "", "allowed_in": "",
+        "severity": "block", "kinds": "", "texts": "",
     })
     assert response.status_code == 302, response.content[:2000]
     response = client.post("/admin/tickets/standardphrase/add/", {

@@ -228,7 +228,7 @@ def test_transition_answers_equal_a_fresh_read(people, org, customer):
         ("agent", "escalate", {"note": "已报值班长"}),
         ("agent", "forward", {}),
         ("supervision", "dispatch", {"department": org.marketing.pk, "handler": "marketing"}),
-        ("marketing", "investigate", {"valid": True, "cause": "attitude", "responsible": "agent2"}),
+        ("marketing", "investigate", {"valid": True, "cause": "attitude", "responsible": "agent"}),
         ("marketing", "reply", {"reply_text": "已批评教育。"}),
         ("agent", "callback", {"reached": False}),
         ("agent", "callback", {"reached": True, "satisfied": False, "attitude": "poor", "quality": "fair"}),

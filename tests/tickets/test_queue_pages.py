@@ -353,9 +353,9 @@ def test_a_complaint_goes_through_its_forms(people, org):
     assert order.state == State.DISPATCHED and order.department == org.marketing and order.handler == people.marketing
 
     assert post(page(people.marketing), complaint, "investigate",
-                {"valid": "true", "cause": "attitude", "responsible": "agent2"}).status_code == 302
+                {"valid": "true", "cause": "attitude", "responsible": "agent"}).status_code == 302
     order = WorkOrder.objects.get(pk=complaint.pk)
-    assert order.finding_valid is True and order.finding_responsible == people.agent2
+    assert order.finding_valid is True and order.finding_responsible == people.agent
 
     assert post(page(people.marketing), complaint, "reply", {"reply_text": "已对相关人员批评教育。"}).status_code == 302
     assert state(complaint) == State.REPLIED
@@ -458,7 +458,7 @@ def test_the_callbacks_due_today_complaints_first(people, org, clock):
     early_complaint = replied(people, org, clock, at=START - DAY - HOUR)  # due today 08:00: overdue
     tomorrow = replied(people, org, clock, at=START)  # due tomorrow 09:00
     done = replied(people, org, clock, at=START - DAY - 2 * HOUR)
-    fire(done, "callback", people.agent, reached=True, satisfied=True)
+    fire(done, "callback", people.agent, reached=True, satisfied=True, attitude="good", quality="good")
 
     response = page(people.agent).get(CALLBACKS)
 
@@ -520,16 +520,31 @@ def test_an_unreached_callback_is_an_attempt_and_stays_due(people, org, clock):
 def test_a_refused_callback_is_shown_on_the_order_page(people, org, clock):
     complaint = replied(people, org, clock, at=START - DAY)
     response = post(page(people.agent, english=True), complaint, "callback",
-                    {"reached": "true", "attitude": "good", "next": CALLBACKS})
+                    {"reached": "true", "attitude": "good", "quality": "good", "next": CALLBACKS})
     assert response.status_code == 400
     assert "Say whether the customer was satisfied." in form_html(response, "callback")
+    assert state(complaint) == State.REPLIED and not Callback.objects.exists()
+
+
+def test_a_reached_callback_needs_the_attitude_and_quality_ratings(people, org, clock):
+    """seed 000 细则 9: a callback records 服务态度, 服务质量, 满意程度."""
+    complaint = replied(people, org, clock, at=START - DAY)
+    response = post(page(people.agent, english=True), complaint, "callback",
+                    {"reached": "true", "satisfied": "true", "quality": "good", "next": CALLBACKS})
+    assert response.status_code == 400
+    assert "Rate the service attitude." in form_html(response, "callback")
+    response = post(page(people.agent, english=True), complaint, "callback",
+                    {"reached": "true", "satisfied": "true", "attitude": "good", "next": CALLBACKS})
+    assert response.status_code == 400
+    assert "Rate the work quality." in form_html(response, "callback")
     assert state(complaint) == State.REPLIED and not Callback.objects.exists()
 
 
 def test_an_unsafe_next_is_ignored(people, org, clock):
     complaint = replied(people, org, clock, at=START - DAY)
     response = post(page(people.agent), complaint, "callback",
-                    {"reached": "true", "satisfied": "true", "next": "https://evil.example/"})
+                    {"reached": "true", "satisfied": "true", "attitude": "good", "quality": "good",
+                     "next": "https://evil.example/"})
     assert response.status_code == 302 and response["Location"] == f"/orders/{complaint.pk}/"
 
 

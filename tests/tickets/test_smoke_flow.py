@@ -22,7 +22,7 @@ def test_complaint_life_over_the_api(api, people, org):
 
     fire(agent, "forward")
     fire(api(people.supervision), "dispatch", {"department": org.marketing.pk, "handler": "marketing"})
-    fire(api(people.marketing), "investigate", {"valid": True, "cause": "attitude", "responsible": "agent2"})
+    fire(api(people.marketing), "investigate", {"valid": True, "cause": "attitude", "responsible": "agent"})
     fire(agent, "reply", {"reply_text": "经核实，已对相关人员进行批评教育。"})
     body = fire(agent, "callback", {"reached": True, "satisfied": True, "attitude": "good", "quality": "good"})
     assert body["state"] == "called_back"

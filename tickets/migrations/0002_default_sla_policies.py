@@ -17,7 +17,7 @@ DEFAULTS = [
     ("repair", "restore", "rural", 4, "hours", 100, "default", True, "State Grid commitment (current): rural 4 h (report figure)"),
     ("repair", "callback", "", 1, "calendar_days", 20, "default", True, "repair callbacks are sampled (rate configurable)"),
     ("consultation", "reply", "", 5, "working_days", 100, "default", True, "placeholder, no seed figure"),
-    ("consultation", "callback", "", 1, "calendar_days", 10, "default", True, "consultation callbacks are sampled"),
+    ("consultation", "callback", "", 1, "calendar_days", 100, "default", True, "seed 003 咨询, seed 000 考核 7: a consultation that went to a department is called back (100 %) before it is archived"),
     ("report", "reply", "", 5, "working_days", 100, "default", True, "placeholder, no seed figure"),
     ("report", "callback", "", 1, "calendar_days", 100, "default", True, "like complaints"),
     ("suggestion", "reply", "", 5, "working_days", 100, "default", True, "placeholder, no seed figure"),

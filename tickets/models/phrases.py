@@ -28,6 +28,20 @@ class Situation(models.TextChoices):
     COMPLAINT_ACCEPT = "complaint_accept", _("Accepting a complaint")  # 投诉受理
 
 
+class CustomerText(models.TextChoices):
+    """The texts an agent writes to (or says to) a customer, where the forbidden phrases are checked."""
+
+    ANSWER = "answer", _("Answer on the call")  # 当场答复: a consultation answered by its first-question owner
+    # 答复客户: a complaint's reply; what a consultation's customer was told
+    REPLY = "reply", _("Reply to the customer")
+    PROGRESS = "progress", _("Progress answer to an urging customer")  # 催办答复: "when will the crew arrive?"
+
+
+class Severity(models.TextChoices):
+    BLOCK = "block", _("Refused")  # the text is refused
+    WARN = "warn", _("Warning: kept only when confirmed")  # highlighted; saving needs the agent's recorded confirmation
+
+
 class StandardPhrase(models.Model):
     """A standard phrase 规范用语 for a situation of the call, shown beside the console's form."""
 
@@ -65,6 +79,15 @@ class ForbiddenPhrase(models.Model):
         _("allowed in"), blank=True,
         help_text=_("Expressions that contain the phrase and are fine to say, one per line"),
     )
+    # Where it is forbidden (empty: in every text to a customer) and what happens: "我们已经派了" only in a
+    # repair's progress answer (seed 000 细则 6, refused); 大概 / 可能 / 也许 in a consultation's answer
+    # (seed 004 七 3.5, a warning).
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.BLOCK)
+    kinds = models.CharField(_("order kinds"), max_length=100, blank=True,
+                             help_text=_("Only in orders of these kinds, comma-separated codes (empty: every kind)"))
+    texts = models.CharField(_("texts"), max_length=100, blank=True,
+                             help_text=_("Only in these texts to the customer: answer, reply, progress "
+                                         "(comma-separated; empty: every text)"))
     # The matcher cache of tickets.services.phrases is keyed by (row count, latest updated_at).
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = AuditedRecords()  # audit trail (kpi.audit)
@@ -81,7 +104,32 @@ class ForbiddenPhrase(models.Model):
         # Matching ignores spaces, punctuation and symbols: a phrase of only those would match nothing.
         if not any(unicodedata.category(ch)[0] in "LN" for ch in self.text):
             raise ValidationError({"text": _("A forbidden phrase needs at least one letter or digit.")})
+        from .workorders import Kind
+
+        unknown = [code for code in self.kind_list if code not in Kind.values]
+        if unknown:
+            raise ValidationError({"kinds": _("Unknown order kinds: %(codes)s") % {"codes": ", ".join(unknown)}})
+        unknown = [code for code in self.text_list if code not in CustomerText.values]
+        if unknown:
+            raise ValidationError({"texts": _("Unknown texts: %(codes)s") % {"codes": ", ".join(unknown)}})
 
     @property
     def allowed_expressions(self) -> list[str]:
         return [line.strip() for line in self.allowed_in.splitlines() if line.strip()]
+
+    @property
+    def kind_list(self) -> list[str]:
+        return _codes(self.kinds)
+
+    @property
+    def text_list(self) -> list[str]:
+        return _codes(self.texts)
+
+    def applies_to(self, *, kind: str | None, text: str | None) -> bool:
+        """Whether the phrase is forbidden in this text of an order of this kind (unknown: only context-free ones)."""
+        kinds, texts = self.kind_list, self.text_list
+        return (not kinds or kind in kinds) and (not texts or text in texts)
+
+
+def _codes(value: str) -> list[str]:
+    return [code.strip() for code in (value or "").replace("，", ",").split(",") if code.strip()]

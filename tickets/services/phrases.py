@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from contactcenter.errors import InvalidInput
 
-from ..models import ForbiddenPhrase
+from ..models import ForbiddenPhrase, Severity
 
 # "××" (also xx, **, ……) in a phrase stands for a few words: 我不知道，你去问×× .
 PLACEHOLDER = re.compile(r"[×xX*＊]{2,}|…+|\.{3,}")
@@ -38,6 +38,7 @@ class Match:
     start: int
     end: int
     suggestion: str = ""
+    severity: str = Severity.BLOCK
 
 
 def _ignored(ch: str) -> bool:
@@ -72,6 +73,7 @@ class _Compiled:
     suggestion: str
     pattern: re.Pattern
     allowed: tuple[re.Pattern, ...]
+    row: ForbiddenPhrase  # its context (kinds, texts) and severity
 
 
 # (cache key, compiled phrases), replaced as a whole so a reader never sees a key with other phrases.
@@ -91,16 +93,18 @@ def _active_phrases() -> tuple[_Compiled, ...]:
         if pattern is None:
             continue
         allowed = tuple(p for p in map(_pattern, row.allowed_expressions) if p is not None)
-        compiled.append(_Compiled(row.text, row.note, pattern, allowed))
+        compiled.append(_Compiled(row.text, row.note, pattern, allowed, row))
     _cache = (key, tuple(compiled))
     return _cache[1]
 
 
-def forbidden_phrases_in(text: str) -> list[Match]:
-    """Every occurrence of an active forbidden phrase in ``text``, by position (offsets in ``text``)."""
+def forbidden_phrases_in(text: str, *, kind: str | None = None, context: str | None = None) -> list[Match]:
+    """Every occurrence of an active forbidden phrase in ``text`` — written to the customer as ``context`` (a
+    ``CustomerText``) of an order of ``kind`` — by position (offsets in ``text``). A phrase limited to some kinds or
+    texts is looked for only there (unknown context: only the phrases that apply everywhere)."""
     if not text:
         return []
-    phrases = _active_phrases()
+    phrases = [p for p in _active_phrases() if p.row.applies_to(kind=kind, text=context)]
     if not phrases:
         return []
     folded, origin = normalise(text)
@@ -111,19 +115,33 @@ def forbidden_phrases_in(text: str) -> list[Match]:
             start, end = found.span()
             if any(a <= start and end <= b for a, b in allowed_spans):
                 continue  # part of an expression that is fine to say (不能办理 for 不能办)
-            matches.append(Match(phrase.text, origin[start], origin[end - 1] + 1, phrase.suggestion))
+            matches.append(Match(phrase.text, origin[start], origin[end - 1] + 1, phrase.suggestion,
+                                 phrase.row.severity))
     matches.sort(key=lambda m: (m.start, -m.end, m.phrase))
     return matches
 
 
-def ensure_no_forbidden_phrases(text: str, *, field: str) -> None:
-    """400 ``forbidden_phrase`` naming the phrases and where they are, if ``text`` contains any."""
-    matches = forbidden_phrases_in(text)
-    if not matches:
-        return
-    phrases = list(dict.fromkeys(m.phrase for m in matches))
-    raise InvalidInput(
-        _("The text contains a forbidden phrase: %(phrases)s") % {"phrases": "、".join(phrases)},
-        code="forbidden_phrase",
-        extra={"field": field, "phrases": phrases, "spans": [[m.start, m.end] for m in matches]},
-    )
+def ensure_no_forbidden_phrases(text: str, *, field: str, kind: str | None = None, context: str | None = None,
+                                confirmed: bool = False) -> list[str]:
+    """The check of a text to a customer before anything changes. A phrase that blocks: 400 ``forbidden_phrase``
+    naming the phrases and where they are. A phrase that warns (seed 004 七 3.5: 大概 / 可能 / 也许): 400
+    ``phrase_needs_confirmation`` unless the agent ``confirmed`` keeping it; returns the warned phrases kept (the
+    caller records them in the history)."""
+    matches = forbidden_phrases_in(text, kind=kind, context=context)
+    blocking = [m for m in matches if m.severity == Severity.BLOCK]
+    if blocking:
+        phrases = list(dict.fromkeys(m.phrase for m in blocking))
+        raise InvalidInput(
+            _("The text contains a forbidden phrase: %(phrases)s") % {"phrases": "、".join(phrases)},
+            code="forbidden_phrase",
+            extra={"field": field, "phrases": phrases, "spans": [[m.start, m.end] for m in blocking]},
+        )
+    warned = list(dict.fromkeys(m.phrase for m in matches))
+    if warned and not confirmed:
+        raise InvalidInput(
+            _("The text contains words to avoid: %(phrases)s. Rephrase it, or confirm that you keep them.")
+            % {"phrases": "、".join(warned)},
+            code="phrase_needs_confirmation",
+            extra={"field": field, "phrases": warned, "spans": [[m.start, m.end] for m in matches]},
+        )
+    return warned

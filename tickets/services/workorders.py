@@ -29,6 +29,7 @@ from ..models import (
     Call,
     Callback,
     Customer,
+    CustomerText,
     Department,
     DepartmentKind,
     FindingCause,
@@ -68,8 +69,11 @@ def work_order_create(
     title: str = "",
     address: str = "",
     answer: str = "",
+    confirm_phrases: bool = False,
 ) -> WorkOrder:
-    """Accept an order 受理. The creating user becomes the first-question owner 首问负责人."""
+    """Accept an order 受理. The creating user becomes the first-question owner 首问负责人. A consultation with an
+    ``answer`` is answered on the call and closed at once (its words checked: ``confirm_phrases`` keeps a warned
+    one)."""
     if kind not in KIND_MODELS:
         raise InvalidInput(f"Unknown kind {kind!r}", extra={"field": "kind"})
     if not actor.has_perm("tickets.take_calls"):
@@ -108,7 +112,8 @@ def work_order_create(
     ))
     order.written_history = [entry]  # what the answer shows (selectors.with_detail): no read back
     if answer:
-        order = work_order_transition(order=order, name="answer_on_call", actor=actor, params={"answer": answer})
+        order = work_order_transition(order=order, name="answer_on_call", actor=actor,
+                                      params={"answer": answer, "confirm_phrases": confirm_phrases})
     return order
 
 
@@ -244,12 +249,27 @@ def _prepare_investigate(order: WorkOrder, actor: User, params: dict) -> Prepare
         user = responsible if isinstance(responsible, User) else User.objects.filter(username=responsible).first()
         if user is None:
             raise InvalidInput(f"Unknown user {responsible!r}", extra={"field": "responsible"})
+        if valid and cause == FindingCause.ATTITUDE and user.pk not in agents_connected(order):
+            # seed 000 考核 8 (100 yuan) charges the on-duty staff whose attitude caused the complaint: an agent who
+            # dealt with this customer on this order, not anyone a department names.
+            raise InvalidInput(
+                f"{user.username} is not an agent of this order: name its first-question owner or an agent who "
+                "took one of its calls", code="not_connected", extra={"field": "responsible"})
         params["responsible"] = user
     else:
         params["responsible"] = None
     params["cause"] = cause
     return Prepared({"valid": valid, "cause": cause,
                      "responsible": params["responsible"].username if params["responsible"] else None})
+
+
+def agents_connected(order: WorkOrder) -> set[int]:
+    """The agents who dealt with the customer on this order: its first-question owner, the agent of the call that
+    opened it and of every call that urged it."""
+    calls = {order.call_id} if order.call_id else set()
+    calls |= set(WorkOrderTransition.objects.filter(order=order, call__isnull=False).values_list("call_id", flat=True))
+    agents = set(Call.objects.filter(pk__in=calls, agent__isnull=False).values_list("agent_id", flat=True))
+    return {order.owner_id, *agents}
 
 
 def _prepare_callback(order: WorkOrder, actor: User, params: dict) -> Prepared:
@@ -263,9 +283,14 @@ def _prepare_callback(order: WorkOrder, actor: User, params: dict) -> Prepared:
         "satisfied": params.get("satisfied"),
         "suggestions": params.pop("suggestions", "") or "",
     }
-    if reached and not isinstance(extra["satisfied"], bool):
-        raise InvalidInput("satisfied (true or false) is required when the customer was reached",
-                           extra={"field": "satisfied"})
+    if reached:
+        # seed 000 细则 9: a callback records 服务态度, 服务质量, 满意程度 (and 改进建议, optional).
+        for rating in ("attitude", "quality"):
+            if not extra[rating]:
+                raise InvalidInput(f"{rating} is required when the customer was reached", extra={"field": rating})
+        if not isinstance(extra["satisfied"], bool):
+            raise InvalidInput("satisfied (true or false) is required when the customer was reached",
+                               extra={"field": "satisfied"})
     if not reached and (extra["attitude"] or extra["quality"] or extra["satisfied"] is not None):
         raise InvalidInput("An unreached callback has no ratings", extra={"field": "reached"})
     for rating in ("attitude", "quality"):
@@ -288,16 +313,23 @@ def _require_text(params: dict, name: str) -> str:
     return params[name]
 
 
-def _prepare_text(name: str, *, keep: bool = False, to_customer: bool = False):
-    """``to_customer``: the text is said or written to the customer, so no forbidden phrase 服务禁语 in it
-    (seed 000 细则 3, seed 001 §9, seed 004 §4.2.9, §6.5); the spans are offsets in the text as sent."""
+def _prepare_text(name: str, *, keep: bool = False, to_customer: str | None = None):
+    """``to_customer`` (a ``CustomerText``): the text is said or written to the customer, so no forbidden phrase
+    服务禁语 in it (seed 000 细则 3, seed 001 §9, seed 004 §4.2.9, §6.5) that applies to this kind and text; a
+    phrase that only warns is kept when the agent confirms it (``confirm_phrases``), and the confirmation is kept
+    in the history row. The spans are offsets in the text as sent."""
 
     def prepare(order: WorkOrder, actor: User, params: dict) -> Prepared:
+        confirmed = bool(params.pop("confirm_phrases", False))
         sent = params.get(name)
         value = _require_text(params, name)
+        history = {name: value} if keep else {}
         if to_customer:
-            ensure_no_forbidden_phrases(sent, field=name)
-        return Prepared({name: value} if keep else {})
+            kept = ensure_no_forbidden_phrases(sent, field=name, kind=order.kind, context=to_customer,
+                                               confirmed=confirmed)
+            if kept:
+                history["confirmed_phrases"] = kept
+        return Prepared(history)
 
     return prepare
 
@@ -306,8 +338,27 @@ def _prepare_reply(order: WorkOrder, actor: User, params: dict) -> Prepared:
     # A consultation's reply is the department's answer (the agent then informs the customer, checked there);
     # a complaint's is the reply to the customer.
     if order.kind == Kind.CONSULTATION:
+        params.pop("confirm_phrases", None)
         return _prepare_text("answer")(order, actor, params)
-    return _prepare_text("reply_text", to_customer=True)(order, actor, params)
+    return _prepare_text("reply_text", to_customer=CustomerText.REPLY)(order, actor, params)
+
+
+def _prepare_unlink(order: WorkOrder, actor: User, params: dict) -> Prepared:
+    """The agent unlinks a repair from the outage notice it was linked to (the history keeps which, and why)."""
+    reason = _require_text(params, "reason")
+    return Prepared({"outage": order.outage_id, "reason": reason})
+
+
+def _prepare_urge(order: WorkOrder, actor: User, params: dict) -> Prepared:
+    """催办: what the customer was told about the progress (optional) is a text to the customer: checked, kept in the
+    history row ("我们已经派了" is refused in a repair's, seed 000 细则 6)."""
+    confirmed = bool(params.pop("confirm_phrases", False))
+    answer = (params.pop("progress_answer", "") or "").strip()
+    if not answer:
+        return Prepared()
+    kept = ensure_no_forbidden_phrases(answer, field="progress_answer", kind=order.kind,
+                                       context=CustomerText.PROGRESS, confirmed=confirmed)
+    return Prepared({"progress_answer": answer, **({"confirmed_phrases": kept} if kept else {})})
 
 
 _PREPARE: dict[str, Callable[[WorkOrder, User, dict], Prepared]] = {
@@ -317,8 +368,10 @@ _PREPARE: dict[str, Callable[[WorkOrder, User, dict], Prepared]] = {
     "investigate": _prepare_investigate,
     "callback": _prepare_callback,
     "cancel": _prepare_text("reason", keep=True),
-    "answer_on_call": _prepare_text("answer", to_customer=True),
+    "answer_on_call": _prepare_text("answer", to_customer=CustomerText.ANSWER),
     "reply": _prepare_reply,
-    "inform": _prepare_text("reply_text", to_customer=True),
+    "inform": _prepare_text("reply_text", to_customer=CustomerText.REPLY),
+    "urge": _prepare_urge,
+    "unlink_outage": _prepare_unlink,
 }
 

@@ -45,11 +45,12 @@ def phrase_check_script(context) -> str:
     # inline <style>: the Content-Security-Policy allows styles from our static files only.
     return format_html(
         '<link rel="stylesheet" href="{}">\n<script src="{}" defer data-url="{}" data-label-found="{}" '
-        'data-label-instead="{}" data-label-copy="{}"></script>',
+        'data-label-warned="{}" data-label-instead="{}" data-label-copy="{}"></script>',
         static("css/phrase-check.css"),
         static("js/phrase-check.js"),
         reverse("phrase-check"),
         _("Forbidden phrase — the reply will be refused:"),
+        _("Words to avoid — kept only if you tick “Keep the highlighted words”:"),
         _("Say instead:"),
         _("In your text:"),
     )
