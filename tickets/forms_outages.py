@@ -21,6 +21,11 @@ SERVICE_CODES = {
     "concurrent_change": _("Someone else changed the notice meanwhile; reload the page and try again."),
 }
 SERVICE_MESSAGES = {
+    "area_term_too_short": _("Each community, street or feeder needs at least two characters (one character, such "
+                             "as 市, would match every address)."),
+    "wide_area_needs_confirmation": _("The area matches an unusually large share of the customers: every repair "
+                                      "call from them would be linked to this notice. Check the area, or tick the "
+                                      "box to confirm it is this wide."),
     "Name at least one community, street or feeder": _("Name at least one community, street or feeder."),
     "The expected restoration must come after the start": _("The expected restoration must come after the start."),
     "restored_at must lie between the start and now": _("The restoration time must lie between the start and now."),
@@ -38,6 +43,23 @@ HISTORY_LABELS = {"create": pgettext_lazy("outage transition", "Receive"), **TRA
 
 class OutageServiceForm(ServiceForm):
     service_messages = {**SERVICE_MESSAGES, **SERVICE_CODES}
+    needs_confirmation = False  # the area matched a large share of customers: the confirmation box is shown
+
+    def submit(self, service, **kwargs):
+        def watched(**inner):
+            try:
+                return service(**inner)
+            except InvalidInput as error:
+                if error.code == "wide_area_needs_confirmation":
+                    self.needs_confirmation = True
+                raise
+
+        return super().submit(watched, **kwargs)
+
+
+def _confirm_wide_area():
+    return forms.BooleanField(label=_("Yes, the area is this wide"), required=False,
+                              help_text=_("Every repair call from these customers will be linked to this notice."))
 
 
 local_datetime = local_datetime_field
@@ -74,10 +96,12 @@ class OutageForm(OutageServiceForm):
 
 
 class PublishForm(OutageServiceForm):
-    """No fields: the button is the input."""
+    """The button is the input; an unusually wide area needs the box ticked (shown when it does)."""
+
+    confirm_wide_area = _confirm_wide_area()
 
     def params(self) -> dict:
-        return {}
+        return {"confirm_wide_area": bool(self.cleaned_data.get("confirm_wide_area"))}
 
 
 class UpdateForm(OutageServiceForm):
@@ -85,6 +109,7 @@ class UpdateForm(OutageServiceForm):
     cause = forms.CharField(label=pgettext_lazy("outage", "Cause"), max_length=CAUSE_MAX, required=False)
     area = forms.CharField(label=_("Affected area"), max_length=AREA_MAX, required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
+    confirm_wide_area = _confirm_wide_area()
 
     def clean_expected_restore_at(self):
         return _in_range(self.cleaned_data.get("expected_restore_at"))
@@ -98,7 +123,7 @@ class UpdateForm(OutageServiceForm):
     def params(self) -> dict:
         data = self.cleaned_data
         return {"expected_restore_at": data.get("expected_restore_at"), "cause": data.get("cause") or None,
-                "area": data.get("area") or None}
+                "area": data.get("area") or None, "confirm_wide_area": bool(data.get("confirm_wide_area"))}
 
 
 class RestoreForm(OutageServiceForm):
@@ -111,8 +136,9 @@ class RestoreForm(OutageServiceForm):
         return {"restored_at": self.cleaned_data.get("restored_at")}
 
 
-class CloseForm(PublishForm):
-    pass
+class CloseForm(OutageServiceForm):
+    def params(self) -> dict:
+        return {}
 
 
 TRANSITION_FORMS: dict[str, type[OutageServiceForm]] = {

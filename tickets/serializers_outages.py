@@ -75,14 +75,19 @@ class OutageCreateSerializer(serializers.Serializer):
 
 # --- Transition inputs: one serializer per transition; ``OutageTransitionRequestSerializer`` documents the union.
 
+WIDE_AREA_HELP = ("Publish (or change the area) although it matches more than OUTAGE_WIDE_AREA_PERCENT of the "
+                  "unit's customers: without it such a notice is refused with 400 wide_area_needs_confirmation")
+
+
 class PublishInput(serializers.Serializer):
-    pass
+    confirm_wide_area = serializers.BooleanField(required=False, default=False, help_text=WIDE_AREA_HELP)
 
 
 class UpdateInput(serializers.Serializer):
     expected_restore_at = AwareDateTimeField(required=False, default=None, allow_null=True)
     cause = serializers.CharField(max_length=CAUSE_MAX, required=False, default=None, allow_null=True)
     area = serializers.CharField(max_length=AREA_MAX, required=False, default=None, allow_null=True)
+    confirm_wide_area = serializers.BooleanField(required=False, default=False, help_text=WIDE_AREA_HELP)
 
 
 class RestoreInput(serializers.Serializer):

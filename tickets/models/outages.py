@@ -43,9 +43,17 @@ def may_publish(notice: "OutageNotice", user) -> bool:
     return user.has_perm("tickets.take_calls")
 
 
+MIN_TERM_CHARS = 2  # "市" alone would match every address of the city: a term names a community, street or feeder
+
+
 def area_terms(area: str) -> list[str]:
     """The communities, streets or feeders of an area, one per line or separated by commas / 、 / ；."""
     return [term.strip() for term in re.split(r"[\n,，、;；]+", area or "") if term.strip()]
+
+
+def short_terms(area: str) -> list[str]:
+    """The terms of an area too short to name a place (fewer than ``MIN_TERM_CHARS`` characters)."""
+    return [term for term in area_terms(area) if len(term) < MIN_TERM_CHARS]
 
 
 class OutageLeadTime(models.Model):

@@ -203,6 +203,10 @@ class WorkOrder(ConcurrentStates, models.Model):
     # Deadlines that had come when a transition restarted or stopped their clock (reopen, return to sender):
     # [{"deadline", "due", "met_at", "department_id"}]; kept for the sweep, which empties it once judged.
     superseded_deadlines = models.JSONField(_("superseded deadlines"), default=list, blank=True, editable=False)
+    # Due columns counted on a provisional holiday calendar (a year whose arrangement is not entered yet,
+    # tickets.calendar): shown as provisional, recomputed when the arrangement is entered.
+    provisional_deadlines = models.JSONField(_("provisional deadlines"), default=list, blank=True, editable=False)
+    has_provisional_deadline = models.BooleanField(_("has a provisional deadline"), default=False, editable=False)
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -249,6 +253,8 @@ class WorkOrder(ConcurrentStates, models.Model):
             models.Index(fields=["handler"], condition=Q(handler__isnull=False), name="wo_handler_idx"),
             models.Index(fields=["finding_responsible"], condition=Q(finding_responsible__isnull=False),
                          name="wo_finding_responsible_idx"),
+            # tickets.services.calendar: the orders to recompute once a year's holiday arrangement is entered.
+            models.Index(fields=["id"], condition=Q(has_provisional_deadline=True), name="wo_provisional_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["number"], name="wo_number_unique"),
@@ -360,6 +366,12 @@ class RepairOrder(
     def resolve_by_outage(self, *, at):
         """The linked outage was restored: this repair is resolved with it (callback by the sampling rule)."""
         self.restored_at = self.resolved_at = at
+
+    @transition(field="state", source=State.ACCEPTED, target=None, permission=may_take_calls,
+                conditions=[linked_to_outage])
+    def unlink_outage(self, *, at, reason):
+        """Not about the linked outage (another fault at the same address): unlinked, so it can be dispatched."""
+        self.outage = None
 
     @transition(field="state", source=State.DISPATCHED, target=State.ARRIVED, permission=is_current_department)
     def arrive(self, *, at):

@@ -10,7 +10,7 @@ from contactcenter.errors import InvalidInput, NotPermitted
 from contactcenter.fsm import available_transitions, check_transition
 
 from ..models import Department, OutageLeadTime, OutageNotice, OutageTransition, State, User, WorkOrder
-from ..models.outages import area_terms
+from ..models.outages import MIN_TERM_CHARS, area_terms, short_terms
 from ..reference import published_outages
 
 OUTAGE_TRANSITIONS = ("publish", "update", "restore", "close")
@@ -25,8 +25,7 @@ def outage_receive(
     shift that must publish it (kpi: outage_publish_late)."""
     if not actor.has_perm("tickets.take_calls"):
         raise NotPermitted("Only the front office receives outage notices")
-    if not area_terms(area):
-        raise InvalidInput("Name at least one community, street or feeder", extra={"field": "area"})
+    _check_area(area)
     if expected_restore_at <= starts_at:
         raise InvalidInput("The expected restoration must come after the start", extra={"field": "expected_restore_at"})
     now = timezone.now()
@@ -38,6 +37,35 @@ def outage_receive(
     )
     OutageTransition.objects.create(notice=notice, name="create", source="", target=notice.state, actor=actor, at=now)
     return notice
+
+
+def _check_area(area: str) -> None:
+    """An area is a list of communities, streets or feeders, each of at least two characters ("市" alone would
+    swallow every repair call of the city)."""
+    if not area_terms(area):
+        raise InvalidInput("Name at least one community, street or feeder", extra={"field": "area"})
+    short = short_terms(area)
+    if short:
+        raise InvalidInput(
+            f"Each community, street or feeder has at least {MIN_TERM_CHARS} characters: {'、'.join(short)}",
+            code="area_term_too_short", extra={"field": "area", "terms": short})
+
+
+def _check_reach(area: str, notice: OutageNotice, *, confirmed: bool) -> dict:
+    """A notice whose area matches more than OUTAGE_WIDE_AREA_PERCENT of the unit's customers goes out only when
+    the agent confirms it (recorded in the history row)."""
+    from ..selectors import outage_area_reach
+
+    reach = outage_area_reach(area, notice.unit)
+    if not reach.too_wide:
+        return {}
+    if not confirmed:
+        raise InvalidInput(
+            f"The area matches {reach.matched} of {reach.customers} customers ({reach.share:.0%}): every repair call "
+            "from them would be linked to this notice. Check the area, or confirm that it is this wide.",
+            code="wide_area_needs_confirmation",
+            extra={"field": "area", "matched": reach.matched, "customers": reach.customers})
+    return {"wide_area_confirmed": True, "matched": reach.matched, "customers": reach.customers}
 
 
 def outage_transition_check(*, notice: OutageNotice, name: str, actor: User) -> None:
@@ -61,7 +89,9 @@ def outage_transition(*, notice: OutageNotice, name: str, actor: User,
     at = timezone.now()
     source = notice.state
     data: dict[str, Any] = {}
+    confirmed = bool(params.pop("confirm_wide_area", False))
     if name == "publish":
+        data.update(_check_reach(notice.area, notice, confirmed=confirmed))
         notice.publish(at=at, by=actor, announced_late=announced_late(notice, at))
         data["announced_late"] = notice.announced_late
     elif name == "update":
@@ -69,12 +99,14 @@ def outage_transition(*, notice: OutageNotice, name: str, actor: User,
         if expected is not None and expected <= notice.starts_at:
             raise InvalidInput("The expected restoration must come after the start",
                                extra={"field": "expected_restore_at"})
-        if params.get("area") is not None and not area_terms(params["area"]):
-            raise InvalidInput("Name at least one community, street or feeder", extra={"field": "area"})
+        if params.get("area") is not None:
+            _check_area(params["area"])
         if expected is None and not params.get("cause") and not params.get("area"):
             raise InvalidInput("Nothing to update", extra={"field": "expected_restore_at"})
+        reach = _check_reach(params["area"], notice, confirmed=confirmed) if params.get("area") else {}
         notice.update(at=at, expected_restore_at=expected, cause=params.get("cause"), area=params.get("area"))
         data = {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in params.items() if v}
+        data.update(reach)
     elif name == "restore":
         restored_at = params.get("restored_at")
         if restored_at is not None and (restored_at > at or restored_at < notice.starts_at):
