@@ -360,7 +360,7 @@ class Generator:
     def helpers(self) -> None:
         from django.utils import timezone
 
-        from tickets.calendar import CalendarNotCovered, add_working_days
+        from tickets.calendar import add_working_days
 
         pg.run("DROP SCHEMA IF EXISTS bench CASCADE")
         pg.run("CREATE SCHEMA bench")
@@ -392,28 +392,22 @@ class Generator:
         pg.run("CREATE TABLE bench.working_days (day date, n int, due date, PRIMARY KEY (day, n))")
         start = timezone.localtime(self.g - SPAN).date() - dt.timedelta(days=1)  # the earliest clock: a year ago
         end = timezone.localtime(self.g).date() + dt.timedelta(days=2)
-        values, fallback = [], 0
+        values, provisional = [], 0
         for n in sorted(Policies().working_day_amounts()):
             day = start
             while day <= end:
                 local = timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
-                try:
-                    due = add_working_days(local, n).date()
-                except CalendarNotCovered:
-                    # The calendar ends before the due date; count weekdays (the app would refuse).
-                    due, counted = day, 0
-                    while counted < n:
-                        due += dt.timedelta(days=1)
-                        counted += due.weekday() < 5
-                    fallback += 1
-                values.append(f"('{day}', {n}, '{due}')")
+                due = add_working_days(local, n)  # a year not entered yet: its provisional calendar, as the app
+                provisional += due.provisional
+                values.append(f"('{day}', {n}, '{due.at.date()}')")
                 day += dt.timedelta(days=1)
         if values:
             pg.run("INSERT INTO bench.working_days VALUES " + ", ".join(values))
-        if fallback:
+        if provisional:
             self.data.warnings.append(
-                f"{fallback} working-day due dates fall in a year the holiday calendar does not cover; "
-                "the bench counted weekdays for them (the app would raise CalendarNotCovered).")
+                f"{provisional} working-day due dates fall in a year whose holiday arrangement is not entered; "
+                "they are counted on its provisional calendar, as the app does (provisional_deadlines is not set "
+                "on the generated rows).")
         pg.run(f"""
             CREATE FUNCTION bench.add_working_days(start timestamptz, n int) RETURNS timestamptz
             LANGUAGE sql STABLE AS $$

@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "contactcenter.middleware.ServiceAccountsHaveNoPagesMiddleware",  # the telephony system: API token only
     # The audit trail records the request's user (DRF's token user too: DRF sets it on the same request).
     "simple_history.middleware.HistoryRequestMiddleware",
     "contactcenter.middleware.MessageMiddleware",  # Django's, its storage made on first use
@@ -257,6 +258,8 @@ SPECTACULAR_SETTINGS = {
         "HandoverStateEnum": "shifts.models.HandoverState",
         "OutageKindEnum": "tickets.models.outages.OutageKind",
         "OutageStateEnum": "tickets.models.outages.OutageState",
+        "CustomerTextEnum": "tickets.models.phrases.CustomerText",
+        "PhraseSeverityEnum": "tickets.models.phrases.Severity",
     },
 }
 
@@ -353,3 +356,12 @@ LOGGING = {
 # --- Domain settings --------------------------------------------------------------------------------
 # seed_demo's password for the demo users: a known default only for local runs and tests.
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo12345" if DEBUG or TESTING else None)
+# How old a call may be when it is logged (design "Calls"): the telephony system may catch up after its link was
+# down (hours); an agent types in a call they just took (minutes). Older → 400 call_too_old.
+CALL_LOG_MAX_AGE_HOURS = env_int("CALL_LOG_MAX_AGE_HOURS", 48, minimum=1, maximum=24 * 31)
+CALL_TYPED_MAX_AGE_MINUTES = env_int("CALL_TYPED_MAX_AGE_MINUTES", 60, minimum=1, maximum=24 * 60)
+# An outage notice whose area matches more than this share (%) of the customers its unit serves asks the agent to
+# confirm before it is published or its area changed (a too-broad term swallows unrelated repair calls).
+OUTAGE_WIDE_AREA_PERCENT = env_int("OUTAGE_WIDE_AREA_PERCENT", 20, minimum=1, maximum=100)
+# ... once it matches at least this many customers (a share of a handful of customers says nothing).
+OUTAGE_WIDE_AREA_MIN_CUSTOMERS = env_int("OUTAGE_WIDE_AREA_MIN_CUSTOMERS", 5, minimum=1)

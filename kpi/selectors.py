@@ -4,7 +4,8 @@ from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
 
-from tickets.models import Unit, User
+from tickets.models import User
+from tickets.selectors import unit_subtree_ids  # noqa: F401  (kpi's filters and reports read the tree through here)
 
 from .models import LedgerEntry
 
@@ -15,19 +16,6 @@ def visible_entries(user: User) -> QuerySet[LedgerEntry]:
     if user.has_perm("kpi.view_ledgerentry"):
         return entries
     return entries.filter(agent=user)
-
-
-def unit_subtree_ids(unit: Unit) -> list[int]:
-    """The unit and every unit below it (reports roll up the tree)."""
-    children: dict[int | None, list[int]] = {}
-    for pk, parent in Unit.objects.values_list("id", "parent_id"):
-        children.setdefault(parent, []).append(pk)
-    ids, stack = [], [unit.pk]
-    while stack:
-        pk = stack.pop()
-        ids.append(pk)
-        stack.extend(children.get(pk, []))
-    return ids
 
 
 def ledger_totals(entries: QuerySet[LedgerEntry]) -> dict:

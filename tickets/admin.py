@@ -9,12 +9,15 @@ history and callbacks can be viewed but never written.
 
 import copy
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+
+from contactcenter.errors import InvalidInput
 
 from .models import (
     CalendarDay,
@@ -370,11 +373,59 @@ class CallbackAdmin(ViewOnlyMixin, admin.ModelAdmin):
 # --- Working-day calendar ---------------------------------------------------------------------------
 
 
+class CalendarYearForm(forms.ModelForm):
+    """The year's official arrangement in one text, as ``manage.py import_holidays`` reads it: one day per line —
+    the date, holiday or workday (a make-up working day 调休), and its name."""
+
+    arrangement = forms.CharField(
+        label=_("Arrangement"), widget=forms.Textarea(attrs={"rows": 24, "cols": 60}),
+        help_text=_("One day per line: 2027-01-01, holiday, 元旦 — or 2027-02-14, workday, 春节调休. Saving "
+                    "replaces the year's exceptions and recomputes the provisional deadlines."))
+
+    class Meta:
+        model = CalendarYear
+        fields = ["year", "source"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["year"].disabled = True
+            days = CalendarDay.objects.filter(date__year=self.instance.year).order_by("date")
+            self.initial["arrangement"] = "\n".join(
+                f"{day.date}, {'workday' if day.is_working_day else 'holiday'}, {day.name}".rstrip(", ")
+                for day in days)
+
+    def clean(self):
+        from .services.calendar import parse_arrangement
+
+        data = super().clean()
+        try:
+            self.days, _ = parse_arrangement(data.get("arrangement") or "")
+        except InvalidInput as error:
+            raise forms.ValidationError({"arrangement": error.detail}) from None
+        year = data.get("year") or self.instance.year
+        outside = sorted({str(day.date) for day in self.days if day.date.year != year})
+        if outside:
+            raise forms.ValidationError({"arrangement": _("Dates outside %(year)s: %(dates)s") % {
+                "year": year, "dates": ", ".join(outside)}})
+        return data
+
+
 @admin.register(CalendarYear)
 class CalendarYearAdmin(SimpleHistoryAdmin):
-    """A year is known to working-day deadlines only once it is listed here with its exceptions."""
+    """A year's official arrangement (the State Council's notice). Until a year is here, working-day deadlines
+    reaching into it are counted on a provisional calendar and recomputed once it is entered."""
 
-    list_display = ["year", "source"]
+    form = CalendarYearForm
+    list_display = ["year", "source", "recompute_pending"]
+    readonly_fields = ["recompute_pending"]
+
+    def save_model(self, request, obj, form, change):
+        from .services.calendar import calendar_year_enter
+
+        saved = calendar_year_enter(year=form.cleaned_data.get("year") or obj.year, days=form.days,
+                                    source=form.cleaned_data.get("source") or "", actor=request.user)
+        obj.pk, obj.recompute_pending = saved.pk, saved.recompute_pending
 
 
 @admin.register(CalendarDay)

@@ -43,3 +43,10 @@ class TicketsConfig(AppConfig):
             post_delete.connect(invalidate_reference, sender=model, dispatch_uid=f"reference-delete-{model.__name__}")
         post_save.connect(invalidate_outages, sender=OutageNotice, dispatch_uid="outages-save")
         post_delete.connect(invalidate_outages, sender=OutageNotice, dispatch_uid="outages-delete")
+
+        def year_changed(sender, instance, **kwargs) -> None:
+            """A day of an entered year changed (the admin, a later amendment): recompute on it (the outbox)."""
+            CalendarYear.objects.filter(year=instance.date.year).update(recompute_pending=True)
+
+        post_save.connect(year_changed, sender=CalendarDay, dispatch_uid="calendar-day-save")
+        post_delete.connect(year_changed, sender=CalendarDay, dispatch_uid="calendar-day-delete")

@@ -1,39 +1,42 @@
 """Calendar arithmetic for deadlines: calendar time by default, working days when a policy says so.
 
-Working days come from the ``CalendarYear`` / ``CalendarDay`` tables (holidays and make-up days).
-A year the table does not cover raises ``CalendarNotCovered`` instead of guessing.
+Working days come from the ``CalendarYear`` / ``CalendarDay`` tables: the State Council's arrangement of each year
+(holidays and make-up working days 调休), entered in the admin or with ``manage.py import_holidays``. The
+arrangement arrives late in the year before, and sometimes changes: a hotline never refuses a caller for that. A year
+without its arrangement gets a **provisional** calendar — weekends plus the statutory holidays (New Year, Spring
+Festival, Qingming, Labour Day, Dragon Boat, Mid-Autumn, National Day) computed from the Gregorian and lunar
+calendars by the ``holidays`` library, without make-up days — and a deadline computed on it is marked provisional on
+its order (``WorkOrder.provisional_deadlines``); entering the year's arrangement recomputes them
+(``tickets.services.calendar.deadlines_recompute_provisional``).
 """
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.utils import timezone
-
-from contactcenter.errors import DomainError
 
 from .reference import calendar_year
 
 
-class CalendarNotCovered(DomainError):
-    status_code = 409
-    code = "calendar_not_covered"
+@dataclass(frozen=True)
+class WorkingDayDue:
+    at: dt.datetime
+    provisional: bool  # a year on the way had no official arrangement: recomputed when it is entered
 
 
 class WorkingDays:
     """Answers "is this a working day?" from each year's exceptions (tickets.reference: cached between requests,
-    one query per year when not)."""
+    one query per year when not), and remembers whether it had to use a provisional year."""
 
     def __init__(self) -> None:
         self._years: dict[int, dict[dt.date, bool]] = {}
+        self.provisional = False
 
     def _year(self, year: int) -> dict[dt.date, bool]:
         if year not in self._years:
             calendar = calendar_year(year)
-            if not calendar["covered"]:
-                raise CalendarNotCovered(
-                    f"The holiday calendar does not cover {year}; add that year's holidays and make-up working "
-                    "days (admin → calendar) before working-day deadlines can be computed."
-                )
             self._years[year] = calendar["days"]
+            self.provisional = self.provisional or calendar["provisional"]
         return self._years[year]
 
     def is_working_day(self, day: dt.date) -> bool:
@@ -45,7 +48,7 @@ def is_working_day(day: dt.date) -> bool:
     return WorkingDays().is_working_day(day)
 
 
-def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
+def add_working_days(start: dt.datetime, days: int) -> WorkingDayDue:
     """The same local clock time on the ``days``-th working day after ``start``'s date."""
     calendar = WorkingDays()
     local = timezone.localtime(start)
@@ -54,4 +57,4 @@ def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
         day += dt.timedelta(days=1)
         if calendar.is_working_day(day):
             counted += 1
-    return local.replace(year=day.year, month=day.month, day=day.day)
+    return WorkingDayDue(local.replace(year=day.year, month=day.month, day=day.day), calendar.provisional)

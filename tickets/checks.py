@@ -11,7 +11,7 @@ WARN_BEFORE_YEAR_END = dt.timedelta(days=45)
 
 @register(Tags.database)
 def calendar_covers_next_year(app_configs=None, databases=None, **kwargs):
-    """Working-day deadlines refuse to guess for a year the holiday calendar lacks: warn ahead of time."""
+    """Working-day deadlines reaching into a year whose arrangement is not entered are provisional: warn ahead."""
     if not databases:
         return []
     from .models import CalendarYear
@@ -27,8 +27,9 @@ def calendar_covers_next_year(app_configs=None, databases=None, **kwargs):
     return [
         Warning(
             f"The working-day calendar does not cover {year}.",
-            hint="Add the year's public holidays and make-up working days (admin → calendar years / exceptions); "
-            "until then working-day deadlines reaching into it are refused.",
+            hint="Enter the State Council's arrangement (admin → calendar years / exceptions, or manage.py "
+            "import_holidays FILE); until then working-day deadlines reaching into it are provisional (weekends and "
+            "statutory holidays) and are recomputed when it is entered.",
             id="tickets.W001",
         )
         for year in years if year not in known

@@ -58,17 +58,27 @@ def active_policies(kind: str) -> list[SlaPolicy]:
 
 
 def calendar_year(year: int) -> dict:
-    """``{"covered": whether the calendar has the year, "days": {date: is a working day}}`` for the dates that differ
-    from the week's rhythm (holidays, make-up working days)."""
+    """``{"provisional": whether the year's official arrangement is missing, "days": {date: is a working day}}`` for
+    the dates that differ from the week's rhythm (holidays, make-up working days). A year without its arrangement
+    (no ``CalendarYear`` row) gets the statutory holidays the ``holidays`` library computes (``tickets.calendar``)."""
     return generational(GENERATION, f"calendar:{year}", lambda: _calendar_year(year),
                         seconds=settings.REFERENCE_CACHE_SECONDS, shared=True)
 
 
 def _calendar_year(year: int) -> dict:
     if not CalendarYear.objects.filter(year=year).exists():
-        return {"covered": False, "days": {}}
-    return {"covered": True,
+        return {"provisional": True, "days": provisional_holidays(year)}
+    return {"provisional": False,
             "days": dict(CalendarDay.objects.filter(date__year=year).values_list("date", "is_working_day"))}
+
+
+def provisional_holidays(year: int) -> dict:
+    """The statutory public holidays of ``year`` (法定节假日: 元旦, 春节, 清明, 劳动节, 端午, 中秋, 国庆), with the
+    days a holiday on a weekend moves to, as the ``holidays`` library computes them from the Gregorian and lunar
+    calendars: no make-up working days (调休), which only the State Council's arrangement fixes."""
+    import holidays
+
+    return {day: False for day in holidays.China(years=year, categories=(holidays.PUBLIC,))}
 
 
 def published_outages() -> list[OutageNotice]:

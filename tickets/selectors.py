@@ -3,10 +3,24 @@
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
-from .models import Call, Callback, Customer, OutageNotice, OutageState, User, WorkOrder, WorkOrderTransition
+from .models import (
+    CalendarYear,
+    Call,
+    Callback,
+    Customer,
+    OutageNotice,
+    OutageState,
+    Unit,
+    UnitKind,
+    User,
+    WorkOrder,
+    WorkOrderTransition,
+)
+from .models.outages import area_terms
 from .models.workorders import FINAL_STATES, State
 
 # Each judged deadline paired with the fact that meets it (for open orders replied_at is set whenever
@@ -18,6 +32,70 @@ DEADLINE_MET = (
     ("arrival_due_at", "arrived_at"),
     ("callback_due_at", "called_back_at"),
 )
+
+
+WARN_FROM_MONTH = 11  # supervisors are reminded of next year's holiday arrangement from 1 November
+
+
+def calendar_years_missing(today: dt.date | None = None) -> list[int]:
+    """The years whose official holiday arrangement a supervisor should enter now: this year if it is missing (its
+    working-day deadlines are provisional), and next year from 1 November (the State Council publishes it late)."""
+    today = today or timezone.localdate()
+    years = [today.year, *([today.year + 1] if today.month >= WARN_FROM_MONTH else [])]
+    known = set(CalendarYear.objects.filter(year__in=years).values_list("year", flat=True))
+    return [year for year in years if year not in known]
+
+
+def unit_subtree_ids(unit: Unit) -> list[int]:
+    """The unit and every unit below it (reports roll up the tree; a company's customers are its subtree's)."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent in Unit.objects.values_list("id", "parent_id"):
+        children.setdefault(parent, []).append(pk)
+    ids, stack = [], [unit.pk]
+    while stack:
+        pk = stack.pop()
+        ids.append(pk)
+        stack.extend(children.get(pk, []))
+    return ids
+
+
+@dataclass(frozen=True)
+class AreaReach:
+    """How many of the customers a notice's unit serves its area's terms match (design "Outage notices")."""
+
+    matched: int
+    customers: int
+
+    @property
+    def share(self) -> float:
+        return self.matched / self.customers if self.customers else 0.0
+
+    @property
+    def too_wide(self) -> bool:
+        """More than ``OUTAGE_WIDE_AREA_PERCENT`` of them (and at least ``OUTAGE_WIDE_AREA_MIN_CUSTOMERS``): the agent
+        confirms before the notice goes out."""
+        return (self.matched >= settings.OUTAGE_WIDE_AREA_MIN_CUSTOMERS
+                and self.share * 100 > settings.OUTAGE_WIDE_AREA_PERCENT)
+
+
+def outage_area_reach(area: str, unit: Unit | None) -> AreaReach:
+    """The customers of the power company the unit belongs to (its nearest city company up the tree, else the top of
+    the tree; every customer when that company has none on record) and how many of them the area's terms match."""
+    customers = Customer.objects.all()
+    if unit is not None:
+        chain = Unit.objects.filter(pk=unit.pk).first().ancestry() if unit.pk else []
+        company = next((u for u in chain if u.kind == UnitKind.CITY), chain[-1] if chain else None)
+        if company is not None:
+            served = Customer.objects.filter(unit_id__in=unit_subtree_ids(company))
+            if served.exists():
+                customers = served
+    terms = area_terms(area)
+    if not terms:
+        return AreaReach(0, customers.count())
+    matches = Q()
+    for term in terms:
+        matches |= Q(address__contains=term)
+    return AreaReach(customers.filter(matches).count(), customers.count())
 
 
 def overdue_q(now: dt.datetime | None = None) -> Q:
@@ -98,8 +176,8 @@ def visible_customers(user: User) -> QuerySet[Customer]:
 
 def visible_calls(user: User) -> QuerySet[Call]:
     calls = Call.objects.select_related("agent", "customer")
-    if user.has_perm("tickets.take_calls") or user.has_perm("tickets.view_all_orders"):
-        return calls
+    if any(user.has_perm(p) for p in ("tickets.take_calls", "tickets.view_all_orders", "tickets.log_any_call")):
+        return calls  # the telephony system reads back the calls it logged
     return calls.none()
 
 

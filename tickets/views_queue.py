@@ -80,6 +80,7 @@ class Due:
     met_at: dt.datetime | None
     now: dt.datetime
     running: bool = True  # false when the order is finished: nothing is counting down
+    provisional: bool = False  # counted on a provisional holiday calendar (tickets.calendar)
 
     @property
     def label(self) -> str:
@@ -114,14 +115,15 @@ def order_deadlines(order: WorkOrder, now: dt.datetime) -> list[Due]:
         at = getattr(order, column)
         if at is not None:
             met_at = next((getattr(order, fact) for fact in sla.MET_BY[deadline] if getattr(order, fact)), None)
-            dues.append(Due(column, at, met_at, now, running=order.is_open))
+            dues.append(Due(column, at, met_at, now, running=order.is_open,
+                            provisional=column in order.provisional_deadlines))
     return sorted(dues, key=lambda due: due.at)
 
 
 def nearest_deadline(order: WorkOrder, now: dt.datetime) -> Due | None:
     """The earliest deadline not met yet, among those the queue counts down."""
-    unmet = [Due(due, getattr(order, due), None, now) for due, met in QUEUE_DEADLINES
-             if getattr(order, due) is not None and getattr(order, met) is None]
+    unmet = [Due(due, getattr(order, due), None, now, provisional=due in order.provisional_deadlines)
+             for due, met in QUEUE_DEADLINES if getattr(order, due) is not None and getattr(order, met) is None]
     return min(unmet, key=lambda due: due.at, default=None)
 
 

@@ -13,7 +13,7 @@ import pytest
 import time_machine
 
 from tests.factories import UserFactory
-from tickets.models import Customer, SlaPolicy, WorkOrder
+from tickets.models import SlaPolicy
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ORDERS = "/api/v1/work-orders/"
@@ -180,17 +180,17 @@ def test_working_days_are_counted_in_local_time_not_utc(api, people, customer):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("kind", ["consultation", "report", "suggestion"])
-def test_a_working_day_deadline_beyond_the_calendar_is_refused_with_409_and_creates_nothing(api, people, kind):
-    before = (WorkOrder.objects.count(), Customer.objects.count())
-    # Fri 2026-12-25: four working days remain in 2026 (12/28–12/31); the fifth is in 2027.
+def test_a_working_day_deadline_beyond_the_calendar_is_provisional_never_refused(api, people, kind):
+    """A hotline never refuses a caller: 2027's arrangement is not entered, so its days are provisional (weekends and
+    the statutory holidays; tests/tickets/test_provisional_calendar.py has the rest)."""
+    # Fri 2026-12-25: four working days remain in 2026 (12/28–12/31); the fifth is Mon 2027-01-04 (01-01 is a holiday).
     with time_machine.travel(at(2026, 12, 25, 10, 0), tick=False):
         response = api(people.agent).post(ORDERS, {"kind": kind, "description": "x",
                                                    "caller_number": "13712340000"}, format="json")
 
-    assert response.status_code == 409, response.content
-    assert response.json()["code"] == "calendar_not_covered"
-    assert "detail" in response.json()
-    assert (WorkOrder.objects.count(), Customer.objects.count()) == before
+    assert response.status_code == 201, response.content
+    assert response.json()["deadlines"]["reply_due_at"] == "2027-01-04T10:00:00+08:00"
+    assert response.json()["provisional_deadlines"] == ["reply_due_at"]
 
 
 @pytest.mark.django_db

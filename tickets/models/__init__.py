@@ -4,7 +4,7 @@ from .calendar import CalendarDay, CalendarYear
 from .customers import AreaType, Call, CallOutcome, Customer
 from .org import Department, DepartmentKind, Role, Unit, UnitKind, User
 from .outages import OutageKind, OutageLeadTime, OutageNotice, OutageState, OutageTransition
-from .phrases import ForbiddenPhrase, Situation, StandardPhrase
+from .phrases import CustomerText, ForbiddenPhrase, Severity, Situation, StandardPhrase
 from .sla import Deadline, Measure, SlaPolicy
 from .workorders import (
     KIND_MODELS,
@@ -35,6 +35,7 @@ __all__ = [
     "ComplaintOrder",
     "ConsultationOrder",
     "Customer",
+    "CustomerText",
     "Deadline",
     "Department",
     "DepartmentKind",
@@ -51,6 +52,7 @@ __all__ = [
     "RepairOrder",
     "ReportOrder",
     "Role",
+    "Severity",
     "Situation",
     "SlaPolicy",
     "StandardPhrase",

@@ -1,9 +1,9 @@
 """The working-day calendar: China's public holidays and make-up working days (调休).
 
-Only exceptions are stored; any other day is a working day from Monday to Friday. A year is known only
-when it has a ``CalendarYear`` row: deadlines in working days refuse to guess for an unknown year.
-Seeded from the ``chinese-calendar`` package; the State Council publishes the next year's schedule
-each autumn, and an administrator adds it here (admin) before the year starts.
+Only exceptions are stored; any other day is a working day from Monday to Friday. A year is official
+when it has a ``CalendarYear`` row; any other year gets a provisional calendar (``tickets.calendar``). Seeded from the
+``chinese-calendar`` package; the State Council publishes the next year's arrangement late in the year before, and a
+supervisor enters it (admin, or ``manage.py import_holidays FILE``).
 """
 
 from django.db import models
@@ -13,8 +13,14 @@ from ..history import AuditedRecords
 
 
 class CalendarYear(models.Model):
+    """A year whose official arrangement (the State Council's notice) is entered: its exceptions are the
+    ``CalendarDay`` rows of that year. A year without a row gets a provisional calendar (``tickets.calendar``)."""
+
     year = models.PositiveSmallIntegerField(_("year"), unique=True)
     source = models.CharField(_("source"), max_length=200, blank=True)
+    # The outbox of the recomputation: set when the year is entered (or its days change), cleared by
+    # tickets.tasks.recompute_provisional_deadlines once every provisional deadline has been recomputed on it.
+    recompute_pending = models.BooleanField(_("provisional deadlines to recompute"), default=True, editable=False)
     history = AuditedRecords()  # audit trail (kpi.audit)
 
     class Meta:

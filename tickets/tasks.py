@@ -1,0 +1,15 @@
+from celery import shared_task
+
+from .models import CalendarYear
+
+
+@shared_task(name="tickets.tasks.recompute_provisional_deadlines", acks_late=True, expires=240, ignore_result=True)
+def recompute_provisional_deadlines() -> int:
+    """Beat, every 5 minutes: once a year's holiday arrangement is entered, recompute the deadlines that were counted
+    on its provisional calendar (``tickets.services.calendar``). Idempotent: batches are claimed and each
+    recomputation gives the same result however often it runs, so acks_late is safe."""
+    if not CalendarYear.objects.filter(recompute_pending=True).exists():
+        return 0
+    from .services.calendar import deadlines_recompute_provisional
+
+    return deadlines_recompute_provisional()
