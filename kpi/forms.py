@@ -90,8 +90,12 @@ class ManualEntryForm(ServiceForm):
 
     rule = RuleChoiceField(label=_("Rule"), queryset=PenaltyRule.objects.filter(enabled=True).order_by("-manual",
                                                                                                         "code"))
-    agent = forms.ModelChoiceField(label=_("Agent"), required=False,
-                                   queryset=User.objects.filter(is_active=True).order_by("username"))
+    # seed 000 考核 charges the hotline's on-duty staff: those who take calls (agents, leads, supervisors).
+    agent = forms.ModelChoiceField(
+        label=_("Agent"), required=False,
+        queryset=User.objects.filter(is_active=True, groups__permissions__codename="take_calls",
+                                     groups__permissions__content_type__app_label="tickets")
+        .distinct().order_by("username"))
     department = forms.ModelChoiceField(label=_("Department"), required=False,
                                         queryset=Department.objects.order_by("code"),
                                         help_text=_("Charge either an agent or a department."))

@@ -23,13 +23,13 @@ SERVICE_CODES = {
 SERVICE_MESSAGES = {
     "area_term_too_short": _("Each community, street or feeder needs at least two characters (one character, such "
                              "as 市, would match every address)."),
-    "wide_area_needs_confirmation": _("The area matches an unusually large share of the customers: every repair "
-                                      "call from them would be linked to this notice. Check the area, or tick the "
-                                      "box to confirm it is this wide."),
     "Name at least one community, street or feeder": _("Name at least one community, street or feeder."),
     "The expected restoration must come after the start": _("The expected restoration must come after the start."),
     "restored_at must lie between the start and now": _("The restoration time must lie between the start and now."),
 }
+
+WIDE_AREA = _("The area matches %(matched)s of the unit's %(customers)s customers: every repair call from them would "
+              "be linked to this notice. Check the area, or tick the box to confirm it is this wide.")
 
 # Button labels of the transitions ("Update" and "Close" are common words: give them a context).
 TRANSITION_LABELS = {
@@ -52,6 +52,8 @@ class OutageServiceForm(ServiceForm):
             except InvalidInput as error:
                 if error.code == "wide_area_needs_confirmation":
                     self.needs_confirmation = True
+                    self.service_messages = {**self.service_messages, error.code: WIDE_AREA % {
+                        "matched": error.extra["matched"], "customers": error.extra["customers"]}}
                 raise
 
         return super().submit(watched, **kwargs)

@@ -176,6 +176,7 @@ class UrgeForm(TransitionForm):
                             help_text=_("E.g. where the crew is and when it is expected."))
     text_field = "progress_answer"
     customer_text = CustomerText.PROGRESS
+    situation = "wait"  # the standard phrases beside it (and the live check of what the customer is told)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,11 +5,10 @@ from django.db import migrations, models
 # Switched on with their context (seed 000 细则 6; seed 004 七 3.5): (text, severity, kinds, texts, note).
 CONTEXTUAL = [
     ("我们已经派了", "block", "repair", "progress",
-     "Not as the answer to 'when will the crew arrive?' (seed 000 细则 6): say where the crew is and when it is "
-     "expected, e.g. 抢修人员正在赶往现场的路上，预计××分钟后到达。"),
-    ("大概", "warn", "consultation", "answer,reply", "The first-question owner answers exactly (seed 004 七 3.5)."),
-    ("可能", "warn", "consultation", "answer,reply", "The first-question owner answers exactly (seed 004 七 3.5)."),
-    ("也许", "warn", "consultation", "answer,reply", "The first-question owner answers exactly (seed 004 七 3.5)."),
+     "告知客户抢修人员的位置和预计到达时间，例如：抢修人员正在赶往现场的路上，预计××分钟后到达。"),
+    ("大概", "warn", "consultation", "answer,reply", "首问责任人应准确答复；不清楚的先请示，再准确告知客户。"),
+    ("可能", "warn", "consultation", "answer,reply", "首问责任人应准确答复；不清楚的先请示，再准确告知客户。"),
+    ("也许", "warn", "consultation", "answer,reply", "首问责任人应准确答复；不清楚的先请示，再准确告知客户。"),
 ]
 
 
