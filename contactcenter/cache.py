@@ -1,5 +1,5 @@
 """Rows that nearly every request reads and that rarely change, kept between requests: the signed-in user with
-their permissions (tickets.backends), the accepting unit's chain and the SLA policies (tickets.reference).
+their permissions (contactcenter.auth), the accepting unit's chain and the SLA policies (tickets.reference).
 
 An entry is stamped with its *generation*: a random value kept in Django's cache under the generation's own key.
 Changing what a generation covers replaces the value (``new_generation``, from signal handlers), right away and

@@ -11,7 +11,7 @@ SERVICE_ROLES = ("telephony",)
 
 
 def is_service_account(user) -> bool:
-    from tickets.backends import role_names  # the user's groups, carried by the cached user
+    from .auth import role_names  # the user's groups, carried by the cached user
 
     return any(name in SERVICE_ROLES for name in role_names(user))
 

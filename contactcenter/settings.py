@@ -131,7 +131,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------------------
 # Shared by every web process and the Celery worker: who is signed in and their permissions
-# (tickets.backends), sessions (cached_db: read from the cache, written through to the database), the dashboard's
+# (contactcenter.auth), sessions (cached_db: read from the cache, written through to the database), the dashboard's
 # months (kpi.reports.trends). CACHE_URL=redis://host:6379/1 in production (docker-compose sets it); without it
 # a directory under VAR_DIR, which the processes of one machine share. Tests: each process its own memory.
 CACHE_URL = env_str("CACHE_URL", "")
@@ -140,7 +140,7 @@ if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
         "BACKEND": "contactcenter.redis_cache.RedisCache",  # Django's, one client per pool (the module says why)
         "LOCATION": CACHE_URL,
         # A stopped Redis must cost a request milliseconds, not a hang: every use of the cache falls back to the
-        # database when it fails (tickets.backends, cached_db sessions).
+        # database when it fails (contactcenter.auth, cached_db sessions).
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         "KEY_PREFIX": "cc",
     }}
@@ -153,7 +153,7 @@ else:
     }}
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # How long a request may reuse the signed-in user and their permissions from the cache instead of two queries.
-# Every change of a user, token, group or permission through the ORM invalidates them at once (tickets.backends);
+# Every change of a user, token, group or permission through the ORM invalidates them at once (contactcenter.auth);
 # the lifetime bounds only changes made behind the ORM's back (raw SQL). 0 turns the cache off.
 AUTH_CACHE_SECONDS = env_int("AUTH_CACHE_SECONDS", 300, minimum=0, maximum=86400)
 # The same for the units' tree and the SLA policies that every new order reads (tickets.reference).
@@ -165,7 +165,7 @@ CACHE_GENERATION_SECONDS = env_int("CACHE_GENERATION_SECONDS", 1, minimum=0, max
 AUTH_USER_MODEL = "tickets.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out username + address before the password
-    "tickets.backends.ModelBackend",  # Django's, with a user's permissions read in one query instead of two
+    "contactcenter.auth.ModelBackend",  # Django's: the user from the cache (no secret), permissions in one query
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -211,7 +211,7 @@ JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 32, minimum=2, maximum=500)
 # --- REST API ---------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "tickets.backends.CachedTokenAuthentication",  # DRF's, the token and user from the cache
+        "contactcenter.auth.CachedTokenAuthentication",  # DRF's: the token's user from the cache (no secret)
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

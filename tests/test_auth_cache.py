@@ -1,5 +1,5 @@
 """The signed-in user, their token and permissions, and the reference data every new order reads (units, SLA
-policies) come from the cache between requests (tickets.backends, tickets.reference, contactcenter.cache). A change
+policies) come from the cache between requests (contactcenter.auth, tickets.reference, contactcenter.cache). A change
 through the ORM takes effect on the very next request; a failing cache costs queries, never an error."""
 
 import datetime as dt
@@ -15,7 +15,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from conftest import _redis_url
-from tickets.backends import cached_user
+from contactcenter.auth import ModelBackend
 from tickets.models import SlaPolicy, Unit
 from tickets.reference import active_policies, unit_with_ancestors
 
@@ -175,8 +175,7 @@ def test_reference_data_is_one_object_per_process_and_a_user_a_copy_per_request(
     renamed = unit_with_ancestors(org.city.pk)
     assert renamed is not first and renamed.name == "示范市公司" and first.name != "示范市公司"
 
-    key = f"auth:user:{people.agent.pk}"
-    users = [cached_user(key, lambda: type(people.agent).objects.get(pk=people.agent.pk)) for _ in range(3)]
+    users = [ModelBackend().get_user(people.agent.pk) for _ in range(3)]
     assert users[1] is not users[2] and users[1].pk == users[2].pk == people.agent.pk
 
 

@@ -9,24 +9,7 @@ class TicketsConfig(AppConfig):
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
 
-        self._connect_auth_cache()
         self._connect_reference_cache()
-
-    @staticmethod
-    def _connect_auth_cache() -> None:
-        """A change of anything the signed-in user's cache entry holds makes every entry stale (tickets.backends)."""
-        from django.contrib.auth.models import Group, Permission
-        from django.db.models.signals import m2m_changed, post_delete, post_save
-        from rest_framework.authtoken.models import Token
-
-        from .backends import invalidate_users
-        from .models import User
-
-        for model in (User, Token, Group, Permission):
-            post_save.connect(invalidate_users, sender=model, dispatch_uid=f"auth-cache-save-{model.__name__}")
-            post_delete.connect(invalidate_users, sender=model, dispatch_uid=f"auth-cache-delete-{model.__name__}")
-        for through in (User.groups.through, User.user_permissions.through, Group.permissions.through):
-            m2m_changed.connect(invalidate_users, sender=through, dispatch_uid=f"auth-cache-m2m-{through.__name__}")
 
     @staticmethod
     def _connect_reference_cache() -> None:

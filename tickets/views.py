@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import NoReverseMatch, resolve, reverse
 
-from .backends import role_names
+from contactcenter.auth import role_names
 
 # Where each role starts its day, by URL name; the first role of the user in this order wins.
 ROLE_HOMES = (

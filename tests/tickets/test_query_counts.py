@@ -52,7 +52,7 @@ def test_list_queries_do_not_grow_with_rows(api, people, org, url):
 
 # --- The endpoints of the HTTP benchmark (bench/suites/api.py): a fixed number of queries however many rows
 # --- are related (history entries, callbacks, calls, orders in the queue). Real token auth and sessions, as in
-# --- production: after the warm-up request the user and their permissions come from the cache (tickets.backends),
+# --- production: after the warm-up request the user and their permissions come from the cache (contactcenter.auth),
 # --- the unit and the SLA policies too (tickets.reference).
 
 
@@ -242,7 +242,7 @@ def test_transition_answers_equal_a_fresh_read(people, org, customer):
     assert len(data["callbacks"]) == 2 and data["urge_count"] == 1 and data["reopen_count"] == 1
 
 
-# --- Permissions in one query (tickets.backends.ModelBackend), the same set as Django's ModelBackend.
+# --- Permissions in one query (contactcenter.auth.ModelBackend), the same set as Django's ModelBackend.
 
 
 @pytest.mark.django_db
@@ -250,7 +250,7 @@ def test_transition_answers_equal_a_fresh_read(people, org, customer):
 def test_permissions_are_djangos_read_in_one_query(people, kind):
     from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 
-    from tickets.backends import ModelBackend
+    from contactcenter.auth import ModelBackend
 
     user = {"group": people.agent, "own-and-group": people.supervisor, "none": UserFactory(username="nobody"),
             "superuser": UserFactory(username="root", is_superuser=True),

@@ -2,7 +2,7 @@
 
 from django import template
 
-from tickets.backends import role_names
+from contactcenter.auth import role_names
 from tickets.models import Role
 
 register = template.Library()
