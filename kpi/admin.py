@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from tickets.admin import ViewOnlyMixin
+from contactcenter.admin import ViewOnlyMixin
 
 from .models import LedgerEntry, PenaltyRule, ReportRun, SweepCursor
 

@@ -5,9 +5,7 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from contactcenter.drf import FiltersOnListsOnly, MethodsFirst
-from tickets.api import ERRORS, ModelPermissions
-from tickets.serializers import ErrorSerializer
+from contactcenter.drf import ERRORS, ErrorSerializer, FiltersOnListsOnly, MethodsFirst, ModelPermissions
 
 from . import selectors, serializers, services
 from .filters import LedgerEntryFilter

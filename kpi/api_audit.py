@@ -3,8 +3,8 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, serializers
 
+from contactcenter.drf import ERRORS
 from contactcenter.pagination import Pagination
-from tickets.api import ERRORS
 from tickets.models import User
 
 from . import audit

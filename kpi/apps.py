@@ -11,6 +11,7 @@ class KpiConfig(AppConfig):
 
         from tickets import service_level
 
+        from . import tasks  # noqa: F401  (connects report_run_queued: a committed report run goes to a worker)
         from .models import PenaltyRule
         from .rules import forget_ring_limit, ring_limit_seconds
 

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from tickets.history import AuditedRecords
+from contactcenter.history import AuditedRecords
 
 
 class ChargedTo(models.TextChoices):

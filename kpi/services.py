@@ -12,11 +12,7 @@ from contactcenter.errors import Conflict, InvalidInput, NotPermitted
 from tickets.models import Department, Unit, User
 
 from .models import ChargedTo, EntryKind, LedgerEntry, PenaltyRule
-
-
-def period_of(moment: dt.datetime) -> str:
-    """The ledger period ``YYYY-MM`` of a moment, in Asia/Shanghai (23:59 on the 31st is that month)."""
-    return timezone.localtime(moment).strftime("%Y-%m")
+from .periods import period_of
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from tickets.models import Department, Kind, WorkOrder
+from tickets import sla
+from tickets.models import Deadline, Department, WorkOrder
 
 from . import events
 from .models import ChargedTo, PenaltyRule
@@ -27,16 +28,9 @@ from .services import Breach, post_breaches
 
 BATCH = 500
 
-REPLY_RULES = {
-    Kind.COMPLAINT: "complaint_reply_late",  # seed 000 细则 10: 5 days
-    Kind.CONSULTATION: "consultation_reply_late",
-    Kind.REPORT: "report_reply_late",
-    Kind.SUGGESTION: "suggestion_reply_late",
-}
-DEADLINE_COLUMNS = ("first_contact_due_at", "reply_due_at", "arrival_due_at", "restore_due_at", "callback_due_at")
 ORDER_COLUMNS = (
     "id", "kind", "state", "owner_id", "department_id", "unit_id", "next_due_at", "callback_required",
-    *DEADLINE_COLUMNS, "replied_at", "resolved_at", "arrived_at", "called_back_at", "superseded_deadlines",
+    *sla.DUE_COLUMNS, *sorted({fact for rule in sla.DEADLINES for fact in rule.met_by}), "superseded_deadlines",
 )
 
 
@@ -58,28 +52,17 @@ class SweepResult:
         return f"judged {self.orders_judged} due orders; {self.entries_posted} new ledger entries ({rules}){more}"
 
 
-RULE_OF_DEADLINE = {"arrival": "repair_arrival_late", "callback": "callback_missed"}
-
-
-def _rule_for(kind: str, deadline: str) -> str | None:
-    if deadline == "reply":
-        return REPLY_RULES.get(kind)
-    if deadline == "arrival" and kind != Kind.REPAIR:
-        return None
-    return RULE_OF_DEADLINE.get(deadline)
-
-
 def order_deadlines(order: WorkOrder):
-    """(rule code, due, met at, department) for each judged deadline of an order: its current ones, and
-    those that had come when a transition restarted or stopped their clock (``superseded_deadlines``)."""
-    if order.reply_due_at and order.kind in REPLY_RULES:
-        yield REPLY_RULES[order.kind], order.reply_due_at, order.replied_at or order.resolved_at, order.department_id
-    if order.arrival_due_at and order.kind == Kind.REPAIR:
-        yield "repair_arrival_late", order.arrival_due_at, order.arrived_at, order.department_id  # the crew
-    if order.callback_due_at and order.callback_required:
-        yield "callback_missed", order.callback_due_at, order.called_back_at, order.department_id  # 细则 9
+    """(rule code, due, met at, department) for each judged deadline of an order (``tickets.sla``'s table): its
+    current ones, and those that had come when a transition restarted or stopped their clock
+    (``superseded_deadlines``). A callback is judged only when the order owes one."""
+    for rule in sla.DEADLINES:
+        code, due = rule.penalties.get(order.kind), getattr(order, rule.column)
+        if code is None or due is None or (rule.deadline == Deadline.CALLBACK and not order.callback_required):
+            continue
+        yield code, due, rule.met_at(order), order.department_id  # the department that has it (a repair's crew)
     for kept in order.superseded_deadlines:
-        code = _rule_for(order.kind, kept["deadline"])
+        code = sla.penalty_of(order.kind, kept["deadline"])
         if code is not None:
             met = dt.datetime.fromisoformat(kept["met_at"]) if kept.get("met_at") else None
             yield code, dt.datetime.fromisoformat(kept["due"]), met, kept.get("department_id")
@@ -105,7 +88,7 @@ def _judge_order(order: WorkOrder, now: dt.datetime, rules: dict[str, PenaltyRul
 def _next_due(order: WorkOrder, now: dt.datetime) -> dt.datetime | None:
     if order.state == "cancelled":
         return None
-    ahead = [getattr(order, c) for c in DEADLINE_COLUMNS if getattr(order, c) is not None and getattr(order, c) > now]
+    ahead = [getattr(order, c) for c in sla.DUE_COLUMNS if getattr(order, c) is not None and getattr(order, c) > now]
     return min(ahead, default=None)
 
 

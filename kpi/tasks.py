@@ -1,6 +1,10 @@
 from celery import shared_task
+from django.dispatch import receiver
 
 from . import sweeps
+from .models import ReportRun
+from .reports.services import report_generate, reports_dispatch_queued, reports_schedule_monthly
+from .reports.signals import report_run_queued
 
 
 @shared_task(name="kpi.tasks.sweep_deadlines", acks_late=True, expires=55, ignore_result=True)
@@ -11,7 +15,6 @@ def sweep_deadlines() -> str:
 
 
 # --- the monthly assessment report 月度考核 (kpi.reports.services) ---------------------------------------------
-# The services are imported inside the tasks: they import this module to send generate_report.
 
 @shared_task(name="kpi.tasks.generate_report", acks_late=True, ignore_result=True,
              soft_time_limit=13 * 60, time_limit=14 * 60)
@@ -19,8 +22,6 @@ def generate_report(run_id: int) -> str:
     """Generate one report run. The run is claimed with a compare-and-swap, so a duplicate or redelivered
     message does nothing: acks_late is safe. The time limits keep a live run under the 15 minutes after
     which a "running" run counts as abandoned and is sent again."""
-    from .reports.services import report_generate
-
     run = report_generate(run_id=run_id)
     return f"report run {run_id}: {run.status if run else 'missing'}"
 
@@ -28,8 +29,6 @@ def generate_report(run_id: int) -> str:
 @shared_task(name="kpi.tasks.dispatch_reports", acks_late=True, expires=55, ignore_result=True)
 def dispatch_reports() -> int:
     """Beat, every minute: the outbox relay. Sends queued runs the broker never got, and abandoned runs."""
-    from .reports.services import reports_dispatch_queued
-
     return reports_dispatch_queued()
 
 
@@ -37,6 +36,10 @@ def dispatch_reports() -> int:
 def monthly_reports() -> int:
     """Beat, on the 1st at 01:00 Asia/Shanghai: last month's XLSX report for the center and every unit
     (each created once however often this runs)."""
-    from .reports.services import reports_schedule_monthly
-
     return len(reports_schedule_monthly())
+
+
+@receiver(report_run_queued, sender=ReportRun, dispatch_uid="kpi-generate-report")
+def queue_report(sender, *, run_id: int, **kwargs) -> None:
+    """A committed run goes to a worker (errors reach the service, which leaves the run to the dispatcher)."""
+    generate_report.delay(run_id)

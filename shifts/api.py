@@ -1,19 +1,15 @@
 """Thin DRF views over shifts.services (writes) and shifts.selectors (reads)."""
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from contactcenter.drf import FiltersOnListsOnly, MethodsFirst
-from tickets.api import ERRORS, CanViewModel, ModelPermissions
-from tickets.serializers import ErrorSerializer
+from contactcenter.drf import CONFLICT, ERRORS, CanViewModel, FiltersOnListsOnly, MethodsFirst, ModelPermissions
 
 from . import selectors, serializers, services
 from .filters import HandoverFilter, ShiftFilter
 from .models import Handover, Shift, ShiftTemplate
-
-CONFLICT = OpenApiResponse(ErrorSerializer, description="Not allowed from the current state, or changed concurrently")
 
 
 class OpensHandover(permissions.BasePermission):
@@ -132,8 +128,7 @@ class HandoverViewSet(MethodsFirst, FiltersOnListsOnly, viewsets.ReadOnlyModelVi
         services.handover_transition_check(handover=handover, name=name, actor=request.user)
         inputs = serializers.TRANSITION_INPUTS[name](data=request.data)
         inputs.is_valid(raise_exception=True)
-        services.handover_transition(handover=handover, name=name, actor=request.user,
-                                     params=dict(inputs.validated_data))
+        inputs.perform(handover=handover, actor=request.user)
         return Response(self._detail(pk))
 
     @extend_schema(request=serializers.HandoverItemCreateSerializer,

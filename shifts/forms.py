@@ -10,7 +10,8 @@ from contactcenter.forms import DATETIME_INPUTS
 from contactcenter.forms import ServiceForm as BaseServiceForm
 from tickets.models import Role, Unit, User
 
-from .models import HandoverItem, HandoverItemKind, HandoverState, ShiftTemplate
+from . import services
+from .models import Handover, HandoverItem, HandoverItemKind, HandoverState, ShiftTemplate
 
 # With a context: "Accepted" of a work order is 已受理, of a handover 已接班.
 HANDOVER_STATES = {
@@ -154,10 +155,12 @@ class ReviewForm(ServiceForm):
         return [{"item": item.pk, "note": self.cleaned_data.get(f"note_{item.pk}", "")}
                 for item in self.items if self.cleaned_data.get(f"flag_{item.pk}")]
 
-    def params(self) -> dict:
+    def perform(self, *, handover: Handover, actor: User) -> Handover:
+        """Accept with the flagged items, or refuse with the reason: the incoming lead's typed service."""
         if self.cleaned_data["action"] == self.REFUSE:
-            return {"reason": self.cleaned_data["reason"], "for_cleaning": self.cleaned_data["for_cleaning"]}
-        return {"flagged": self.flagged()}
+            return services.handover_refuse(handover=handover, actor=actor, reason=self.cleaned_data["reason"],
+                                            for_cleaning=self.cleaned_data["for_cleaning"])
+        return services.handover_accept(handover=handover, actor=actor, flagged=self.flagged())
 
 
 class WeekForm(forms.Form):

@@ -4,10 +4,11 @@ lateness. No writes here (see ``services``)."""
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, F, IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from tickets.models import Unit, User
+from tickets.queue_tabs import OnDuty
 
 from .models import (
     Handover,
@@ -15,6 +16,7 @@ from .models import (
     HandoverItemKind,
     HandoverState,
     HandoverTransition,
+    OrderShift,
     Shift,
     ShiftMember,
     ShiftTemplate,
@@ -178,3 +180,22 @@ def available_transitions(handover: Handover, user: User) -> list[str]:
 def handovers_to_review(user: User) -> QuerySet[Handover]:
     """Submitted handovers waiting for this user as the incoming lead."""
     return visible_handovers(user).filter(state=HandoverState.SUBMITTED, incoming__lead=user)
+
+
+# --- The queue's "my shift" tab (registered with tickets.queue_tabs in ShiftsConfig.ready) ---------------------
+
+
+def on_duty_orders(user: User, now: dt.datetime) -> OnDuty:
+    """The shifts the user is on now, their members, and the shift's orders: accepted or handled by one of its
+    members, or carried over to it at a handover."""
+    shifts = list(Shift.objects.filter(starts_at__lte=now, ends_at__gt=now, memberships__user=user)
+                  .select_related("template", "unit", "lead").order_by("starts_at", "pk"))
+    if not shifts:
+        return OnDuty()
+    members = ShiftMember.objects.filter(shift__in=shifts).values("user_id")
+    carried = OrderShift.objects.filter(order=OuterRef("pk"), shift__in=shifts)
+    return OnDuty(
+        shifts=shifts,
+        members=list(User.objects.filter(shift_memberships__shift__in=shifts).distinct().order_by("username")),
+        orders=Q(owner_id__in=members) | Q(handler_id__in=members) | Q(Exists(carried)),
+    )

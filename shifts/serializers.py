@@ -7,10 +7,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from contactcenter.drf import AwareDateTimeField
+from contactcenter.drf import AwareDateTimeField, ModelSerializer
 from tickets.models import Unit, User
 
-from . import selectors
+from . import selectors, services
 from .models import (
     Handover,
     HandoverItem,
@@ -25,7 +25,7 @@ TEXT_MAX = 2000
 NOTES_MAX = 4000
 
 
-class ShiftTemplateSerializer(serializers.ModelSerializer):
+class ShiftTemplateSerializer(ModelSerializer):
     crosses_midnight = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -35,7 +35,7 @@ class ShiftTemplateSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ShiftMemberSerializer(serializers.ModelSerializer):
+class ShiftMemberSerializer(ModelSerializer):
     username = serializers.CharField(source="user.username", read_only=True)
     name = serializers.SerializerMethodField()
 
@@ -48,7 +48,7 @@ class ShiftMemberSerializer(serializers.ModelSerializer):
         return member.user.get_full_name() or member.user.username
 
 
-class ShiftSerializer(serializers.ModelSerializer):
+class ShiftSerializer(ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     template = serializers.CharField(source="template.code", read_only=True)
     template_name = serializers.CharField(source="template.name", read_only=True)
@@ -107,7 +107,7 @@ class ShiftCreateSerializer(serializers.Serializer):
 # --- Handovers -----------------------------------------------------------------------------------------
 
 
-class HandoverItemSerializer(serializers.ModelSerializer):
+class HandoverItemSerializer(ModelSerializer):
     order_number = serializers.CharField(source="order.number", read_only=True, default=None)
     order_kind = serializers.CharField(source="order.kind", read_only=True, default=None)
     order_state = serializers.CharField(source="order.state", read_only=True, default=None)
@@ -128,14 +128,14 @@ class HandoverItemCreateSerializer(serializers.Serializer):
     due_at = AwareDateTimeField(required=False, default=None, allow_null=True)
 
 
-class ChecklistSerializer(serializers.ModelSerializer):
+class ChecklistSerializer(ModelSerializer):
     class Meta:
         model = Handover
         fields = ["cleaning_done", "equipment_ok", "items_counted", "notes"]
         read_only_fields = fields
 
 
-class HandoverHistorySerializer(serializers.ModelSerializer):
+class HandoverHistorySerializer(ModelSerializer):
     actor = serializers.CharField(source="actor.username", read_only=True, default=None)
 
     class Meta:
@@ -144,7 +144,7 @@ class HandoverHistorySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class HandoverSerializer(serializers.ModelSerializer):
+class HandoverSerializer(ModelSerializer):
     unit = serializers.IntegerField(source="outgoing.unit_id", read_only=True)
     outgoing_lead = serializers.CharField(source="outgoing.lead.username", read_only=True)
     incoming_lead = serializers.CharField(source="incoming.lead.username", read_only=True, default=None)
@@ -197,11 +197,17 @@ class SubmitInput(serializers.Serializer):
     items_counted = serializers.BooleanField()
     notes = serializers.CharField(max_length=NOTES_MAX, required=False, default="", allow_blank=True)
 
+    def perform(self, *, handover: Handover, actor: User) -> Handover:
+        return services.handover_submit(handover=handover, actor=actor, **self.validated_data)
+
 
 class RefuseInput(serializers.Serializer):
     reason = serializers.CharField(max_length=TEXT_MAX)
     for_cleaning = serializers.BooleanField(required=False, default=False,
                                             help_text="Refused because the cleaning was not done")
+
+    def perform(self, *, handover: Handover, actor: User) -> Handover:
+        return services.handover_refuse(handover=handover, actor=actor, **self.validated_data)
 
 
 class FlagSerializer(serializers.Serializer):
@@ -236,6 +242,9 @@ class AcceptInput(serializers.Serializer):
     flagged = serializers.ListField(child=FlagField(), required=False, default=list, max_length=500,
                                     help_text="Carried work-order items that could have been handled in the shift")
 
+    def perform(self, *, handover: Handover, actor: User) -> Handover:
+        return services.handover_accept(handover=handover, actor=actor, **self.validated_data)
+
 
 class HandoverTransitionRequestSerializer(SubmitInput, RefuseInput, AcceptInput):
     """Every field any handover transition takes: submit (checklist, notes), refuse (reason, for_cleaning),
@@ -247,4 +256,5 @@ class HandoverTransitionRequestSerializer(SubmitInput, RefuseInput, AcceptInput)
     reason = serializers.CharField(max_length=TEXT_MAX, required=False)
 
 
+# The URL's transition name → its input (the router's one table); each calls its typed service.
 TRANSITION_INPUTS = {"submit": SubmitInput, "refuse": RefuseInput, "accept": AcceptInput}

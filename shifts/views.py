@@ -161,8 +161,7 @@ def handover_submit(request, pk: int):
     form = SubmitForm(request.POST)
     form.submit(services.handover_outgoing_check, handover=handover, actor=request.user)  # 403 before the form
     if form.is_valid():
-        done = form.submit(services.handover_transition, handover=handover, name="submit", actor=request.user,
-                           params=dict(form.cleaned_data))
+        done = form.submit(services.handover_submit, handover=handover, actor=request.user, **form.cleaned_data)
         if done is not None:
             messages.success(request, _("The handover has been signed and submitted."))
             return redirect("shifts:handover", pk=handover.pk)
@@ -185,8 +184,7 @@ def handover_review(request, pk: int):
         form.submit(services.handover_incoming_check, handover=handover, actor=request.user)  # 403 before the form
         if form.is_valid():
             name = form.cleaned_data["action"]
-            done = form.submit(services.handover_transition, handover=handover, name=name, actor=request.user,
-                               params=form.params())
+            done = form.submit(form.perform, handover=handover, actor=request.user)
             if done is not None:
                 _keep_flags(request, handover, form.flagged() if name == ReviewForm.REFUSE else None)
                 messages.success(request, _("The handover has been accepted.") if name == ReviewForm.ACCEPT

@@ -46,8 +46,9 @@ from kpi.models import LedgerEntry, PenaltyRule, ReportRun, SweepCursor
 from kpi.services import entry_post_manual
 from shifts import services as shift_services
 from shifts.models import ShiftTemplate
+from tests.actions import act
 from tickets.models import Callback, DepartmentKind, UnitKind, WorkOrder
-from tickets.services import call_log, outage_receive, work_order_create, work_order_transition
+from tickets.services import call_log, outage_receive, work_order_create
 
 from .factories import PASSWORD, CustomerFactory, DepartmentFactory, UnitFactory, UserFactory
 
@@ -350,7 +351,7 @@ def _build_world() -> SimpleNamespace:
         made = work_order_create(kind=kind, description="客户来电", caller_number=w.customer.phone,
                                  customer=w.customer, actor=p.agent)
         for name, actor, params in steps:
-            made = work_order_transition(order=WorkOrder.objects.get(pk=made.pk), name=name, actor=actor,
+            made = act(order=WorkOrder.objects.get(pk=made.pk), name=name, actor=actor,
                                          params=params)
         return WorkOrder.objects.get(pk=made.pk)
 
@@ -377,9 +378,8 @@ def _build_world() -> SimpleNamespace:
     w.night = shift("night", today + dt.timedelta(days=1), p.lead, [p.agent])
     w.handover = shift_services.handover_open(shift=w.shift, actor=p.lead)
     w.submitted = shift_services.handover_open(shift=w.middle, actor=p.lead2)
-    w.submitted = shift_services.handover_transition(
-        handover=w.submitted, name="submit", actor=p.lead2,
-        params={"cleaning_done": True, "equipment_ok": True, "items_counted": True})
+    w.submitted = shift_services.handover_submit(handover=w.submitted, actor=p.lead2, cleaning_done=True,
+                                                 equipment_ok=True, items_counted=True)
 
     rule = PenaltyRule.objects.get(code="intranet_violation")
     w.entry = entry_post_manual(rule=rule, agent=p.agent, reason="内网违规", actor=p.supervisor)

@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 
 from conftest import _redis_url
 from contactcenter.auth import ModelBackend
+from tests.actions import outage_act
 from tickets.models import SlaPolicy, Unit
 from tickets.reference import active_policies, unit_with_ancestors
 
@@ -232,7 +233,7 @@ def test_an_outage_published_links_the_next_repair_call_and_a_restored_one_no_lo
     updating the area and restoring each count from the next call."""
     from tickets.models import WorkOrder
     from tickets.reference import published_outages
-    from tickets.services import outage_receive, outage_transition
+    from tickets.services import outage_receive
 
     client, _ = _token_client(people.agent)
     repair = {"kind": "repair", "description": "停电", "caller_number": "13900000001", "address": "示范市中山路8号"}
@@ -246,13 +247,13 @@ def test_an_outage_published_links_the_next_repair_call_and_a_restored_one_no_lo
     notice = outage_receive(kind="fault", area="中山路", cause="10kV中山线故障", starts_at=now - dt.timedelta(hours=1),
                             expected_restore_at=now + dt.timedelta(hours=3), actor=people.agent)
     assert linked() is None  # received, not published yet
-    outage_transition(notice=notice, name="publish", actor=people.agent)
+    outage_act(notice=notice, name="publish", actor=people.agent)
     assert linked() == notice.pk
-    outage_transition(notice=notice, name="update", actor=people.agent, params={"area": "解放路"})
+    outage_act(notice=notice, name="update", actor=people.agent, params={"area": "解放路"})
     assert linked() is None
-    outage_transition(notice=notice, name="update", actor=people.agent, params={"area": "中山路"})
+    outage_act(notice=notice, name="update", actor=people.agent, params={"area": "中山路"})
     assert linked() == notice.pk
-    outage_transition(notice=notice, name="restore", actor=people.agent)
+    outage_act(notice=notice, name="restore", actor=people.agent)
     assert linked() is None
 
 

@@ -18,7 +18,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from contactcenter.env import env_json_object
-from tickets.api import CallViewSet
+from tickets.api.calls import CallViewSet
 
 pytestmark = pytest.mark.django_db
 

@@ -17,6 +17,7 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from tests.actions import outage_act
 from tests.factories import CustomerFactory
 from tickets.models import Call, Customer, OutageNotice, StandardPhrase, WorkOrder
 
@@ -226,12 +227,12 @@ def test_a_phone_typed_any_way_finds_the_same_customer(agent_api, known, typed):
 def test_the_outage_lookup_finds_the_caller_by_a_typed_phone(agent_api, people, known):
     known.address = "示范市中山路8号"
     known.save()
-    from tickets.services import outage_receive, outage_transition
+    from tickets.services import outage_receive
 
     starts = timezone.now() - dt.timedelta(minutes=10)
     notice = outage_receive(kind="fault", area="中山路", cause="10kV中山线故障", starts_at=starts,
                             expected_restore_at=starts + dt.timedelta(hours=2), actor=people.lead)
-    outage_transition(notice=notice, name="publish", actor=people.lead)
+    outage_act(notice=notice, name="publish", actor=people.lead)
 
     response = agent_api.get("/api/v1/outages/for-caller/", {"phone": "＋８６ １３８－００１３－８０００"})
 
@@ -303,12 +304,12 @@ BAD_TIMES = [
 
 @pytest.fixture
 def outage(people):
-    from tickets.services import outage_receive, outage_transition
+    from tickets.services import outage_receive
 
     starts = timezone.now() - dt.timedelta(hours=1)
     notice = outage_receive(kind="fault", area="中山路", cause="10kV中山线故障", starts_at=starts,
                             expected_restore_at=starts + dt.timedelta(hours=3), actor=people.lead)
-    return outage_transition(notice=notice, name="publish", actor=people.lead)
+    return outage_act(notice=notice, name="publish", actor=people.lead)
 
 
 @pytest.fixture
@@ -453,7 +454,7 @@ def hostile(people):
     a ledger entry's reason and a handover item."""
     from kpi.models import PenaltyRule
     from kpi.services import entry_post_manual
-    from tickets.services import call_log, outage_receive, outage_transition, work_order_create
+    from tickets.services import call_log, outage_receive, work_order_create
 
     customer = CustomerFactory(phone="13800138000", name=HOSTILE, address="示范市中山路8号")
     ring = timezone.now() - dt.timedelta(minutes=3)
@@ -464,7 +465,7 @@ def hostile(people):
     starts = timezone.now() - dt.timedelta(minutes=30)
     notice = outage_receive(kind="fault", area=f"中山路\n{HOSTILE}", cause=HOSTILE, starts_at=starts,
                             expected_restore_at=starts + dt.timedelta(hours=3), actor=people.lead)
-    outage_transition(notice=notice, name="publish", actor=people.lead)
+    outage_act(notice=notice, name="publish", actor=people.lead)
     for situation in ("greeting", "complaint_accept"):
         StandardPhrase.objects.create(situation=situation, text=HOSTILE, source=HOSTILE)
     entry_post_manual(rule=PenaltyRule.objects.filter(manual=True).first(), agent=people.agent, reason=HOSTILE,

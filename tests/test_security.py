@@ -28,6 +28,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from contactcenter.middleware import client_ip
+from tests.actions import outage_act
 from tests.browser import test_handover_browser as handover
 from tests.factories import PASSWORD, UserFactory
 
@@ -415,7 +416,7 @@ def csp_pages(people, customer, settings):
     from kpi.services import entry_post_manual
     from shifts import services as shift_services
     from shifts.models import ShiftTemplate
-    from tickets.services import outage_receive, outage_transition, work_order_create
+    from tickets.services import outage_receive, work_order_create
 
     if not ShiftTemplate.objects.exists():
         importlib.import_module("shifts.migrations.0002_templates_and_schedule").seed(django_apps, None)
@@ -424,7 +425,7 @@ def csp_pages(people, customer, settings):
     starts = timezone.now() - dt.timedelta(minutes=30)
     notice = outage_receive(kind="fault", area="中山路", cause="10kV中山线故障", starts_at=starts,
                             expected_restore_at=starts + dt.timedelta(hours=3), actor=people.lead)
-    outage_transition(notice=notice, name="publish", actor=people.lead)
+    outage_act(notice=notice, name="publish", actor=people.lead)
     template = ShiftTemplate.objects.get(code="duty24")
     now = timezone.localtime()
     day = now.date() if now.time() >= template.start else now.date() - dt.timedelta(days=1)

@@ -3,7 +3,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from contactcenter.drf import AwareDateTimeFilter
+from contactcenter.drf import MAX_ID, AwareDateTimeFilter
 
 from . import selectors
 from .models import (
@@ -20,10 +20,8 @@ from .models import (
     User,
     WorkOrder,
 )
-from .selectors_console import sees_phones
+from .phones import sees_whole_phones
 from .services.customers import normalize_phone
-
-MAX_ID = 2**63 - 1  # beyond a bigint: refused as a bad filter value (400), never sent to the database
 
 
 def _phone(value: str) -> str:
@@ -34,13 +32,13 @@ def _phone(value: str) -> str:
 
 
 class PhoneSearchForWholeNumbers:
-    """A search by phone number only for the roles that see whole numbers (``selectors_console.sees_phones``).
+    """A search by phone number only for the roles that see whole numbers (``tickets.phones.sees_whole_phones``).
     For the others it would undo the masking: 139****0001 hides 4 digits, 10,000 searches find the customer's."""
 
     def is_valid(self) -> bool:
         valid = super().is_valid()
         user = getattr(self.request, "user", None)
-        if valid and self.form.cleaned_data.get("phone") and (user is None or not sees_phones(user)):
+        if valid and self.form.cleaned_data.get("phone") and (user is None or not sees_whole_phones(user)):
             self.form.add_error("phone", _("Your role sees phone numbers masked, so it cannot search by them."))
             return False
         return valid

@@ -1,32 +1,108 @@
-"""Deadlines from SLA policies. Computed in Python from the event that starts each clock."""
+"""The deadline table: for each deadline its due column, the fact that starts its clock, the facts that meet it and
+the penalty rule a breach is judged under — the one definition the deadline sweep (``kpi.sweeps``), the queue and the
+order page, the handover's carried items, the monthly report and the dashboard all read. And the deadlines
+themselves, computed in Python from the policies (``SlaPolicy``) when a clock starts.
+
+Penalty rules are named here by their code (data of the ``kpi`` app, which judges; ``tickets`` never imports it).
+"""
 
 import datetime as dt
+from dataclasses import dataclass, field
 
+from django.db.models import F, Q
 from django.utils import timezone
 
 from .calendar import WorkingDayDue, add_working_days
 from .models import Deadline, Kind, Measure, SlaPolicy, WorkOrder
+from .models.workorders import FINAL_STATES
 from .reference import active_policies
 
-# The facts that meet each deadline (the first one set counts).
-MET_BY: dict[str, tuple[str, ...]] = {
-    Deadline.FIRST_CONTACT: ("first_contacted_at",),
-    Deadline.REPLY: ("replied_at", "resolved_at"),
-    Deadline.ARRIVAL: ("arrived_at",),
-    Deadline.RESTORE: ("restored_at",),
-    Deadline.CALLBACK: ("called_back_at",),
-}
 
-# (due column, deadline, the fact that starts its clock). A due time moves only when its start moves.
-DEADLINE_CLOCKS: tuple[tuple[str, str, str], ...] = (
-    ("first_contact_due_at", Deadline.FIRST_CONTACT, "accepted_at"),
-    ("reply_due_at", Deadline.REPLY, "reply_started_at"),
-    ("arrival_due_at", Deadline.ARRIVAL, "dispatched_at"),
-    ("restore_due_at", Deadline.RESTORE, "arrived_at"),
-    ("callback_due_at", Deadline.CALLBACK, "resolved_at"),
+@dataclass(frozen=True)
+class DeadlineRule:
+    deadline: str  # a Deadline value
+    column: str  # the order's due column
+    starts: str  # the fact that starts its clock: a due time moves only when its start moves
+    met_by: tuple[str, ...]  # the facts that meet it (the first one set counts)
+    penalties: dict[str, str] = field(default_factory=dict)  # order kind → penalty rule code (kpi.PenaltyRule)
+    counted_down: bool = True  # shown counting down on the queue and judged "overdue" there
+
+    def met_at(self, order: WorkOrder) -> dt.datetime | None:
+        """When the order met this deadline (``None``: not yet)."""
+        return next((getattr(order, fact) for fact in self.met_by if getattr(order, fact) is not None), None)
+
+    def met_q(self, prefix: str = "") -> Q:
+        """Rows that met it, by any time."""
+        met = Q()
+        for fact in self.met_by:
+            met |= Q(**{f"{prefix}{fact}__isnull": False})
+        return met
+
+    def met_in_time_q(self, prefix: str = "") -> Q:
+        """Rows that met it by their due time (the report's "on time"): the first fact set, by the due time."""
+        in_time, earlier_unset = Q(), {}
+        for fact in self.met_by:
+            in_time |= Q(**earlier_unset, **{f"{prefix}{fact}__lte": F(f"{prefix}{self.column}")})
+            earlier_unset[f"{prefix}{fact}__isnull"] = True
+        return in_time
+
+    def overdue_q(self, now: dt.datetime) -> Q:
+        return Q(**{f"{self.column}__lt": now}) & ~self.met_q()
+
+
+# Repairs: a callback is sampled (seed 000 细则 9 "随机电话回访"); complaints and dispatched consultations 100 %.
+CALLBACK_RULE = "callback_missed"  # seed 000 考核 7
+DEADLINES: tuple[DeadlineRule, ...] = (
+    # State Grid's commitment (contact within 24 h): a report figure of the queue, not a penalty.
+    DeadlineRule(Deadline.FIRST_CONTACT, "first_contact_due_at", "accepted_at", ("first_contacted_at",)),
+    DeadlineRule(Deadline.REPLY, "reply_due_at", "reply_started_at", ("replied_at", "resolved_at"), {
+        Kind.COMPLAINT: "complaint_reply_late",  # seed 000 细则 10: 5 days
+        Kind.CONSULTATION: "consultation_reply_late",
+        Kind.REPORT: "report_reply_late",
+        Kind.SUGGESTION: "suggestion_reply_late",
+    }),
+    DeadlineRule(Deadline.ARRIVAL, "arrival_due_at", "dispatched_at", ("arrived_at",),
+                 {Kind.REPAIR: "repair_arrival_late"}),  # seed 000 细则 6: the crew's department
+    # Restoration after arrival: a figure of the report, nobody is late for it.
+    DeadlineRule(Deadline.RESTORE, "restore_due_at", "arrived_at", ("restored_at",), counted_down=False),
+    DeadlineRule(Deadline.CALLBACK, "callback_due_at", "resolved_at", ("called_back_at",),
+                 {kind: CALLBACK_RULE for kind in Kind.values}),
 )
-DUE_COLUMNS = tuple(column for column, _, _ in DEADLINE_CLOCKS)
-CLOCK_STARTS = tuple(start for _, _, start in DEADLINE_CLOCKS)
+BY_DEADLINE: dict[str, DeadlineRule] = {rule.deadline: rule for rule in DEADLINES}
+BY_COLUMN: dict[str, DeadlineRule] = {rule.column: rule for rule in DEADLINES}
+DUE_COLUMNS = tuple(rule.column for rule in DEADLINES)
+COUNTED_DOWN = tuple(rule for rule in DEADLINES if rule.counted_down)
+
+
+def met_at(order: WorkOrder, deadline: str) -> dt.datetime | None:
+    return BY_DEADLINE[deadline].met_at(order)
+
+
+def penalty_of(kind: str, deadline: str) -> str | None:
+    """The penalty rule a missed deadline of an order of ``kind`` is judged under (``None``: not charged)."""
+    return BY_DEADLINE[deadline].penalties.get(kind)
+
+
+def overdue_q(now: dt.datetime | None = None) -> Q:
+    """Open orders with a counted-down deadline passed and not met."""
+    now = now or timezone.now()
+    late = Q()
+    for rule in COUNTED_DOWN:
+        late |= rule.overdue_q(now)
+    return late & ~Q(state__in=FINAL_STATES)
+
+
+def is_overdue(order: WorkOrder, now: dt.datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return order.state not in FINAL_STATES and any(
+        getattr(order, rule.column) is not None and rule.met_at(order) is None and getattr(order, rule.column) < now
+        for rule in COUNTED_DOWN)
+
+
+def next_unmet_due(order: WorkOrder) -> dt.datetime | None:
+    """The order's next deadline still to be met (what an incoming shift must watch)."""
+    return min((getattr(order, rule.column) for rule in DEADLINES
+                if getattr(order, rule.column) is not None and rule.met_at(order) is None), default=None)
 
 
 def always_called_back(order: WorkOrder) -> bool:
@@ -87,8 +163,8 @@ def recompute_deadlines(order: WorkOrder, *, before: dict[str, dt.datetime | Non
     the order is new and every clock is evaluated.
     """
     moved = [
-        (column, deadline, start) for column, deadline, start in DEADLINE_CLOCKS
-        if before is None or before.get(start) != getattr(order, start)
+        (rule.column, rule.deadline, rule.starts) for rule in DEADLINES
+        if before is None or before.get(rule.starts) != getattr(order, rule.starts)
     ]
     if not moved:
         return
@@ -121,7 +197,7 @@ def _keep_passed_deadline(order: WorkOrder, deadline: str, due: dt.datetime | No
     department that had the order, in ``superseded_deadlines``, and make sure the sweep visits."""
     if due is None or due > now:
         return
-    met_at = next((before.get(attr) for attr in MET_BY[deadline] if before.get(attr) is not None), None)
+    met_at = next((before.get(attr) for attr in BY_DEADLINE[deadline].met_by if before.get(attr) is not None), None)
     order.superseded_deadlines = [*order.superseded_deadlines, {
         "deadline": deadline, "due": due.isoformat(), "met_at": met_at.isoformat() if met_at else None,
         "department_id": before.get("department_id"),

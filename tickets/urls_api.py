@@ -2,20 +2,20 @@ from django.urls import path
 
 from contactcenter.routers import Router
 
-from . import api, api_outages, api_phrases
+from .api import auth, calls, org, outages, phrases, workorders
 
 router = Router()
-router.register("units", api.UnitViewSet, basename="unit")
-router.register("departments", api.DepartmentViewSet, basename="department")
-router.register("customers", api.CustomerViewSet, basename="customer")
-router.register("calls", api.CallViewSet, basename="call")
-router.register("work-orders", api.WorkOrderViewSet, basename="work-order")
-router.register("outages", api_outages.OutageNoticeViewSet, basename="outage")
-router.register("phrases/standard", api_phrases.StandardPhraseViewSet, basename="standard-phrase")
-router.register("phrases/forbidden", api_phrases.ForbiddenPhraseViewSet, basename="forbidden-phrase")
+router.register("units", org.UnitViewSet, basename="unit")
+router.register("departments", org.DepartmentViewSet, basename="department")
+router.register("customers", calls.CustomerViewSet, basename="customer")
+router.register("calls", calls.CallViewSet, basename="call")
+router.register("work-orders", workorders.WorkOrderViewSet, basename="work-order")
+router.register("outages", outages.OutageNoticeViewSet, basename="outage")
+router.register("phrases/standard", phrases.StandardPhraseViewSet, basename="standard-phrase")
+router.register("phrases/forbidden", phrases.ForbiddenPhraseViewSet, basename="forbidden-phrase")
 
 urlpatterns = [
-    path("auth/token/", api.TokenView.as_view(), name="api-token"),
-    path("phrases/check/", api_phrases.PhraseCheckView.as_view(), name="phrase-check"),
+    path("auth/token/", auth.TokenView.as_view(), name="api-token"),
+    path("phrases/check/", phrases.PhraseCheckView.as_view(), name="phrase-check"),
     *router.urls,
 ]

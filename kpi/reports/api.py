@@ -13,10 +13,8 @@ from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
-from contactcenter.drf import FiltersOnListsOnly, MethodsFirst
-from tickets.api import ERRORS
+from contactcenter.drf import ERRORS, ErrorSerializer, FiltersOnListsOnly, MethodsFirst
 from tickets.models import Unit
-from tickets.serializers import ErrorSerializer
 
 from ..filters import PERIOD
 from ..models import ReportFormat, ReportStatus

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from tickets.models import Unit
 
 from ..forms import rule_name
+from ..periods import period_of
 from . import trends
 
 # Who sees it: whoever may read the monthly assessment whose figures it charts (managers and supervisors,
@@ -71,7 +72,7 @@ class DashboardForm(forms.Form):
         field = self.fields["unit"]
         field.choices = [("", field.empty_label),
                          *[(unit.pk, "\u3000" * depth + unit.name) for unit, depth in _units_in_tree_order()]]
-        periods = trends.periods_until(trends.current_period(now), MONTH_CHOICES)
+        periods = trends.periods_until(period_of(now), MONTH_CHOICES)
         self.fields["month"].choices = [(period, period) for period in reversed(periods)]
 
 
@@ -137,7 +138,7 @@ def dashboard(request):
     now = timezone.now()
     data = request.GET.copy()
     data.setdefault("unit", str(request.user.unit_id or ""))  # the user's own unit unless chosen
-    data.setdefault("month", trends.current_period(now))
+    data.setdefault("month", period_of(now))
     form = DashboardForm(data, now=now)
     if not form.is_valid():
         return render(request, "kpi/dashboard.html", {"form": form}, status=400)

@@ -2,6 +2,8 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from contactcenter.drf import ModelSerializer
+
 from ..models import ReportFormat, ReportRun, ReportStatus
 
 
@@ -14,7 +16,7 @@ class ReportRequestSerializer(serializers.Serializer):
                                     help_text="A unit's id (the unit and every unit below it); empty: the whole center")
 
 
-class ReportRunSerializer(serializers.ModelSerializer):
+class ReportRunSerializer(ModelSerializer):
     url = serializers.SerializerMethodField()
     unit_name = serializers.CharField(source="unit.name", read_only=True, default=None)
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)

@@ -26,7 +26,9 @@ from contactcenter.errors import DomainError, InvalidInput, NotPermitted
 from tickets.models import Unit, User
 
 from ..models import ReportFormat, ReportRun, ReportStatus
-from .figures import PERIOD_RE, monthly_assessment, previous_period
+from ..periods import PERIOD_RE, period_of, previous_period
+from .figures import monthly_assessment
+from .signals import report_run_queued
 from .writers import filename, write_report
 
 logger = logging.getLogger(__name__)
@@ -39,11 +41,6 @@ EARLIEST_PERIOD = "2000-01"
 SCHEDULED_FORMAT = ReportFormat.XLSX
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
 SCHEDULE_LOCK = 7_312_026  # pg_advisory_xact_lock key of reports_schedule_monthly
-
-
-def period_of(moment: dt.datetime) -> str:
-    """``YYYY-MM`` of a moment in Asia/Shanghai."""
-    return timezone.localtime(moment).strftime("%Y-%m")
 
 
 def request_language(language: str | None) -> str:
@@ -100,10 +97,8 @@ def report_request(*, actor: User, period: str, unit: Unit | int | None = None, 
 def _send(run_id: int) -> bool:
     """Hand the run to a worker. A broker that is down must not fail the request: the row is the outbox and
     the dispatcher sends it later."""
-    from kpi.tasks import generate_report  # the tasks module imports this one
-
     try:
-        generate_report.delay(run_id)
+        report_run_queued.send(sender=ReportRun, run_id=run_id)  # kpi.tasks queues generate_report
     except Exception:  # kombu's OperationalError, a refused connection, a full disk under the filesystem broker…
         logger.exception("Report run %s could not be sent to the broker; it stays queued for the dispatcher", run_id)
         return False

@@ -27,7 +27,8 @@ from contactcenter.errors import InvalidInput
 from tickets.models import Unit
 
 from ..models import PenaltyRule
-from .figures import PERIOD_RE, month_bounds, monthly_assessment
+from ..periods import PERIOD_RE, month_bounds, period_of
+from .figures import monthly_assessment
 
 # Bump when figures.py's formulas or the shape of ``_month_figures`` change: every cached month is recomputed.
 FIGURES_VERSION = 1
@@ -67,10 +68,6 @@ class Trends:
         return self.ranking[:size], self.ranking[-size:]
 
 
-def current_period(moment: dt.datetime | None = None) -> str:
-    return timezone.localtime(moment or timezone.now()).strftime("%Y-%m")
-
-
 def periods_until(until: str, months: int) -> list[str]:
     """``months`` periods ending with ``until``, oldest first."""
     year, month = int(until[:4]), int(until[5:7])
@@ -82,10 +79,10 @@ def monthly_trends(*, unit: Unit | None, months: int = 12, until: str | None = N
     """The last ``months`` months of ``unit`` (and the units below it; ``None``: the whole center) ending with
     ``until`` (``YYYY-MM``; default the current month in Asia/Shanghai), and the agent ranking of ``until``."""
     now = timezone.now()
-    until = until or current_period(now)
+    until = until or period_of(now)
     if not isinstance(until, str) or not PERIOD_RE.fullmatch(until):
         raise InvalidInput("until must look like YYYY-MM", code="invalid_period", extra={"field": "until"})
-    if until > current_period(now):
+    if until > period_of(now):
         raise InvalidInput("until is in the future", code="future_period", extra={"field": "until"})
     if not 1 <= months <= MAX_MONTHS:
         raise InvalidInput(f"months must be between 1 and {MAX_MONTHS}", code="invalid_months",

@@ -22,9 +22,10 @@ from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
+from tests.actions import outage_act
 from tests.factories import PASSWORD, UserFactory
 from tickets.models import Call, WorkOrder
-from tickets.services import outage_receive, outage_transition, work_order_create
+from tickets.services import outage_receive, work_order_create
 
 from . import test_handover_browser as handover
 
@@ -61,7 +62,7 @@ def caller(people, customer):
     starts = timezone.now() - dt.timedelta(minutes=40)
     notice = outage_receive(kind="fault", area="中山路", cause="10kV中山线故障", starts_at=starts,
                             expected_restore_at=starts + dt.timedelta(hours=3), actor=people.lead)
-    outage_transition(notice=notice, name="publish", actor=people.lead)
+    outage_act(notice=notice, name="publish", actor=people.lead)
     return customer
 
 

@@ -20,9 +20,10 @@ from kpi import services
 from kpi.models import LedgerEntry, PenaltyRule
 from kpi.reports.trends import periods_until
 from kpi.services import Breach
+from tests.actions import act
 from tests.factories import PASSWORD, CustomerFactory, UserFactory, logged_call
 from tickets.models import User, WorkOrder
-from tickets.services import work_order_create, work_order_transition
+from tickets.services import work_order_create
 
 from . import test_handover_browser as handover
 
@@ -51,7 +52,7 @@ HISTORY = [
 
 
 def fire(order, name, actor, **params) -> WorkOrder:
-    return work_order_transition(order=WorkOrder.objects.get(pk=order.pk), name=name, actor=actor, params=params)
+    return act(order=WorkOrder.objects.get(pk=order.pk), name=name, actor=actor, params=params)
 
 
 def month_week(period: str, now: dt.datetime) -> tuple[dt.datetime, dt.timedelta]:

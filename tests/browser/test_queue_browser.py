@@ -16,9 +16,10 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from tests.actions import act
 from tests.factories import PASSWORD, CustomerFactory
 from tickets.models import Callback, State, WorkOrder
-from tickets.services import work_order_create, work_order_transition
+from tickets.services import work_order_create
 
 from . import test_handover_browser as handover
 
@@ -47,7 +48,7 @@ def log_in(browser, base_url: str, username: str, landing: str = "/queue/"):
 
 
 def fire(order, name, actor, **params) -> WorkOrder:
-    return work_order_transition(order=WorkOrder.objects.get(pk=order.pk), name=name, actor=actor, params=params)
+    return act(order=WorkOrder.objects.get(pk=order.pk), name=name, actor=actor, params=params)
 
 
 def screenshot(page, name: str) -> None:

@@ -43,7 +43,8 @@ MODEL_ORDERS = """
 import datetime as dt, json, time_machine
 from django.utils import timezone
 from tickets.models import Customer, Department, User
-from tickets.services import work_order_create, work_order_transition
+from tickets.services import work_order_create
+from tests.actions import act
 agent = User.objects.get(username="agent1")
 customer = Customer.objects.get(account_number="DEMO0002")
 crew = Department.objects.get(code="repair-1")
@@ -52,7 +53,7 @@ with time_machine.travel(timezone.now() - dt.timedelta(days=6), tick=False):
                                   customer=customer, actor=agent)
     repair = work_order_create(kind="repair", description="家中停电", caller_number=customer.phone,
                                customer=customer, actor=agent)
-    repair = work_order_transition(order=repair, name="dispatch", actor=agent,
+    repair = act(order=repair, name="dispatch", actor=agent,
                                    params={"department": crew.pk, "handler": None})
 print(json.dumps({order.kind: [order.pk, order.next_due_at.isoformat()] for order in (complaint, repair)}))
 """

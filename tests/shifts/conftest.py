@@ -15,8 +15,9 @@ from kpi import sweeps
 from kpi.models import LedgerEntry
 from shifts import services
 from shifts.models import Handover, HandoverItem, HandoverItemKind, ShiftTemplate
+from tests.actions import act, handover_act
 from tickets.models import WorkOrder
-from tickets.services import work_order_create, work_order_transition
+from tickets.services import work_order_create
 
 from ..factories import UserFactory
 
@@ -25,11 +26,22 @@ DAY = dt.date(2026, 3, 2)  # a Monday
 NEXT_DAY = DAY + dt.timedelta(days=1)
 MINUTE = dt.timedelta(minutes=1)
 ALL_DONE = {"cleaning_done": True, "equipment_ok": True, "items_counted": True}
+NOT_CLEANED = {**ALL_DONE, "cleaning_done": False}
 
 
 def at(*args) -> dt.datetime:
     """A wall-clock time in Asia/Shanghai."""
     return dt.datetime(*args, tzinfo=SHANGHAI)
+
+
+def check_in(duty, shift, user, moment):
+    duty.move_to(moment)
+    return services.shift_check_in(shift=shift, user=user)
+
+
+def check_out(duty, shift, user, moment):
+    duty.move_to(moment)
+    return services.shift_check_out(shift=shift, user=user)
 
 
 def entries(rule: str | None = None, **filters):
@@ -71,7 +83,7 @@ class Duty:
 
     def fire(self, order: WorkOrder, name: str, *, actor, **params) -> WorkOrder:
         fresh = WorkOrder.objects.get(pk=order.pk)
-        return work_order_transition(order=fresh, name=name, actor=actor, params=params)
+        return act(order=fresh, name=name, actor=actor, params=params)
 
     # --- handover
     def reload(self, handover: Handover) -> Handover:
@@ -79,7 +91,7 @@ class Duty:
 
     def sign(self, handover: Handover, name: str, actor, **params) -> Handover:
         """Fire a handover transition on a freshly loaded handover (as the API does)."""
-        return services.handover_transition(handover=self.reload(handover), name=name, actor=actor, params=params)
+        return handover_act(handover=self.reload(handover), name=name, actor=actor, params=params)
 
     def carried(self, handover: Handover) -> set[int]:
         items = HandoverItem.objects.filter(handover=handover, kind=HandoverItemKind.ORDER)
@@ -120,3 +132,25 @@ def agent3(org):
 def duty(people, org, customer, lead2, agent3, time_machine):
     time_machine.move_to(at(2026, 3, 2, 9, 0), tick=False)
     return Duty(people=people, org=org, customer=customer, clock=time_machine, lead2=lead2, agent3=agent3)
+
+
+@pytest.fixture
+def middle(duty, people):
+    """中班 of DAY (16:00–24:00): the lead, agent and agent2."""
+    return duty.shift("middle", DAY, lead=people.lead, members=[people.agent, people.agent2])
+
+
+@pytest.fixture
+def shifts(duty):
+    return duty.middle_and_night()  # 中班 (lead, agent, agent2) → 夜班 (lead2, agent3)
+
+
+@pytest.fixture
+def draft(duty, people, shifts):
+    """The 中班's handover draft, opened at 23:00, carrying an order of agent's and one of agent2's."""
+    middle, night = shifts
+    duty.move_to(at(2026, 3, 2, 17, 0))
+    duty.order(people.agent)
+    duty.order(people.agent2)
+    duty.move_to(at(2026, 3, 2, 23, 0))
+    return services.handover_open(shift=middle)

@@ -7,8 +7,9 @@ import pytest
 from django.db import connections
 from rest_framework.test import APIClient
 
+from tests.actions import act
 from tickets import services
-from tickets.api import WorkOrderViewSet
+from tickets.api.workorders import WorkOrderViewSet
 from tickets.models import WorkOrder, WorkOrderTransition
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -81,8 +82,7 @@ def test_two_services_race_on_stale_instances(people, org):
         def go():
             mine = WorkOrder.objects.get(pk=order.pk)
             both_loaded.wait()
-            return services.work_order_transition(order=mine, name="dispatch", actor=user,
-                                                  params={"department": department})
+            return act(order=mine, name="dispatch", actor=user, params={"department": department})
         return go
 
     results, _ = _run_in_threads(fire(people.agent, org.repair), fire(people.agent2, org.repair2))

@@ -12,9 +12,11 @@ from django.test import Client
 from django.utils import timezone
 
 from contactcenter.errors import InvalidInput
-from tickets import selectors_console
+from tests.actions import act, outage_act
 from tickets.models import Call, CallOutcome, Kind, State, WorkOrder
-from tickets.services import call_log, outage_receive, outage_transition, work_order_create, work_order_transition
+from tickets.phones import sees_whole_phones
+from tickets.selectors import console as selectors_console
+from tickets.services import call_log, outage_receive, work_order_create
 
 from ..factories import CustomerFactory, UserFactory
 
@@ -109,11 +111,11 @@ def history(people, customer):
     past = telephony_call(people.agent2, customer.phone, ring=14)
     repair = work_order_create(kind="repair", description="家里停电", caller_number=customer.phone,
                                customer=customer, call=past, actor=people.agent2)
-    work_order_transition(order=repair, name="dispatch", actor=people.agent2,
+    act(order=repair, name="dispatch", actor=people.agent2,
                           params={"department": people.repair.department})
     for name in ("arrive", "restore"):
-        work_order_transition(order=repair, name=name, actor=people.repair)
-    work_order_transition(order=repair, name="callback", actor=people.agent2,
+        act(order=repair, name=name, actor=people.repair)
+    act(order=repair, name="callback", actor=people.agent2,
                           params={"reached": True, "satisfied": True, "attitude": "good", "quality": "good"})
     complaint = work_order_create(kind="complaint", description="抄表员态度差", caller_number=customer.phone,
                                   customer=customer, actor=people.agent2)
@@ -165,14 +167,14 @@ def test_the_file_shows_the_active_outage_for_the_callers_address(people):
     notice = outage_receive(kind="fault", area="幸福小区", cause="10kV幸福线故障", starts_at=starts,
                             expected_restore_at=starts + dt.timedelta(hours=4), actor=people.agent)
     assert f'id="caller-notice-{notice.pk}"' not in text(page(people.agent).get(FILE, {"phone": caller.phone}))
-    outage_transition(notice=notice, name="publish", actor=people.agent)
+    outage_act(notice=notice, name="publish", actor=people.agent)
     body = text(page(people.agent).get(FILE, {"phone": caller.phone}))
     assert f'id="caller-notice-{notice.pk}"' in body and "10kV幸福线故障" in body and "非常抱歉" in body
 
 
 def test_phones_are_whole_for_those_who_call_customers_and_masked_for_the_others(people):
-    assert selectors_console.sees_phones(people.agent) and selectors_console.sees_phones(people.repair)
-    assert not selectors_console.sees_phones(people.manager)
+    assert sees_whole_phones(people.agent) and sees_whole_phones(people.repair)
+    assert not sees_whole_phones(people.manager)
 
 
 # --- taking the call -------------------------------------------------------------------------------------------

@@ -9,9 +9,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from tests.actions import outage_act
 from tests.factories import PASSWORD, CustomerFactory
 from tickets.models import OutageNotice, OutageState, OutageTransition, State, WorkOrder, WorkOrderTransition
-from tickets.services import outage_receive, outage_transition, work_order_create
+from tickets.services import outage_receive, work_order_create
 
 OUTAGES = "/api/v1/outages/"
 ORDERS = "/api/v1/work-orders/"
@@ -59,7 +60,7 @@ def test_a_one_character_term_is_refused(api, people, area, short):
 
 def test_an_update_to_a_one_character_area_is_refused(api, people):
     notice = receive(people, "中山路")
-    outage_transition(notice=notice, name="publish", actor=people.agent)
+    outage_act(notice=notice, name="publish", actor=people.agent)
     response = api(people.agent).post(f"{OUTAGES}{notice.pk}/transitions/update/", {"area": "市"}, format="json")
     assert response.status_code == 400 and response.json()["code"] == "area_term_too_short"
     assert OutageNotice.objects.get(pk=notice.pk).area == "中山路"
@@ -110,7 +111,7 @@ def test_the_share_is_configurable(api, people, city_customers, settings):
 
 def test_widening_a_published_area_asks_too(api, people, city_customers):
     notice = receive(people, "中山路")
-    outage_transition(notice=notice, name="publish", actor=people.agent)
+    outage_act(notice=notice, name="publish", actor=people.agent)
     url = f"{OUTAGES}{notice.pk}/transitions/update/"
     assert api(people.agent).post(url, {"area": "示范市"}, format="json").json()["code"] == (
         "wide_area_needs_confirmation")
@@ -138,7 +139,7 @@ def test_the_notice_page_shows_the_confirmation_box_when_needed(people, city_cus
 def linked(people, customer):
     """A published fault on 中山路 and a repair call from 示范市中山路1号, linked to it."""
     notice = receive(people, "中山路")
-    outage_transition(notice=notice, name="publish", actor=people.agent)
+    outage_act(notice=notice, name="publish", actor=people.agent)
     order = work_order_create(kind="repair", description="家里没电", caller_number=customer.phone, customer=customer,
                               actor=people.agent)
     assert order.outage_id == notice.pk
@@ -147,7 +148,7 @@ def linked(people, customer):
 
 def test_the_console_and_the_order_page_say_the_repair_is_linked(people, customer):
     notice = receive(people, "中山路")
-    outage_transition(notice=notice, name="publish", actor=people.agent)
+    outage_act(notice=notice, name="publish", actor=people.agent)
     client = Client()
     client.login(username="agent", password=PASSWORD)
     created = client.post("/console/", {"caller_number": customer.phone, "classification": "repair",
@@ -174,7 +175,7 @@ def test_the_agent_unlinks_a_repair_that_is_about_something_else(api, people, or
     assert WorkOrder.objects.get(pk=order.pk).outage_id is None
 
     assert api(people.agent).post(f"{url}dispatch/", {"department": org.repair.pk}, format="json").status_code == 200
-    outage_transition(notice=OutageNotice.objects.get(pk=notice.pk), name="restore", actor=people.agent)
+    outage_act(notice=OutageNotice.objects.get(pk=notice.pk), name="restore", actor=people.agent)
     assert WorkOrder.objects.get(pk=order.pk).state == State.DISPATCHED  # not resolved with the outage
 
 

@@ -13,6 +13,7 @@ import pytest
 from django.utils import timezone
 
 from contactcenter.errors import Conflict, InvalidInput, NotPermitted
+from tests.actions import act, outage_act
 from tickets.models import (
     Kind,
     OutageKind,
@@ -25,7 +26,7 @@ from tickets.models import (
     WorkOrderTransition,
 )
 from tickets.selectors import outage_notices
-from tickets.services import outage_receive, outage_transition, work_order_create, work_order_transition
+from tickets.services import outage_receive, work_order_create
 
 from ..factories import CustomerFactory
 
@@ -66,7 +67,7 @@ def receive(actor, *, kind=OutageKind.FAULT, area=AREA, starts_at=None, expected
 
 def fire(notice: OutageNotice, name: str, actor, **params) -> OutageNotice:
     """Fire a transition on a freshly loaded notice (as a request would)."""
-    return outage_transition(notice=OutageNotice.objects.get(pk=notice.pk), name=name, actor=actor, params=params)
+    return outage_act(notice=OutageNotice.objects.get(pk=notice.pk), name=name, actor=actor, params=params)
 
 
 def published(people, **extra) -> OutageNotice:
@@ -334,7 +335,7 @@ def test_a_linked_repair_is_not_dispatched_and_nothing_changes(clock, people, or
     row, rows = order_row(order), order_history(order)
     for actor in (people.agent, people.lead, people.supervisor):
         with pytest.raises(Conflict) as raised:
-            work_order_transition(order=reload(order), name="dispatch", actor=actor,
+            act(order=reload(order), name="dispatch", actor=actor,
                                   params={"department": org.repair.pk, "handler": "repair"})
         assert raised.value.code == "transition_not_allowed"
     assert order_row(order) == row
@@ -379,7 +380,7 @@ def test_a_typed_address_inside_the_area_links_the_call(clock, people):
 def dispatchable(people, org, order: WorkOrder) -> None:
     """Not linked, and a repair crew can be sent."""
     assert order_row(order)["outage_id"] is None
-    done = work_order_transition(order=reload(order), name="dispatch", actor=people.agent,
+    done = act(order=reload(order), name="dispatch", actor=people.agent,
                                  params={"department": org.repair.pk, "handler": "repair"})
     assert done.state == State.DISPATCHED
 
@@ -457,9 +458,9 @@ def test_restore_resolves_every_linked_repair_and_samples_their_callbacks(clock,
         clock(START + (minute + 1) * MINUTE)
         linked.append(call(people, who, actor=owner))
     urged = linked[0]
-    work_order_transition(order=reload(urged), name="urge", actor=people.agent)  # still accepted
+    act(order=reload(urged), name="urge", actor=people.agent)  # still accepted
     cancelled = call(people, customer)
-    work_order_transition(order=reload(cancelled), name="cancel", actor=people.lead,
+    act(order=reload(cancelled), name="cancel", actor=people.lead,
                           params={"reason": "重复工单"})
     unlinked = call(people, outside)
     consultation = call(people, customer, kind=Kind.CONSULTATION)
@@ -499,7 +500,7 @@ def test_a_resolved_repair_without_a_callback_can_be_archived(clock, people, cus
     order = call(people, customer)
     clock(START + HOUR)
     fire(notice, "restore", people.agent)
-    archived = work_order_transition(order=reload(order), name="archive", actor=people.agent)
+    archived = act(order=reload(order), name="archive", actor=people.agent)
     assert archived.state == State.ARCHIVED
 
 
@@ -510,8 +511,8 @@ def test_a_resolved_repair_with_a_callback_is_called_back(clock, people, custome
     clock(START + HOUR)
     fire(notice, "restore", people.agent)
     with pytest.raises(Conflict):
-        work_order_transition(order=reload(order), name="archive", actor=people.agent)
+        act(order=reload(order), name="archive", actor=people.agent)
     clock(START + 2 * HOUR)
-    done = work_order_transition(order=reload(order), name="callback", actor=people.agent2,
+    done = act(order=reload(order), name="callback", actor=people.agent2,
                                  params={"reached": True, "satisfied": True, "attitude": "good", "quality": "good"})
     assert (done.state, order_row(order)["called_back_at"]) == (State.CALLED_BACK, START + 2 * HOUR)

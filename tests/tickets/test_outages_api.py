@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tickets import api_outages
+from tests.actions import outage_act
+from tickets.api import outages as api_outages
 from tickets.models import OutageNotice, OutageState, State, WorkOrder
-from tickets.services import outage_receive, outage_transition, work_order_create
+from tickets.services import outage_receive, work_order_create
 
 from ..factories import CustomerFactory
 
@@ -35,7 +36,7 @@ def new_notice(actor, *, kind="fault", area=AREA, starts_at=None, hours=4, publi
     notice = outage_receive(kind=kind, area=area, cause=cause, starts_at=starts_at,
                             expected_restore_at=starts_at + hours * HOUR, actor=actor)
     if publish:
-        notice = outage_transition(notice=notice, name="publish", actor=actor)
+        notice = outage_act(notice=notice, name="publish", actor=actor)
     return notice
 
 
@@ -125,7 +126,7 @@ def test_list_filters(api, people, clock):
     active = new_notice(people.agent, area="乙小区", publish=True)
     upcoming = new_notice(people.agent, kind="planned", area="丙小区", starts_at=START + 3 * 24 * HOUR, publish=True)
     restored = new_notice(people.agent, area="丁小区", publish=True)
-    outage_transition(notice=restored, name="restore", actor=people.agent)
+    outage_act(notice=restored, name="restore", actor=people.agent)
     client = api(people.agent)
 
     def ids(query: str = "") -> set[int]:
@@ -228,7 +229,7 @@ def test_the_whole_life_over_the_api(api, people, customer, clock):
 def test_a_step_not_allowed_from_the_state_is_409(api, people, state, name):
     notice = new_notice(people.agent, publish=state != "received")
     if state == "restored":
-        notice = outage_transition(notice=notice, name="restore", actor=people.agent)
+        notice = outage_act(notice=notice, name="restore", actor=people.agent)
 
     response = api(people.agent).post(transition_url(notice, name), {"cause": "x"}, format="json")
 
@@ -287,7 +288,7 @@ def test_a_concurrent_change_is_409(api, people, monkeypatch):
 
     def check_then_someone_else_publishes(**kwargs):
         check(**kwargs)
-        outage_transition(notice=OutageNotice.objects.get(pk=notice.pk), name="publish", actor=people.agent2)
+        outage_act(notice=OutageNotice.objects.get(pk=notice.pk), name="publish", actor=people.agent2)
 
     monkeypatch.setattr(api_outages.services, "outage_transition_check", check_then_someone_else_publishes)
     response = api(people.agent).post(transition_url(notice, "publish"))
@@ -338,7 +339,7 @@ def test_for_caller_finds_the_active_notice_for_a_customer_in_the_area(api, peop
 def test_for_caller_after_restoration_shows_nothing(api, people, neighbours):
     inside, _ = neighbours
     notice = new_notice(people.agent, publish=True)
-    outage_transition(notice=notice, name="restore", actor=people.agent)
+    outage_act(notice=notice, name="restore", actor=people.agent)
     assert api(people.agent).get(f"{URL}for-caller/", {"phone": inside.phone}).json()["notices"] == []
 
 

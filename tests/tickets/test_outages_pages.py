@@ -11,8 +11,9 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from tests.actions import outage_act
 from tickets.models import OutageNotice, OutageState, State, WorkOrder
-from tickets.services import outage_receive, outage_transition, work_order_create
+from tickets.services import outage_receive, work_order_create
 
 from ..factories import CustomerFactory
 
@@ -47,7 +48,7 @@ def new_notice(actor, *, kind="fault", area="幸福小区", cause=CAUSE, starts_
     notice = outage_receive(kind=kind, area=area, cause=cause, starts_at=starts_at,
                             expected_restore_at=starts_at + 4 * HOUR, actor=actor)
     if publish:
-        notice = outage_transition(notice=notice, name="publish", actor=actor)
+        notice = outage_act(notice=notice, name="publish", actor=actor)
     return notice
 
 
@@ -275,10 +276,10 @@ def public_notices(people, customer, neighbours):
                           starts_at=START + 3 * 24 * HOUR, publish=True)
     received = new_notice(people.agent, area="未发布小区", cause="未发布原因")
     restored = new_notice(people.agent, area="已恢复小区", cause="已恢复原因", publish=True)
-    outage_transition(notice=restored, name="restore", actor=people.agent)
+    outage_act(notice=restored, name="restore", actor=people.agent)
     closed = new_notice(people.agent, area="已关闭小区", cause="已关闭原因", publish=True)
-    outage_transition(notice=closed, name="restore", actor=people.agent)
-    outage_transition(notice=closed, name="close", actor=people.agent)
+    outage_act(notice=closed, name="restore", actor=people.agent)
+    outage_act(notice=closed, name="close", actor=people.agent)
     return active, upcoming, received, restored, closed
 
 

@@ -9,9 +9,10 @@ import re
 import pytest
 from django.test import Client
 
+from tests.actions import act
 from tests.factories import PASSWORD
 from tickets.models import ForbiddenPhrase, Kind, Severity, State, WorkOrder, WorkOrderTransition
-from tickets.services import work_order_create, work_order_transition
+from tickets.services import work_order_create
 
 ORDERS = "/api/v1/work-orders/"
 CHECK = "/api/v1/phrases/check/"
@@ -34,7 +35,7 @@ def to_state(order, people, org, *names):
     }
     for name in names:
         actor, params = steps[name]
-        order = work_order_transition(order=WorkOrder.objects.get(pk=order.pk), name=name, actor=actor,
+        order = act(order=WorkOrder.objects.get(pk=order.pk), name=name, actor=actor,
                                       params=params)
     return order
 

@@ -14,14 +14,10 @@ from django.urls import path
 
 from contactcenter.errors import InvalidInput
 from contactcenter.urls import urlpatterns as site_urlpatterns
+from tests.actions import act
 from tests.browser import test_handover_browser as handover
 from tickets.models import ForbiddenPhrase, Situation, StandardPhrase, State, WorkOrder, WorkOrderTransition
-from tickets.services import (
-    ensure_no_forbidden_phrases,
-    forbidden_phrases_in,
-    work_order_create,
-    work_order_transition,
-)
+from tickets.services import ensure_no_forbidden_phrases, forbidden_phrases_in, work_order_create
 
 # One headless Chromium and plain-HTTP cookies, as in the other browser tests.
 browser, plain_cookies, TIMEOUT_MS = handover.browser, handover.plain_cookies, handover.TIMEOUT_MS
@@ -192,10 +188,10 @@ def complaint(people, customer, org):
     """A complaint investigated by marketing: its reply to the customer is next."""
     order = work_order_create(kind="complaint", description="抄表员态度恶劣", caller_number=customer.phone,
                               customer=customer, actor=people.agent)
-    order = work_order_transition(order=order, name="forward", actor=people.agent)
-    order = work_order_transition(order=order, name="dispatch", actor=people.supervision,
+    order = act(order=order, name="forward", actor=people.agent)
+    order = act(order=order, name="dispatch", actor=people.supervision,
                                   params={"department": org.marketing.pk})
-    return work_order_transition(order=order, name="investigate", actor=people.marketing,
+    return act(order=order, name="investigate", actor=people.marketing,
                                  params={"valid": True, "cause": "attitude"})
 
 
@@ -204,9 +200,9 @@ def consultation(people, customer, org):
     """A consultation the department has answered: the agent informs the customer next."""
     order = work_order_create(kind="consultation", description="电价咨询", caller_number=customer.phone,
                               customer=customer, actor=people.agent)
-    order = work_order_transition(order=order, name="dispatch", actor=people.agent,
+    order = act(order=order, name="dispatch", actor=people.agent,
                                   params={"department": org.marketing.pk})
-    return work_order_transition(order=order, name="reply", actor=people.marketing,
+    return act(order=order, name="reply", actor=people.marketing,
                                  params={"answer": "按阶梯电价执行。"})
 
 
@@ -277,7 +273,7 @@ def test_internal_texts_may_quote_a_forbidden_phrase(people, customer):
     """Only texts to the customer are checked: a complaint's description or a cancel reason quotes what was said."""
     order = work_order_create(kind="complaint", description="客服说“你去投诉好了”", caller_number=customer.phone,
                               customer=customer, actor=people.agent)
-    order = work_order_transition(order=order, name="cancel", actor=people.lead,
+    order = act(order=order, name="cancel", actor=people.lead,
                                   params={"reason": "重复：客服说你去投诉好了"})
     assert order.state == State.CANCELLED
 

@@ -11,8 +11,9 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from kpi.sweeps import sweep_deadlines
+from tests.actions import act
 from tickets.models import Callback, User, WorkOrder
-from tickets.services import call_log, work_order_create, work_order_transition
+from tickets.services import call_log, work_order_create
 
 from ..factories import UnitFactory, UserFactory
 
@@ -21,7 +22,7 @@ def _orders(people, org, n):
     for i in range(n):
         order = work_order_create(kind="complaint", description=f"投诉 {i}", caller_number=f"1390000{i:04d}",
                                   actor=people.agent)
-        work_order_transition(order=order, name="forward", actor=people.agent)
+        act(order=order, name="forward", actor=people.agent)
 
 
 def _queries(client, url) -> int:
@@ -71,7 +72,7 @@ def _count(send) -> tuple[int, object, list[str]]:
 def _complaint_with_history(people, n_urges: int, n_callbacks: int) -> WorkOrder:
     order = work_order_create(kind="complaint", description="投诉", caller_number="13900000009", actor=people.agent)
     for _ in range(n_urges):
-        order = work_order_transition(order=order, name="urge", actor=people.agent)
+        order = act(order=order, name="urge", actor=people.agent)
     for _ in range(n_callbacks):
         Callback.objects.create(order=order, agent=people.agent2, made_at=timezone.now(), reached=False)
     return order

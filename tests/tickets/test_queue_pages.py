@@ -16,8 +16,9 @@ from django.test.utils import CaptureQueriesContext
 
 from shifts import services as shift_services
 from shifts.models import OrderShift, ShiftTemplate
+from tests.actions import act
 from tickets.models import Callback, State, WorkOrder
-from tickets.services import work_order_create, work_order_transition
+from tickets.services import work_order_create
 
 from ..factories import CustomerFactory, UserFactory
 
@@ -74,7 +75,7 @@ def new(kind, actor, customer=None, **fields) -> WorkOrder:
 
 
 def fire(order, name, actor, **params) -> WorkOrder:
-    return work_order_transition(order=WorkOrder.objects.get(pk=order.pk), name=name, actor=actor, params=params)
+    return act(order=WorkOrder.objects.get(pk=order.pk), name=name, actor=actor, params=params)
 
 
 def investigated(people, org, kind="complaint", customer=None) -> WorkOrder:
@@ -423,13 +424,13 @@ def test_a_reply_with_a_forbidden_phrase_is_refused_with_the_phrase(people, org)
 def test_a_refused_forbidden_phrase_is_shown_whatever_the_field(people, org, monkeypatch):
     """The page lists the phrases of a ``forbidden_phrase`` refusal even when the service names no field."""
     from contactcenter.errors import InvalidInput
-    from tickets import services
+    from tickets.forms.transitions import AnswerOnCallForm
 
     def refuse(**kwargs):
         raise InvalidInput("forbidden", code="forbidden_phrase", extra={"phrases": ["不知道", "不清楚"]})
 
     consultation = new("consultation", people.agent)
-    monkeypatch.setattr(services, "work_order_transition", refuse)
+    monkeypatch.setattr(AnswerOnCallForm, "service", staticmethod(refuse))
     response = post(page(people.agent), consultation, "answer_on_call", {"answer": "我也不知道"})
     assert response.status_code == 400
     form = form_html(response, "answer_on_call")

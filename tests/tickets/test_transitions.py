@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from tests.actions import act, outage_act
 from tickets.models import KIND_MODELS, AreaType, Callback, Kind, State, WorkOrder, WorkOrderTransition
 from tickets.models.workorders import is_current_department, may_cancel, may_reply, may_take_calls
-from tickets.services import call_log, outage_receive, outage_transition, work_order_create, work_order_transition
+from tickets.services import call_log, outage_receive, work_order_create
 
 from ..factories import CustomerFactory
 
@@ -154,7 +155,7 @@ class Center:
         order = WorkOrder.objects.get(pk=order_id)
         params = good_input(order.kind, name, self.org) if params is None else self._resolve(params)
         note = params.pop("note", "")
-        return work_order_transition(order=order, name=name, actor=actor or self.actor_for(order, name),
+        return act(order=order, name=name, actor=actor or self.actor_for(order, name),
                                      params=params, note=note)
 
     def run(self, order_id: int, path: list) -> None:
@@ -285,7 +286,7 @@ def publish_outage_covering_the_customer(center) -> int:
     notice = outage_receive(kind="fault", area="中山路", cause="10kV中山线故障", starts_at=now - dt.timedelta(hours=1),
                             expected_restore_at=now + dt.timedelta(hours=3), actor=center.people.agent)
     assert notice.covers(center.customer.address)
-    return outage_transition(notice=notice, name="publish", actor=center.people.agent).pk
+    return outage_act(notice=notice, name="publish", actor=center.people.agent).pk
 
 
 def assert_stamps(center, kind, name, before, after, at, body):
@@ -805,6 +806,6 @@ def test_a_concurrent_urge_is_not_lost(center):
     departments_view = WorkOrder.objects.get(pk=order_id)  # the department's request has read the order
     urged = center.fire(center.people.agent, order_id, "urge", {"call": center.new_call().pk})
     assert urged.status_code == 200 and row(order_id)["urge_count"] == 1
-    work_order_transition(order=departments_view, name="contact_customer", actor=center.people.marketing)
+    act(order=departments_view, name="contact_customer", actor=center.people.marketing)
     assert row(order_id)["first_contacted_at"] is not None
     assert row(order_id)["urge_count"] == 1

@@ -9,7 +9,7 @@ supervisor enters it (admin, or ``manage.py import_holidays FILE``).
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ..history import AuditedRecords
+from contactcenter.history import AuditedRecords
 
 
 class CalendarYear(models.Model):

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history import register
 
-from ..history import AuditedRecords
+from contactcenter.history import AuditedRecords
 
 
 class UnitKind(models.TextChoices):

@@ -16,8 +16,7 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 
 from contactcenter.fsm import ConcurrentStates
-
-from ..history import AuditedRecords
+from contactcenter.history import AuditedRecords
 
 APOLOGY = _(
     "We are sorry for the inconvenience. The power supply in your area is interrupted because of {cause}; "

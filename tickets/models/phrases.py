@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ..history import AuditedRecords
+from contactcenter.history import AuditedRecords
 
 
 class Situation(models.TextChoices):

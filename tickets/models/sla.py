@@ -5,7 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ..history import AuditedRecords
+from contactcenter.history import AuditedRecords
+
 from .customers import AreaType
 
 

@@ -83,6 +83,8 @@ def calendar_year_enter(*, year: int, days: list[HolidayDay], source: str, actor
     if twice:
         raise InvalidInput(f"Dates given twice: {', '.join(map(str, twice))}", extra={"field": "days"})
     wanted = {day.date: day for day in days}
+    # ``_history_user``: django-simple-history's documented way to name who made a change outside a request
+    # ("Manually specifying a user"); the audit trail shows the actor.
     for existing in CalendarDay.objects.filter(date__year=year):
         if existing.date not in wanted:
             existing._history_user = actor
@@ -136,10 +138,9 @@ def _recompute(order: WorkOrder, now: dt.datetime) -> None:
     changed: dict = {}
     if order.state not in FINAL_STATES:
         policies = active_policies(order.kind)
-        clocks = {column: (deadline, start) for column, deadline, start in sla.DEADLINE_CLOCKS}
         for column in list(order.provisional_deadlines):
-            deadline, start_attr = clocks[column]
-            start = getattr(order, start_attr)
+            rule = sla.BY_COLUMN[column]
+            deadline, start = rule.deadline, getattr(order, rule.starts)
             policy = sla.policy_for(order, deadline, policies) if start is not None else None
             if policy is None:
                 continue

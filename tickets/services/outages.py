@@ -1,7 +1,7 @@
-"""Outage notices: receive, publish, update, restore (resolving the linked repairs), close."""
+"""Outage notices 停电信息: receive, publish, update, restore (resolving the linked repairs), close — one typed function
+each; ``_fire`` asks the notice's machine, saves and writes the history row."""
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,9 +11,37 @@ from contactcenter.fsm import available_transitions, check_transition
 
 from ..models import Department, OutageLeadTime, OutageNotice, OutageTransition, State, User, WorkOrder
 from ..models.outages import MIN_TERM_CHARS, area_terms, short_terms
-from ..reference import published_outages
+from ..selectors.outages import outage_area_reach
+from .workorders.repair import work_order_resolve_by_outage
 
 OUTAGE_TRANSITIONS = ("publish", "update", "restore", "close")
+
+
+def _check_area(area: str) -> None:
+    """An area is a list of communities, streets or feeders, each of at least two characters ("市" alone would
+    swallow every repair call of the city)."""
+    if not area_terms(area):
+        raise InvalidInput("Name at least one community, street or feeder", extra={"field": "area"})
+    short = short_terms(area)
+    if short:
+        raise InvalidInput(
+            f"Each community, street or feeder has at least {MIN_TERM_CHARS} characters: {'、'.join(short)}",
+            code="area_term_too_short", extra={"field": "area", "terms": short})
+
+
+def _check_reach(area: str, notice: OutageNotice, *, confirmed: bool) -> dict:
+    """A notice whose area matches more than OUTAGE_WIDE_AREA_PERCENT of the unit's customers goes out only when the
+    agent confirms it (recorded in the history row)."""
+    reach = outage_area_reach(area, notice.unit)
+    if not reach.too_wide:
+        return {}
+    if not confirmed:
+        raise InvalidInput(
+            f"The area matches {reach.matched} of {reach.customers} customers ({reach.share:.0%}): every repair call "
+            "from them would be linked to this notice. Check the area, or confirm that it is this wide.",
+            code="wide_area_needs_confirmation",
+            extra={"field": "area", "matched": reach.matched, "customers": reach.customers})
+    return {"wide_area_confirmed": True, "matched": reach.matched, "customers": reach.customers}
 
 
 @transaction.atomic
@@ -21,8 +49,8 @@ def outage_receive(
     *, kind: str, area: str, cause: str, starts_at: dt.datetime, expected_restore_at: dt.datetime, actor: User,
     source_department: Department | None = None, received_at: dt.datetime | None = None,
 ) -> OutageNotice:
-    """Record a notice passed on by another department 停电信息. Who received it and when decides the
-    shift that must publish it (kpi: outage_publish_late)."""
+    """Record a notice passed on by another department 停电信息. Who received it and when decides the shift that must
+    publish it (kpi: outage_publish_late)."""
     if not actor.has_perm("tickets.take_calls"):
         raise NotPermitted("Only the front office receives outage notices")
     _check_area(area)
@@ -39,41 +67,28 @@ def outage_receive(
     return notice
 
 
-def _check_area(area: str) -> None:
-    """An area is a list of communities, streets or feeders, each of at least two characters ("市" alone would
-    swallow every repair call of the city)."""
-    if not area_terms(area):
-        raise InvalidInput("Name at least one community, street or feeder", extra={"field": "area"})
-    short = short_terms(area)
-    if short:
-        raise InvalidInput(
-            f"Each community, street or feeder has at least {MIN_TERM_CHARS} characters: {'、'.join(short)}",
-            code="area_term_too_short", extra={"field": "area", "terms": short})
-
-
-def _check_reach(area: str, notice: OutageNotice, *, confirmed: bool) -> dict:
-    """A notice whose area matches more than OUTAGE_WIDE_AREA_PERCENT of the unit's customers goes out only when
-    the agent confirms it (recorded in the history row)."""
-    from ..selectors import outage_area_reach
-
-    reach = outage_area_reach(area, notice.unit)
-    if not reach.too_wide:
-        return {}
-    if not confirmed:
-        raise InvalidInput(
-            f"The area matches {reach.matched} of {reach.customers} customers ({reach.share:.0%}): every repair call "
-            "from them would be linked to this notice. Check the area, or confirm that it is this wide.",
-            code="wide_area_needs_confirmation",
-            extra={"field": "area", "matched": reach.matched, "customers": reach.customers})
-    return {"wide_area_confirmed": True, "matched": reach.matched, "customers": reach.customers}
-
-
 def outage_transition_check(*, notice: OutageNotice, name: str, actor: User) -> None:
+    """409 unless ``name`` is a transition allowed now; 403 unless the user may fire it (asked before the input)."""
     check_transition(notice, name, actor, names=OUTAGE_TRANSITIONS, what="An outage notice")
 
 
 def outage_available_transitions(notice: OutageNotice, user: User) -> list[str]:
     return available_transitions(notice, user)
+
+
+def _fire(notice: OutageNotice, name: str, *, actor: User, at: dt.datetime | None = None, data: dict | None = None,
+          after=None, **arguments) -> OutageNotice:
+    """Fire transition ``name`` of the notice, save it, then ``after(notice)`` (what follows from it, returning what
+    the history row also records), then the history row."""
+    outage_transition_check(notice=notice, name=name, actor=actor)
+    at = at or timezone.now()
+    source = notice.state
+    getattr(notice, name)(at=at, **arguments)
+    notice.save()
+    data = {**(data or {}), **(after(notice) if after is not None else {})}
+    OutageTransition.objects.create(notice=notice, name=name, source=source, target=notice.state, actor=actor,
+                                    at=at, data=data)
+    return notice
 
 
 def announced_late(notice: OutageNotice, at: dt.datetime) -> bool:
@@ -82,64 +97,53 @@ def announced_late(notice: OutageNotice, at: dt.datetime) -> bool:
 
 
 @transaction.atomic
-def outage_transition(*, notice: OutageNotice, name: str, actor: User,
-                      params: dict[str, Any] | None = None) -> OutageNotice:
-    params = dict(params or {})
-    outage_transition_check(notice=notice, name=name, actor=actor)
+def outage_publish(*, notice: OutageNotice, actor: User, confirm_wide_area: bool = False) -> OutageNotice:
+    """Publish (within the receiving shift, seed 000 考核 1); a planned one less than its lead time ahead of the start
+    is flagged announced late."""
+    outage_transition_check(notice=notice, name="publish", actor=actor)
     at = timezone.now()
-    source = notice.state
-    data: dict[str, Any] = {}
-    confirmed = bool(params.pop("confirm_wide_area", False))
-    if name == "publish":
-        data.update(_check_reach(notice.area, notice, confirmed=confirmed))
-        notice.publish(at=at, by=actor, announced_late=announced_late(notice, at))
-        data["announced_late"] = notice.announced_late
-    elif name == "update":
-        expected = params.get("expected_restore_at")
-        if expected is not None and expected <= notice.starts_at:
-            raise InvalidInput("The expected restoration must come after the start",
-                               extra={"field": "expected_restore_at"})
-        if params.get("area") is not None:
-            _check_area(params["area"])
-        if expected is None and not params.get("cause") and not params.get("area"):
-            raise InvalidInput("Nothing to update", extra={"field": "expected_restore_at"})
-        reach = _check_reach(params["area"], notice, confirmed=confirmed) if params.get("area") else {}
-        notice.update(at=at, expected_restore_at=expected, cause=params.get("cause"), area=params.get("area"))
-        data = {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in params.items() if v}
-        data.update(reach)
-    elif name == "restore":
-        restored_at = params.get("restored_at")
-        if restored_at is not None and (restored_at > at or restored_at < notice.starts_at):
-            raise InvalidInput("restored_at must lie between the start and now", extra={"field": "restored_at"})
-        notice.restore(at=at, restored_at=restored_at)
-    else:
-        notice.close(at=at)
-    notice.save()
-    if name == "restore":
-        data["resolved_orders"] = _resolve_linked_repairs(notice, actor)
-    OutageTransition.objects.create(notice=notice, name=name, source=source, target=notice.state, actor=actor,
-                                    at=at, data=data)
-    return notice
+    data = _check_reach(notice.area, notice, confirmed=confirm_wide_area)
+    late = announced_late(notice, at)
+    return _fire(notice, "publish", actor=actor, data={**data, "announced_late": late}, at=at, by=actor,
+                 announced_late=late)
 
 
-def _resolve_linked_repairs(notice: OutageNotice, actor: User) -> int:
-    """The repairs linked to the notice move on to restored; their callbacks follow the sampling rule."""
-    from .workorders import work_order_transition
+@transaction.atomic
+def outage_update(*, notice: OutageNotice, actor: User, expected_restore_at: dt.datetime | None = None,
+                  cause: str | None = None, area: str | None = None, confirm_wide_area: bool = False) -> OutageNotice:
+    """A new expected restoration, cause or area while the outage lasts (a wider area asks for confirmation)."""
+    outage_transition_check(notice=notice, name="update", actor=actor)
+    if expected_restore_at is not None and expected_restore_at <= notice.starts_at:
+        raise InvalidInput("The expected restoration must come after the start", extra={"field": "expected_restore_at"})
+    if area is not None:
+        _check_area(area)
+    if expected_restore_at is None and not cause and not area:
+        raise InvalidInput("Nothing to update", extra={"field": "expected_restore_at"})
+    reach = _check_reach(area, notice, confirmed=confirm_wide_area) if area else {}
+    changes = {"expected_restore_at": expected_restore_at, "cause": cause, "area": area}
+    data = {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in changes.items() if v}
+    return _fire(notice, "update", actor=actor, data={**data, **reach}, **changes)
 
-    resolved = 0
-    for order in WorkOrder.objects.filter(outage=notice, state=State.ACCEPTED):
-        work_order_transition(order=order, name="resolve_by_outage", actor=actor,
-                              note=f"outage notice #{notice.pk} restored")
-        resolved += 1
-    return resolved
+
+@transaction.atomic
+def outage_restore(*, notice: OutageNotice, actor: User, restored_at: dt.datetime | None = None) -> OutageNotice:
+    """Power restored: every repair linked to the notice is resolved with it (their callbacks follow the sampling
+    rule)."""
+    outage_transition_check(notice=notice, name="restore", actor=actor)
+    now = timezone.now()
+    if restored_at is not None and (restored_at > now or restored_at < notice.starts_at):
+        raise InvalidInput("restored_at must lie between the start and now", extra={"field": "restored_at"})
+
+    def resolve_linked_repairs(notice: OutageNotice) -> dict:
+        resolved = 0
+        for order in WorkOrder.objects.filter(outage=notice, state=State.ACCEPTED):
+            work_order_resolve_by_outage(order=order, actor=actor, note=f"outage notice #{notice.pk} restored")
+            resolved += 1
+        return {"resolved_orders": resolved}
+
+    return _fire(notice, "restore", actor=actor, at=now, after=resolve_linked_repairs, restored_at=restored_at)
 
 
-def outage_covering(address: str, *, at: dt.datetime | None = None) -> OutageNotice | None:
-    """The published, started outage whose area names a part of this address (the most recent first)."""
-    if not address:
-        return None
-    at = at or timezone.now()
-    for notice in published_outages():  # from the cache: every repair call asks
-        if notice.starts_at <= at and notice.covers(address):
-            return notice
-    return None
+@transaction.atomic
+def outage_close(*, notice: OutageNotice, actor: User) -> OutageNotice:
+    return _fire(notice, "close", actor=actor)

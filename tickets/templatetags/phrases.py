@@ -34,13 +34,13 @@ def phrase_check_script(context) -> str:
     """The live check's script tag (and its stylesheet), once per page however many partials include it."""
     request = context.get("request")
     if request is not None:
-        if getattr(request, "_phrase_check_script", False):
+        if getattr(request, "phrase_check_script_shown", False):
             return ""
-        request._phrase_check_script = True
+        request.phrase_check_script_shown = True
     else:  # rendered without a request: once per context
-        if context.dicts[0].get("_phrase_check_script"):
+        if context.dicts[0].get("phrase_check_script_shown"):
             return ""
-        context.dicts[0]["_phrase_check_script"] = True
+        context.dicts[0]["phrase_check_script_shown"] = True
     # Its few styles come with it, so the partial works on any page (app.css has none); a static file, not an
     # inline <style>: the Content-Security-Policy allows styles from our static files only.
     return format_html(

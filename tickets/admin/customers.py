@@ -1,0 +1,51 @@
+"""Customers and calls in the admin: calls are logged by the service, and shown as logged."""
+
+from django.contrib import admin
+
+from ..models import Call, Customer
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["name", "account_number", "phone", "area_type", "unit", "address", "created_at"]
+    list_filter = ["area_type", "unit"]
+    search_fields = ["phone", "account_number", "name"]
+    list_select_related = ["unit"]
+    autocomplete_fields = ["unit"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(Call)
+class CallAdmin(admin.ModelAdmin):
+    """Calls are logged by ``call_log``, which derives ring seconds and the outcome: no adding here,
+    and the telephony facts stay as logged."""
+
+    list_display = [
+        "caller_number",
+        "customer",
+        "agent",
+        "seat",
+        "ring_started_at",
+        "ring_seconds",
+        "outcome",
+    ]
+    list_filter = ["outcome", "agent"]
+    date_hierarchy = "ring_started_at"
+    search_fields = ["caller_number", "customer__name", "customer__account_number", "agent__username", "seat"]
+    list_select_related = ["customer", "agent"]
+    raw_id_fields = ["customer"]
+    readonly_fields = [
+        "caller_number",
+        "agent",
+        "seat",
+        "ring_started_at",
+        "answered_at",
+        "ended_at",
+        "ring_seconds",
+        "outcome",
+        "logged_by",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False

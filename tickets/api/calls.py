@@ -1,0 +1,53 @@
+"""Customers 一户一档 and calls over the API."""
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.response import Response
+
+from contactcenter.drf import ERRORS, FiltersOnListsOnly, MethodsFirst, ModelPermissions
+
+from .. import selectors, services
+from ..filters import CallFilter, CustomerFilter
+from ..models import Call
+from ..serializers import CallCreateSerializer, CallSerializer, CustomerSerializer
+
+
+class CustomerViewSet(MethodsFirst, FiltersOnListsOnly, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+                      viewsets.ReadOnlyModelViewSet):
+    serializer_class = CustomerSerializer
+    permission_classes = [ModelPermissions]
+    filterset_class = CustomerFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.visible_customers(self.request.user).order_by("-id")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        data["phone"] = services.normalize_phone(data["phone"], field="phone")
+        serializer.save()
+
+    def perform_update(self, serializer):
+        if "phone" in serializer.validated_data:
+            serializer.validated_data["phone"] = services.normalize_phone(serializer.validated_data["phone"],
+                                                                           field="phone")
+        serializer.save()
+
+
+@extend_schema_view(create=extend_schema(request=CallCreateSerializer, responses={201: CallSerializer, **ERRORS}))
+class CallViewSet(MethodsFirst, FiltersOnListsOnly, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Calls: the telephony system logs every seat's; an agent types in the calls at their own seat."""
+
+    serializer_class = CallSerializer
+    permission_classes = [ModelPermissions]
+    permission_model = Call
+    filterset_class = CallFilter
+
+    def get_queryset(self):
+        return selectors.visible_calls(self.request.user).prefetch_related("orders").order_by("-ring_started_at", "-id")
+
+    def create(self, request, *args, **kwargs):
+        data = CallCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        call = services.call_log(**data.validated_data, logged_by=request.user)
+        return Response(self.get_serializer(call).data, status=status.HTTP_201_CREATED)

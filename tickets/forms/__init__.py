@@ -1,0 +1,1 @@
+"""The tickets app's page forms: they parse and validate input; the services decide."""

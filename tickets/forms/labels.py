@@ -1,0 +1,59 @@
+"""The words of the work-order transition pages: the transitions' button and history labels, and the services'
+refusals in the user's language (by error code, by English message, by field), which ``transitions.TransitionForm``
+shows on its forms."""
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+# Button and history labels. With a context: several are common words ("Reply", "Archive", "Callback").
+TRANSITION_LABELS = {
+    "create": pgettext_lazy("work order transition", "Accept"),  # 受理
+    "urge": pgettext_lazy("work order transition", "Urge"),  # 催办
+    "escalate": pgettext_lazy("work order transition", "Escalate to a leader"),  # 上报
+    "cancel": pgettext_lazy("work order transition", "Cancel as duplicate"),
+    "return_to_sender": pgettext_lazy("work order transition", "Return to sender"),  # 退单
+    "dispatch": pgettext_lazy("work order transition", "Dispatch"),  # 派单
+    "resolve_by_outage": pgettext_lazy("work order transition", "Resolved with the outage"),
+    "arrive": pgettext_lazy("work order transition", "Crew on site"),
+    "restore": pgettext_lazy("work order transition", "Restored"),
+    "callback": pgettext_lazy("work order transition", "Callback"),  # 回访
+    "archive": pgettext_lazy("work order transition", "Archive"),  # 归档
+    "answer_on_call": pgettext_lazy("work order transition", "Answered on the call"),
+    "reply": pgettext_lazy("work order transition", "Reply"),  # 答复
+    "inform": pgettext_lazy("work order transition", "Inform the customer"),
+    "forward": pgettext_lazy("work order transition", "Forward to supervision"),  # 转监察室
+    "contact_customer": pgettext_lazy("work order transition", "First contact with the customer"),
+    "investigate": pgettext_lazy("work order transition", "Record the finding"),
+    "unlink_outage": pgettext_lazy("work order transition", "Not this outage: unlink"),
+}
+
+# The services speak English to the API; the pages give their refusals in the user's language: by the error's
+# code, else its (stable) English message, else its field.
+SERVICE_CODES = {
+    "unknown_transition": _("The work order has no such step."),
+    "transition_not_allowed": _("This step is not allowed in the work order's current state; reload the page."),
+    "concurrent_change": _("Someone else changed the work order meanwhile; reload the page and try again."),
+    "no_supervision_office": _("No supervision office is configured."),
+}
+SERVICE_MESSAGES = {
+    "A repair is dispatched to a repair crew": _("A repair is dispatched to a repair crew."),
+    "The order is already with this department": _("The work order is already with this department."),
+    "Complaints are forwarded to a supervision office": _("Complaints are forwarded to a supervision office."),
+    "A valid finding needs its cause": _("A valid finding needs its cause."),
+    "An unreached callback has no ratings": _("A callback that did not reach the customer has no ratings."),
+    "satisfied (true or false) is required when the customer was reached":
+        _("Say whether the customer was satisfied."),
+    "attitude is required when the customer was reached": _("Rate the service attitude."),
+    "quality is required when the customer was reached": _("Rate the work quality."),
+}
+SERVICE_FIELDS = {
+    "department": _("Choose another department."),
+    "handler": _("The handler must be a member of the chosen department."),
+    "responsible": _("Unknown user."),
+    "reason": _("Give a reason."),
+    "answer": _("Write the answer."),
+    "reply_text": _("Write the reply to the customer."),
+    "valid": _("Say whether the complaint is valid."),
+    "reached": _("Say whether the customer was reached."),
+    "satisfied": _("Say whether the customer was satisfied."),
+}

@@ -1,0 +1,18 @@
+"""Who sees a customer's phone number whole: the one rule the API, the pages, the console and the filters read.
+
+Those who call customers — the front office (agents, leads, supervisors) and the departments that handle their
+orders — see it whole; the others (managers) see ``139****0001``, and cannot search by it.
+"""
+
+
+def sees_whole_phones(user) -> bool:
+    return user.has_perm("tickets.take_calls") or user.has_perm("tickets.handle_department")
+
+
+def mask_phone(phone: str) -> str:
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"
+
+
+def phone_for(user, phone: str) -> str:
+    """The number as ``user`` may see it."""
+    return phone if not phone or sees_whole_phones(user) else mask_phone(phone)

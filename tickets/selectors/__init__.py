@@ -1,0 +1,56 @@
+"""Every read of the tickets app that pages, the API, the reports and the other apps share (no writes here)."""
+
+from .calendar import WARN_FROM_MONTH, calendar_years_missing
+from .orders import (
+    OPEN_STATES,
+    detail_prefetches,
+    is_overdue,
+    overdue_q,
+    visible_calls,
+    visible_customers,
+    visible_work_orders,
+    with_detail,
+    work_order_detail,
+)
+from .org import unit_subtree_ids
+from .outages import (
+    AreaReach,
+    CallerOutages,
+    active_outage_q,
+    caller_outages,
+    outage_area_reach,
+    outage_covering,
+    outage_detail,
+    outage_linked_orders,
+    outage_notices,
+    outages_covering,
+    public_outages,
+    upcoming_outage_q,
+)
+
+__all__ = [
+    "OPEN_STATES",
+    "WARN_FROM_MONTH",
+    "AreaReach",
+    "CallerOutages",
+    "active_outage_q",
+    "calendar_years_missing",
+    "caller_outages",
+    "detail_prefetches",
+    "is_overdue",
+    "outage_area_reach",
+    "outage_covering",
+    "outage_detail",
+    "outage_linked_orders",
+    "outage_notices",
+    "outages_covering",
+    "overdue_q",
+    "public_outages",
+    "unit_subtree_ids",
+    "upcoming_outage_q",
+    "visible_calls",
+    "visible_customers",
+    "visible_work_orders",
+    "with_detail",
+    "work_order_detail",
+]

@@ -1,0 +1,91 @@
+"""Reads of the agent's console 来电工作台: the calls pushed to an agent's page and the caller's file 一户一档."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.utils import timezone
+
+from ..models import Call, Callback, Customer, User, WorkOrder
+from .outages import CallerOutages, caller_outages
+
+FILE_ROWS = 10  # past calls, orders and callbacks shown in the caller's file
+INCOMING_MAX = 20  # calls one poll returns at most
+UNHANDLED_WINDOW = dt.timedelta(minutes=15)  # a reloaded console still shows the calls not yet turned into orders
+
+
+def last_call_id() -> int:
+    """The newest call's id: the console asks only for calls logged after its page was rendered."""
+    return Call.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def _put_through(agent: User):
+    """Calls put through to this agent by the telephony system (not those the agent typed in)."""
+    return Call.objects.filter(agent=agent).exclude(logged_by=agent).select_related("customer")
+
+
+def incoming_calls(agent: User, *, after: int) -> list[Call]:
+    """The calls logged for this agent since ``after`` (a call id), oldest first."""
+    return list(_put_through(agent).filter(pk__gt=after).order_by("pk")[:INCOMING_MAX])
+
+
+def unhandled_calls(agent: User, now: dt.datetime | None = None) -> list[Call]:
+    """This agent's calls of the last minutes that no work order names yet, newest first."""
+    since = (now or timezone.now()) - UNHANDLED_WINDOW
+    return list(_put_through(agent).filter(ring_started_at__gte=since, orders__isnull=True).order_by("-pk")[:5])
+
+
+def agent_call(agent: User, pk: int) -> Call | None:
+    """A call the agent may turn into an order: their own, or one the telephony system gave no agent."""
+    return Call.objects.filter(Q(agent=agent) | Q(agent__isnull=True), pk=pk).select_related("customer").first()
+
+
+@dataclass(frozen=True)
+class CustomerFile:
+    """一户一档 as the console shows it: the customer record (if any) and the history of the caller."""
+
+    phone: str
+    account_number: str
+    customer: Customer | None
+    calls: list[Call] = field(default_factory=list)
+    orders: list[WorkOrder] = field(default_factory=list)
+    callbacks: list[Callback] = field(default_factory=list)
+    outages: CallerOutages | None = None
+
+    @property
+    def searched(self) -> bool:
+        return bool(self.phone or self.account_number)
+
+
+def customer_file(*, phone: str = "", account_number: str = "", now: dt.datetime | None = None) -> CustomerFile:
+    """By account number, else by (normalised) phone — the most recent record, as a new work order would pick.
+    Without a record, the calls and orders from that phone number are still the caller's history."""
+    if account_number:
+        customer = Customer.objects.filter(account_number=account_number).first()
+    elif phone:
+        customer = Customer.objects.filter(phone=phone).order_by("-id").first()
+    else:
+        return CustomerFile(phone="", account_number="", customer=None)
+    if customer is not None:
+        calls = Call.objects.filter(Q(customer=customer) | Q(caller_number=customer.phone))
+        orders = WorkOrder.objects.filter(customer=customer)
+        callbacks = Callback.objects.filter(order__customer=customer)
+    elif phone:
+        calls = Call.objects.filter(caller_number=phone)
+        orders = WorkOrder.objects.filter(caller_number=phone)
+        callbacks = Callback.objects.filter(order__caller_number=phone)
+    else:
+        calls, orders, callbacks = Call.objects.none(), WorkOrder.objects.none(), Callback.objects.none()
+    if customer is not None:
+        outages = caller_outages(customer=customer, now=now)
+    else:  # the outage partial asks the agent for the address of an unknown caller
+        outages = CallerOutages(customer=None, address="", notices=[]) if phone else None
+    return CustomerFile(
+        phone=phone,
+        account_number=account_number,
+        customer=customer,
+        calls=list(calls.select_related("agent").order_by("-ring_started_at", "-id")[:FILE_ROWS]),
+        orders=list(orders.order_by("-accepted_at", "-id")[:FILE_ROWS]),
+        callbacks=list(callbacks.select_related("order", "agent").order_by("-made_at", "-id")[:FILE_ROWS]),
+        outages=outages,
+    )

@@ -1,0 +1,65 @@
+"""Reads of work orders, customers and calls that the API, the pages and the reports share: who sees what."""
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+
+from ..models import Call, Callback, Customer, User, WorkOrder, WorkOrderTransition
+from ..models.workorders import FINAL_STATES, State
+from ..sla import is_overdue, overdue_q  # noqa: F401  (the deadline table's; read through here by the pages)
+
+
+def visible_work_orders(user: User) -> QuerySet[WorkOrder]:
+    """The front office and management see every order; a department handler sees the orders now with
+    their department and those their department has acted on (so an order they passed on stays visible)."""
+    # Joined: what every answer shows. Not the unit (answers give its id) nor the finding's responsible agent
+    # (set on few orders: read for a page in one query when any is): each join of a query costs PostgreSQL
+    # planning time on every request, more than the query itself for one order.
+    orders = (WorkOrder.objects.select_related("owner", "department", "handler", "customer")
+              .prefetch_related("finding_responsible"))
+    if user.has_perm("tickets.view_all_orders") or user.has_perm("tickets.take_calls"):
+        return orders
+    if user.has_perm("tickets.handle_department") and user.department_id:
+        acted = WorkOrderTransition.objects.filter(order=OuterRef("pk"), actor__department_id=user.department_id)
+        return orders.filter(Q(department_id=user.department_id) | Q(Exists(acted)))
+    return orders.none()
+
+
+def detail_prefetches() -> tuple[Prefetch, Prefetch]:
+    """What an order's detail shows besides the order: its history with the actors (``detail_history``), its
+    callbacks with the agents (``detail_callbacks``): one query each."""
+    return (Prefetch("history", queryset=WorkOrderTransition.objects.select_related("actor"), to_attr="detail_history"),
+            Prefetch("callbacks", queryset=Callback.objects.select_related("agent"), to_attr="detail_callbacks"))
+
+
+def work_order_detail(user: User, pk: int) -> WorkOrder:
+    return visible_work_orders(user).prefetch_related(*detail_prefetches()).get(pk=pk)
+
+
+def with_detail(order: WorkOrder, *, new: bool = False) -> WorkOrder:
+    """(Re)load the history and callbacks of an order in hand, e.g. right after a write, instead of reading the whole
+    order again: one query each. An order just created (``new``) carries the history rows the service wrote
+    (``written_history``) and has no callback: nothing is read."""
+    if new and getattr(order, "written_history", None) is not None:
+        order.detail_history, order.detail_callbacks = list(order.written_history), []
+        return order
+    for name in ("detail_history", "detail_callbacks"):  # read before the write: stale
+        vars(order).pop(name, None)
+    prefetch_related_objects([order], *detail_prefetches())
+    return order
+
+
+def visible_customers(user: User) -> QuerySet[Customer]:
+    if user.has_perm("tickets.take_calls") or user.has_perm("tickets.view_all_orders"):
+        return Customer.objects.all()
+    return Customer.objects.filter(orders__in=visible_work_orders(user)).distinct()
+
+
+def visible_calls(user: User) -> QuerySet[Call]:
+    calls = Call.objects.select_related("agent", "customer")
+    if any(user.has_perm(p) for p in ("tickets.take_calls", "tickets.view_all_orders", "tickets.log_any_call")):
+        return calls  # the telephony system reads back the calls it logged
+    return calls.none()
+
+
+OPEN_STATES = [s for s in State.values if s not in FINAL_STATES]
+
+

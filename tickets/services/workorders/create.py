@@ -1,0 +1,66 @@
+"""Accepting a work order 受理: the creating user becomes its first-question owner 首问负责人."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from contactcenter.errors import InvalidInput, NotPermitted
+from contactcenter.rows import insert, insert_numbered
+
+from ... import sla
+from ...models import KIND_MODELS, NUMBER_DIGITS, Call, Customer, Kind, User, WorkOrder, WorkOrderTransition
+from ...reference import unit_with_ancestors
+from ...selectors.outages import outage_covering
+from ..customers import customer_find_or_create, normalize_phone
+from .answers import work_order_answer_on_call
+
+
+@transaction.atomic
+def work_order_create(
+    *,
+    kind: str,
+    description: str,
+    caller_number: str,
+    actor: User,
+    customer: Customer | None = None,
+    account_number: str = "",
+    call: Call | None = None,
+    area_type: str = "",
+    title: str = "",
+    address: str = "",
+    answer: str = "",
+    confirm_phrases: bool = False,
+) -> WorkOrder:
+    """Accept an order 受理. Only ``kind``, ``description`` and ``caller_number`` are needed: the customer is found by
+    account or phone, or created. A consultation with an ``answer`` is answered on the call and closed at once (its
+    words checked: ``confirm_phrases`` keeps a warned one). A repair from the area of a published outage is linked
+    to that notice instead of being dispatched again."""
+    if kind not in KIND_MODELS:
+        raise InvalidInput(f"Unknown kind {kind!r}", extra={"field": "kind"})
+    if not actor.has_perm("tickets.take_calls"):
+        raise NotPermitted("Only the front office accepts work orders")
+    if answer and kind != Kind.CONSULTATION:
+        raise InvalidInput("Only a consultation can be answered on the call", extra={"field": "answer"})
+    phone = normalize_phone(caller_number)
+    unit = unit_with_ancestors(actor.unit_id)
+    if customer is None:
+        customer = customer_find_or_create(phone=phone, account_number=account_number, area_type=area_type,
+                                           unit=unit)
+    now = timezone.now()
+    order = KIND_MODELS[kind](
+        kind=kind, title=title, description=description, customer=customer, call=call, caller_number=phone,
+        area_type=area_type or customer.area_type, address=address or customer.address, unit=unit or customer.unit,
+        owner=actor, accepted_at=now,
+        reply_started_at=None if answer else now,  # answered on the call: no reply is owed
+    )
+    if kind == Kind.REPAIR:
+        # A fault already known and published: link the call to it instead of dispatching a crew again.
+        order.outage = outage_covering(order.address)
+    sla.recompute_deadlines(order)
+    order.number = order.number_prefix()
+    insert_numbered(order, "number", digits=NUMBER_DIGITS)  # the number ends with the order's id: GZ202611220001234
+    entry = insert(WorkOrderTransition(order=order, name="create", source="", target=order.state, actor=actor, at=now,
+                                       call=call))
+    order.written_history = [entry]  # what the answer shows (selectors.with_detail): no read back
+    if answer:
+        order = work_order_answer_on_call(order=order, actor=actor, answer=answer, confirm_phrases=confirm_phrases)
+    return order

@@ -1,0 +1,80 @@
+"""The one private helper behind every work-order action: ask the machine, run the transition, recompute the deadlines
+it moved, save what changed, write the history row.
+
+Every action (``work_order_dispatch``, ``work_order_reply`` …) validates its own inputs, then calls ``fire`` inside its
+``transaction.atomic``. ``fire`` asks the order's machine whether the transition is allowed from the current state
+(409 otherwise) and for this user (403); a concurrent change of the state makes the save fail (409, django-fsm's
+``ConcurrentTransitionMixin``).
+"""
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.db.models.expressions import Combinable
+from django.utils import timezone
+
+from contactcenter.fsm import available_transitions as fsm_available
+from contactcenter.fsm import check_transition
+
+from ... import sla
+from ...models import Call, User, WorkOrder, WorkOrderTransition
+
+
+def transition_names(order: WorkOrder) -> list[str]:
+    """Every transition of this order's machine, in definition order."""
+    return list(dict.fromkeys(t.name for t in order.get_all_state_transitions()))
+
+
+def available_transitions(order: WorkOrder, user: User) -> list[str]:
+    """Names the user may fire now: allowed from the state, conditions met, permitted."""
+    return fsm_available(order, user)
+
+
+def work_order_transition_check(*, order: WorkOrder, name: str, actor: User) -> None:
+    """409 if ``name`` is not a transition of this order's machine or not allowed now; 403 if not permitted. The API
+    and the pages ask it before reading the input: a refusal never depends on what was sent."""
+    check_transition(order, name, actor, names=transition_names(order), what=f"A {order.get_kind_display()} order")
+
+
+def fire(order: WorkOrder, name: str, *, actor: User, note: str = "", call: Call | None = None,
+         data: dict | None = None, after: Callable[[WorkOrder, dt.datetime], None] | None = None,
+         **arguments) -> WorkOrder:
+    """Fire transition ``name`` of the order's machine with ``arguments`` (its method's keyword arguments, ``at``
+    aside), in the caller's transaction. ``data`` goes to the history row; ``after(order, at)`` writes what belongs
+    with the transition (a callback's answers)."""
+    work_order_transition_check(order=order, name=name, actor=actor)
+    at = timezone.now()
+    source = order.state
+    columns = [f.attname for f in order._meta.concrete_fields if f.attname != "state"]
+    before = {attr: getattr(order, attr) for attr in columns}
+    getattr(order, name)(at=at, **arguments)
+    sla.recompute_deadlines(order, before=before)
+    # Write only what this transition changed: a stale copy must not undo a concurrent same-state transition (an
+    # urge) in the columns it did not touch. ConcurrentTransitionMixin adds "WHERE state = <state when loaded>", so
+    # a concurrent change of the state fails this save (409).
+    changed = [attr for attr in columns if getattr(order, attr) is not before[attr]
+               and (isinstance(getattr(order, attr), Combinable) or getattr(order, attr) != before[attr])]
+    order.save(update_fields=["state", "updated_at", *changed])
+    expressions = [attr for attr in changed if isinstance(getattr(order, attr), Combinable)]
+    if expressions:
+        # What the database computed (urge_count + 1 …), in one query: refresh_from_db(fields=…) would build a
+        # deferred instance whose state django-fsm's ConcurrentTransitionMixin then loads with a second one.
+        for attr, value in WorkOrder.objects.filter(pk=order.pk).values(*expressions).get().items():
+            setattr(order, attr, value)
+    entry = WorkOrderTransition.objects.create(order=order, name=name, source=source, target=order.state,
+                                               actor=actor, at=at, note=note, call=call, data=data or {})
+    written = getattr(order, "written_history", None)
+    if written is not None:  # an order created in this request: its whole history is in hand
+        written.append(entry)
+    if after is not None:
+        after(order, at)
+    return order
+
+
+def require_text(value: str | None, field: str) -> str:
+    """A required text, stripped: 400 naming the field when it is missing or blank."""
+    from contactcenter.errors import InvalidInput
+
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{field} is required", extra={"field": field})
+    return value.strip()
