@@ -34,7 +34,7 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# The PDF report's Chinese font (kpi/reports/writers.py); without it (not root) the PDF uses a built-in font.
+# The PDF report's Chinese font (kpi/reports/writers/pdf.py); without it (not root) the PDF uses a built-in font.
 WQY := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
 fonts:
 	@[ -f $(WQY) ] || if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -50,18 +50,17 @@ run: venv fonts
 	$(PY) manage.py migrate --noinput; \
 	$(PY) manage.py collectstatic --noinput -v 0; \
 	$(PY) manage.py seed_demo; \
-	if $(PY) manage.py help setup_beat >/dev/null 2>&1; then $(PY) manage.py setup_beat; fi; \
 	exec bin/run-local
 
 test: venv fonts
-	SECRET_KEY="$${SECRET_KEY:-test-only-not-secret}" $(PY) -m pytest $(TEST_SELECTION) $(PYTEST_ARGS)
+	$(PY) -m pytest $(TEST_SELECTION) $(PYTEST_ARGS)
 
 # Fault tests: each starts its own PostgreSQL cluster and redis-server on free ports (never the shared ones) and
 # real gunicorn / Celery worker / beat processes, then stops, kills and restarts them. One at a time (no -n).
 # Needs the postgresql and redis-server packages (skipped without them unless REQUIRE_POSTGRES / REQUIRE_REDIS=1).
 # FAULTS_KILL_TRIALS (10) worker kills; FAULTS_SEED repeats a run's kill moments; FAULTS_ARGS go to pytest.
 test-faults: venv
-	SECRET_KEY="$${SECRET_KEY:-test-only-not-secret}" $(PY) -m pytest -m faults -rA tests/faults $(FAULTS_ARGS)
+	$(PY) -m pytest -m faults -rA tests/faults $(FAULTS_ARGS)
 
 lint: venv
 	$(PY) -m ruff check .
@@ -77,9 +76,13 @@ messages: venv
 	DEBUG="$${DEBUG:-1}" $(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=tests --no-obsolete
 	DEBUG="$${DEBUG:-1}" $(PY) manage.py compilemessages --ignore=.venv
 
-# Starts PostgreSQL/Redis if needed (bench/services.sh), drops and recreates the database `bench`, generates
-# the data set and writes BENCHMARKS.md (see bench/__init__.py). BENCH_STRICT=1 fails on a missed target.
-# The load generators of the HTTP suites: locust (the [bench] extra) and wrk (Debian's package, installed when root).
+# Starts PostgreSQL/Redis if needed (bench/services.sh), drops and recreates the databases `bench` and
+# `bench_helpdesk`, generates the data set and writes BENCHMARKS.md (the summary, the method, the plans) and the
+# run's full report with the raw tool output under var/bench/<UTC time>/ (see bench/__init__.py).
+# BENCH_STRICT=1 fails on a missed target.
+# The load generators of the HTTP suites: locust (the [bench] extra) and wrk (Debian's package, installed when root);
+# django-helpdesk for the side-by-side suite, pinned in bench/suites/helpdesk.py, in its own virtualenv
+# var/bench-helpdesk/venv (python3 -m venv + pip; redone only when the pins change).
 BENCH_STAMP := $(VENV)/.installed-bench
 $(BENCH_STAMP): pyproject.toml | $(STAMP)
 	$(PY) -m pip install --quiet -e '.[test,bench]'
@@ -92,6 +95,8 @@ bench-tools: $(BENCH_STAMP)
 	         --no-install-recommends wrk >/dev/null; } \
 	    || echo "wrk could not be installed: the api suite says so in BENCHMARKS.md"; \
 	else echo "wrk is missing (apt-get install wrk as root): the api suite says so in BENCHMARKS.md"; fi
+	@$(PY) -m bench.suites.helpdesk >/dev/null \
+	    || echo "django-helpdesk could not be installed in var/bench-helpdesk/venv: the helpdesk suite says so"
 
 bench: venv bench-tools
 	bash bench/services.sh

@@ -3,13 +3,16 @@ from django.db.models.signals import post_migrate
 
 
 class ContactcenterConfig(AppConfig):
-    """The project's wiring: no models; syncs the role groups after every migrate."""
+    """The project's wiring: no models; makes the local folders, syncs the role groups after every migrate."""
 
     name = "contactcenter"
     verbose_name = "Contact center"
 
     def ready(self) -> None:
+        from .folders import make_local_folders
         from .roles import sync_roles
+
+        make_local_folders()
 
         post_migrate.connect(sync_roles, dispatch_uid="contactcenter.sync_roles")
         self._connect_auth_cache()

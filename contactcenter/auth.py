@@ -11,7 +11,8 @@ checked against a hash of the password, reads that one column; an API request wi
 Entries are stamped with the generation of "auth" (``contactcenter.cache``): any change of a user, a token, a group, a
 permission or their links through the ORM replaces it (``invalidate_users``, connected in ``ContactcenterConfig``),
 so no request uses an entry read before the change, in any process. ``AUTH_CACHE_SECONDS`` bounds an entry's life
-(changes made in raw SQL); 0 turns the cache off.
+(changes made in raw SQL); 0 turns the cache off. The keys (``auth:entry:…``) differ from those of the earlier
+format, whose entries held pickled users: during a rolling upgrade neither version reads the other's entries.
 """
 
 import hashlib
@@ -92,7 +93,7 @@ class ModelBackend(DjangoModelBackend):
     def get_user(self, user_id):
         if not settings.AUTH_CACHE_SECONDS:
             return super().get_user(user_id)
-        entry = _cached(f"auth:user:{user_id}", lambda: get_user_model().objects.filter(pk=user_id).first())
+        entry = _cached(f"auth:entry:user:{user_id}", lambda: get_user_model().objects.filter(pk=user_id).first())
         if entry is None:
             return None
         user = _user_from(entry)
@@ -115,7 +116,7 @@ class CachedTokenAuthentication(TokenAuthentication):
         if not settings.AUTH_CACHE_SECONDS:
             return super().authenticate_credentials(key)
         digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
-        entry = _cached(f"auth:token:{digest}", lambda: self._owner(key))
+        entry = _cached(f"auth:entry:token:{digest}", lambda: self._owner(key))
         if entry is None:
             raise AuthenticationFailed(_("Invalid token."))
         user = _user_from(entry)

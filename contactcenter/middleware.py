@@ -11,35 +11,19 @@ Django itself would only notice the size when a view reads the body (``RequestDa
 DRF's parsers read a JSON body past that check. Under /api/ the answer is JSON ``{"detail", "code"}`` like every
 API error; elsewhere a short page.
 
-``CSPMiddleware`` is django-csp's, with the header of a response that takes the settings' policy as it is (no nonce
-asked for, no per-view policy: every response here but the ReDoc page's) built once per process: django-csp builds
-the same string anew for every response (~3 % of an order creation's CPU). Any other response goes through
-django-csp unchanged.
-
-``MessageMiddleware`` is Django's, with the message storage built when a request first uses it: an API request
-never does (building it costs ~1 % of an order creation's CPU).
-
 ``lockout_response`` and ``client_ip`` are django-axes hooks (settings ``AXES_LOCKOUT_CALLABLE`` and
 ``AXES_CLIENT_IP_CALLABLE``).
 """
 
-import functools
 import math
 
-from csp import middleware as csp_middleware
-from csp.constants import HEADER
-from csp.utils import build_policy
 from django.conf import settings
-from django.contrib.messages import middleware as messages_middleware
-from django.contrib.messages.storage import default_storage
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.functional import SimpleLazyObject, empty
 from django.utils.translation import gettext_lazy as _
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -125,55 +109,6 @@ LOCKED_OUT = _(
     "Too many failed logins for this username from this address. Try again in %(minutes)s minutes, "
     "or ask an administrator to unlock the account."
 )
-
-
-_PER_RESPONSE = ("_csp_config", "_csp_update", "_csp_replace", "_csp_config_ro", "_csp_update_ro", "_csp_replace_ro",
-                 "_csp_exempt", "_csp_exempt_ro")
-
-
-@functools.cache
-def _settings_policy() -> str:
-    return build_policy()
-
-
-def _forget_policy(*, setting, **kwargs) -> None:
-    if setting.startswith("CONTENT_SECURITY_POLICY"):
-        _settings_policy.cache_clear()
-
-
-setting_changed.connect(_forget_policy, dispatch_uid="contactcenter.middleware.csp")
-
-
-class CSPMiddleware(csp_middleware.CSPMiddleware):
-    """django-csp's middleware; the settings' policy, which most responses carry as it is, built once."""
-
-    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
-        plain = (getattr(request, "_csp_nonce", None) is None and HEADER not in response
-                 and not any(hasattr(response, name) for name in _PER_RESPONSE)
-                 and not (settings.DEBUG and response.status_code in (404, 500))
-                 and not getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
-                 and not (getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}).get("EXCLUDE_URL_PREFIXES"))
-        if not plain:
-            return super().process_response(request, response)
-        header = _settings_policy()
-        if header:
-            response[HEADER] = header
-        # As django-csp: a nonce asked for after the header is written is an error, not a silent gap.
-        request.csp_nonce = csp_middleware.CheckableLazyObject(self._csp_nonce_post_response)
-        return response
-
-
-class MessageMiddleware(messages_middleware.MessageMiddleware):
-    """Django's MessageMiddleware; the storage is made on first use. One never used holds no message to keep."""
-
-    def process_request(self, request: HttpRequest) -> None:
-        request._messages = SimpleLazyObject(lambda: default_storage(request))
-
-    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
-        storage = getattr(request, "_messages", None)
-        if isinstance(storage, SimpleLazyObject) and storage._wrapped is empty:
-            return response
-        return super().process_response(request, response)
 
 
 def lockout_response(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:

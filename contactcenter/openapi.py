@@ -12,22 +12,18 @@ What an operation may answer besides its own documented responses:
 A response an endpoint documents itself (``extend_schema``) keeps its description; a 400 gets the
 ``ValidationError`` schema either way, since the field errors come from the same handler.
 
-Two corrections to the fields, where drf-spectacular's reading of a serializer says less than the data:
+Where drf-spectacular's reading of a serializer says less than the data: a read-only field of a model serializer
+that can be null or blank says so in the serializer (``contactcenter.drf.ModelSerializer``); and
 
-* a read-only field of a model serializer is nullable when its column is, or when it reads through a nullable
-  relation (``agent`` of an unanswered call, ``department_name`` of an order not dispatched), and a read-only
-  choice field takes ``""`` when its column is ``blank`` (``finding_cause`` before an investigation): DRF drops
-  ``allow_null``/``allow_blank`` from the read-only fields it builds;
 * a time of day (``TimeField``, e.g. a shift's start ``08:00:00``) is a wall-clock time without offset, not JSON
   Schema's ``time`` (RFC 3339 ``full-time``, which requires one).
 
 The API's fuzz test (tests/test_fuzz_api.py) holds every response to this schema.
 """
 
-from django.core.exceptions import FieldDoesNotExist
 from drf_spectacular import openapi
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import ResolvedComponent, get_doc
-from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
 from .drf import MethodsFirst
@@ -65,20 +61,6 @@ class AutoSchema(openapi.AutoSchema):
         description = super().get_description()
         return "" if description == get_doc(MethodsFirst) else description
 
-    def _map_serializer_field(self, field, direction, bypass_extensions=False):
-        if field.read_only and isinstance(getattr(field, "parent", None), serializers.ModelSerializer):
-            column, through_nullable = _model_column(field)
-            if column is not None:
-                if column.null or (through_nullable and (field.default is None
-                                                         or isinstance(field, serializers.RelatedField))):
-                    field.allow_null = True
-                if column.blank and isinstance(field, serializers.ChoiceField):
-                    field.allow_blank = True
-        schema = super()._map_serializer_field(field, direction, bypass_extensions)
-        if isinstance(field, serializers.TimeField) and schema and schema.get("format") == "time":
-            schema.update(TIME_OF_DAY)
-        return schema
-
     def get_operation(self, path, path_regex, path_prefix, method, registry):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
         if operation is None or not path.startswith("/api/"):
@@ -96,12 +78,18 @@ class AutoSchema(openapi.AutoSchema):
         codes = ["400"]
         if not all(isinstance(permission, AllowAny) for permission in self.view.get_permissions()):
             codes += ["401", "403"]
-        if "{" in path or (self._is_list_view() and self._get_paginator() is not None):
+        if "{" in path or self._paginated_list():
             codes.append("404")
         return codes
 
+    def _paginated_list(self) -> bool:
+        """A GET of a list that pages: a viewset's ``list``, or a plain view with a paginator (the audit trail)."""
+        view = self.view
+        is_list = getattr(view, "action", None) in ("list", None)
+        return self.method == "GET" and is_list and getattr(view, "pagination_class", None) is not None
+
     def _register_error_schemas(self) -> None:
-        from tickets.serializers import ErrorSerializer  # the Error component every app's annotations use
+        from .drf import ErrorSerializer  # the Error component every app's annotations use
 
         self.resolve_serializer(ErrorSerializer, "response")
         self.registry.register_on_missing(ResolvedComponent(
@@ -110,21 +98,11 @@ class AutoSchema(openapi.AutoSchema):
         ))
 
 
-def _model_column(field):
-    """The model field a serializer field reads (following ``source`` through relations), and whether the way
-    there crosses a nullable relation; ``(None, False)`` for a property, a method or ``source="*"``."""
-    model = field.parent.Meta.model
-    column, through_nullable = None, False
-    for position, attribute in enumerate(field.source_attrs):
-        if model is None:
-            return None, False
-        try:
-            column = model._meta.get_field(attribute)
-        except FieldDoesNotExist:
-            return None, False
-        if not column.concrete:  # a reverse relation (a list of related objects)
-            return None, False
-        if position < len(field.source_attrs) - 1:
-            through_nullable = through_nullable or column.null
-        model = column.related_model if column.is_relation else None
-    return column, through_nullable
+class TimeOfDay(OpenApiSerializerFieldExtension):
+    """A ``TimeField`` is a wall-clock time of day (drf-spectacular's public extension point for a field class)."""
+
+    target_class = "rest_framework.fields.TimeField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {"type": "string", **TIME_OF_DAY}

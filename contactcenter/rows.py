@@ -1,24 +1,28 @@
-"""Single rows written and read with their SQL built once per model, for the hottest path: accepting an order.
+"""Single rows written and read with their SQL written once per model, for the hottest path: accepting an order.
 
-Every call that becomes an order looks the caller up and writes three rows (customer, order, its first history row).
-Django builds each statement anew: a ``SQLCompiler`` re-resolves the lookups, re-quotes every column and walks every
-field through four layers. Measured on the order's path (in-process, PostgreSQL): ``filter(phone=…)
-.order_by("-id").first()`` costs 0.30 ms of CPU for a 0.06 ms query, and the order's 57-column INSERT about 0.4 ms.
+Every call that becomes an order looks the caller up and writes two or three rows (the customer, the order, its first
+history row). The ORM builds each statement anew: its compiler re-resolves the lookups, re-quotes every column and
+walks each of the order's 57 fields through four layers — about 0.4 ms of CPU for the order's INSERT, 0.3 ms for the
+caller's lookup, for statements PostgreSQL runs in a tenth of that. Here the statements are written once per model
+from public, documented APIs only: the model's fields (``Model._meta``), the fields' own conversions
+(``Field.pre_save``, ``Field.get_db_prep_save``, as a custom field documents them), the backend's quoting, a cursor
+(``connection.cursor()``), the conversions of a column read back (``get_db_converters``) and ``Model.from_db``, the
+``pre_save``/``post_save`` signals and the instance's documented ``_state``. No part of Django's SQL compiler is used.
 
-* ``insert(obj)`` is ``obj.save(force_insert=True)``: the statement and its field list are made once per (model,
-  database, pk given or not); each call converts the values with the field methods Django's compiler uses
-  (``pre_save(add=True)``, ``get_db_prep_save``) — skipped where they would hand the value back unchanged (a str for
-  a plain CharField, an int for an integer field or a foreign key to an integer id, None) — sends
-  ``pre_save``/``post_save`` as ``save()`` does and marks the instance saved. A model with parents (multi-table
-  inheritance) or a field with its own SQL placeholder goes through ``save()``; an expression as a value is refused.
-* ``insert_numbered(obj, field)`` is ``insert(obj)`` for a row whose ``field`` (a reference such as an order's
-  number) ends with its own pk: on PostgreSQL one statement draws the pk from the table's sequence and writes the
-  complete row (``WITH drawn AS (SELECT nextval(…) AS pk) INSERT … VALUES ((SELECT pk FROM drawn), %s || …)``);
-  elsewhere an UPDATE completes the field after the INSERT.
+* ``insert(obj)`` is ``obj.save(force_insert=True)`` for a new row (its pk given or drawn): the values converted as
+  the field says, the signals sent as ``save()`` sends them, the instance marked saved. A model with parents
+  (multi-table inheritance) or a field with its own SQL placeholder goes through ``save()``; an expression as a value
+  is refused, and so is a related object that was never saved (as ``save()`` refuses it).
+* ``insert_numbered(obj, field)``: a row whose ``field`` (an order's number) ends with its own pk — on PostgreSQL one
+  statement draws the pk from the table's sequence and writes the complete row (``WITH drawn AS (SELECT nextval(…))
+  INSERT …``); elsewhere an UPDATE completes the field after the INSERT.
 * ``newest(model, **equal)`` is ``model.objects.filter(**equal).order_by("-pk").first()`` for plain column
-  equalities: one statement, the row built with ``Model.from_db`` as the ORM does.
+  equalities: one statement, the row converted and built (``Model.from_db``) as the ORM does.
+
+``tests/contactcenter/test_rows.py`` holds each to what the ORM writes and reads, on SQLite and PostgreSQL.
 """
 
+import functools
 from dataclasses import dataclass
 
 from django.db import connections, models, router
@@ -26,39 +30,52 @@ from django.db.models import Model, signals
 
 
 @dataclass(frozen=True)
-class _Plan:
+class _Insert:
     sql: str
     fields: tuple  # the model's fields, in the statement's column order
-    plain: tuple = ()  # per field: the Python type its value is sent as is when it already has it (else None)
-    returns_pk: bool = False  # the INSERT ends with RETURNING the pk (else: cursor.lastrowid)
-    converters: tuple = ()  # a SELECT's (column index, expression, converter functions) as the ORM applies them
+    returns_pk: bool  # the statement ends with RETURNING the pk (else: the cursor's lastrowid)
 
 
-_plans: dict[tuple, _Plan | None] = {}
+@functools.cache
+def _insert_plan(model: type[Model], alias: str, with_pk: bool) -> _Insert | None:
+    meta = model._meta.concrete_model._meta  # a proxy's rows are its concrete model's
+    fields = tuple(f for f in meta.local_concrete_fields if with_pk or f is not meta.pk)
+    if meta.parents or any(hasattr(f, "get_placeholder") for f in fields):
+        return None
+    connection = connections[alias]
+    qn = connection.ops.quote_name
+    returns_pk = not with_pk and connection.features.can_return_columns_from_insert
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        qn(meta.db_table), ", ".join(qn(f.column) for f in fields), ", ".join(["%s"] * len(fields)))
+    if returns_pk:
+        sql += f" RETURNING {qn(meta.pk.column)}"
+    return _Insert(sql, fields, returns_pk)
 
 
-def _insert_plan(model: type[Model], alias: str, with_pk: bool) -> _Plan | None:
-    key = ("insert", model, alias, with_pk)
-    if key not in _plans:
-        connection = connections[alias]
-        meta = model._meta.concrete_model._meta  # a proxy's rows are its concrete model's
-        fields = tuple(f for f in meta.local_concrete_fields if with_pk or f is not meta.pk)
-        if meta.parents or any(hasattr(f, "get_placeholder") for f in fields):
-            _plans[key] = None
-        else:
-            qn = connection.ops.quote_name
-            returns_pk = not with_pk and connection.features.can_return_columns_from_insert
-            sql = "INSERT INTO {} ({}) VALUES ({})".format(
-                qn(meta.db_table), ", ".join(qn(f.column) for f in fields), ", ".join(["%s"] * len(fields))
-            )
-            if returns_pk:
-                sql += f" RETURNING {qn(meta.db_table)}.{qn(meta.pk.column)}"
-            _plans[key] = _Plan(sql, fields, plain=tuple(_plain_type(f) for f in fields), returns_pk=returns_pk)
-    return _plans[key]
+@functools.cache
+def _numbered_plan(model: type[Model], alias: str, name: str, digits: int) -> tuple[_Insert, str] | None:
+    connection = connections[alias]
+    meta = model._meta.concrete_model._meta
+    plain = _insert_plan(model, alias, False)
+    if connection.vendor != "postgresql" or plain is None or not isinstance(meta.pk, models.AutoField):
+        return None  # INSERT, then UPDATE
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [meta.db_table, meta.pk.column])
+        sequence = cursor.fetchone()[0]
+    if sequence is None:
+        return None
+    qn = connection.ops.quote_name
+    # Python's f"{pk:0{digits}d}": at least `digits` digits, never cut (lpad alone would cut a longer pk).
+    suffix = f"(SELECT lpad(pk::text, greatest({int(digits)}, length(pk::text)), '0') FROM drawn)"
+    placeholders = [f"%s || {suffix}" if f.name == name else "%s" for f in plain.fields]
+    sql = "WITH drawn AS (SELECT nextval(%s) AS pk) INSERT INTO {} ({}, {}) VALUES ({}, {}) RETURNING {}".format(
+        qn(meta.db_table), qn(meta.pk.column), ", ".join(qn(f.column) for f in plain.fields),
+        "(SELECT pk FROM drawn)", ", ".join(placeholders), qn(meta.pk.column))
+    return _Insert(sql, plain.fields, True), sequence
 
 
 def insert(obj: Model, *, using: str | None = None) -> Model:
-    """INSERT ``obj`` (a new instance; its pk may be set beforehand, e.g. drawn from a sequence) and return it."""
+    """INSERT ``obj`` (a new instance; its pk may be set beforehand) and return it, saved."""
     model = type(obj)
     alias = using or router.db_for_write(model, instance=obj)
     with_pk = obj.pk is not None
@@ -66,43 +83,85 @@ def insert(obj: Model, *, using: str | None = None) -> Model:
     if plan is None:
         obj.save(force_insert=True, using=alias)
         return obj
-    origin = _pre_save(obj, alias)
+    origin = _before(obj, alias)
     connection = connections[alias]
-    values = _values(obj, plan, connection)
     with connection.cursor() as cursor:
-        cursor.execute(plan.sql, values)
+        cursor.execute(plan.sql, _values(obj, plan.fields, connection))
         if not with_pk:
-            pk = cursor.fetchone()[0] if plan.returns_pk else connection.ops.last_insert_id(
-                cursor, plan.fields[0].model._meta.db_table, model._meta.pk.column
-            )
-            obj.pk = model._meta.pk.to_python(pk)
-    return _saved(obj, alias, origin)
+            obj.pk = model._meta.pk.to_python(cursor.fetchone()[0] if plan.returns_pk else cursor.lastrowid)
+    return _after(obj, alias, origin)
 
 
-def _pre_save(obj: Model, alias: str) -> type[Model]:
-    """What ``save()`` does before writing: checks the related objects, sends ``pre_save``; returns its sender."""
-    obj._prepare_related_fields_for_save(operation_name="save")
+def insert_numbered(obj: Model, field: str, *, digits: int = 7, using: str | None = None) -> Model:
+    """INSERT ``obj`` (a new instance, no pk yet) whose ``field`` holds a prefix, completed by the row's pk:
+    ``f"{prefix}{pk:0{digits}d}"`` — in the same statement on PostgreSQL, by an UPDATE after the INSERT elsewhere."""
     model = type(obj)
-    origin = model._meta.concrete_model if model._meta.proxy else model  # the sender save() names
+    alias = using or router.db_for_write(model, instance=obj)
+    prefix = getattr(obj, field)
+    numbered = _numbered_plan(model, alias, field, digits) if obj.pk is None else None
+    if numbered is None:
+        insert(obj, using=alias)
+        setattr(obj, field, f"{prefix}{obj.pk:0{digits}d}")
+        model._base_manager.using(alias).filter(pk=obj.pk).update(**{field: getattr(obj, field)})
+        return obj
+    plan, sequence = numbered
+    origin = _before(obj, alias)
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        cursor.execute(plan.sql, [sequence, *_values(obj, plan.fields, connection)])
+        obj.pk = cursor.fetchone()[0]
+    setattr(obj, field, f"{prefix}{obj.pk:0{digits}d}")  # what the statement wrote
+    return _after(obj, alias, origin)
+
+
+def _before(obj: Model, alias: str) -> type[Model]:
+    """What ``save()`` does before writing: refuses an unsaved related object, sends ``pre_save``; returns its
+    sender (a proxy's is its concrete model)."""
+    meta = type(obj)._meta
+    for field in meta.concrete_fields:
+        if field.is_relation and field.many_to_one and getattr(obj, field.attname) is None and field.is_cached(obj):
+            related = field.get_cached_value(obj)
+            if related is not None and related.pk is None:
+                raise ValueError(f"save() prohibited to prevent data loss due to unsaved related object "
+                                 f"'{field.name}'.")
+    origin = meta.concrete_model if meta.proxy else type(obj)
     signals.pre_save.send(sender=origin, instance=obj, raw=False, using=alias, update_fields=None)
     return origin
 
 
-def _saved(obj: Model, alias: str, origin: type[Model]) -> Model:
-    """What ``save()`` does after writing: marks the instance saved, sends ``post_save``."""
+def _after(obj: Model, alias: str, origin: type[Model]) -> Model:
+    """What ``save()`` does after writing: marks the instance saved (``Model._state``), sends ``post_save``."""
     obj._state.adding = False
     obj._state.db = alias
     signals.post_save.send(sender=origin, instance=obj, created=True, update_fields=None, raw=False, using=alias)
     return obj
 
 
-def _values(obj: Model, plan: _Plan, connection) -> list:
-    """The statement's parameters: each field's value converted as Django's compiler does."""
+# Fields whose conversion for saving (``pre_save``, ``get_db_prep_save``) hands a value of this exact type back
+# unchanged, on every database: their values are sent as they are. Exact classes only (a subclass may convert).
+_PLAIN_TYPES = {
+    models.CharField: str, models.TextField: str, models.IntegerField: int, models.SmallIntegerField: int,
+    models.BigIntegerField: int, models.PositiveIntegerField: int, models.PositiveSmallIntegerField: int,
+    models.BooleanField: bool,
+}
+_INTEGER_KEYS = (models.AutoField, models.BigAutoField, models.SmallAutoField, models.IntegerField,
+                 models.BigIntegerField)
+
+
+@functools.cache
+def _plain_types(fields: tuple) -> tuple:
+    """Per field, the type its value is sent as when it already has it (a foreign key to an integer id: int)."""
+    return tuple(int if type(f) is models.ForeignKey and type(f.target_field) in _INTEGER_KEYS
+                 else _PLAIN_TYPES.get(type(f)) for f in fields)
+
+
+def _values(obj: Model, fields: tuple, connection) -> list:
+    """The statement's parameters: each field's value as the field converts it for saving."""
     values = []
-    for field, plain in zip(plan.fields, plan.plain, strict=True):
+    for field, plain in zip(fields, _plain_types(fields), strict=True):
         if plain is not None:
             value = getattr(obj, field.attname)
-            if value is None or type(value) is plain:  # what get_db_prep_save would return unchanged
+            if value is None or type(value) is plain:
                 values.append(value)
                 continue
         value = field.pre_save(obj, True)
@@ -112,100 +171,41 @@ def _values(obj: Model, plan: _Plan, connection) -> list:
     return values
 
 
-def _numbered_plan(model: type[Model], alias: str, name: str, digits: int) -> _Plan | None:
-    key = ("numbered", model, alias, name, digits)
-    if key not in _plans:
-        connection = connections[alias]
-        meta = model._meta.concrete_model._meta
-        plain = _insert_plan(model, alias, False)
-        sequence = None
-        if connection.vendor == "postgresql" and plain is not None and isinstance(meta.pk, models.AutoField):
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [meta.db_table, meta.pk.column])
-                sequence = cursor.fetchone()[0]
-        if sequence is None:  # not PostgreSQL, or an id not drawn from a sequence: INSERT, then UPDATE
-            _plans[key] = None
-        else:
-            qn = connection.ops.quote_name
-            # Python's f"{pk:0{digits}d}": at least `digits` digits, never cut (lpad alone would cut a longer pk).
-            suffix = f"(SELECT lpad(pk::text, greatest({int(digits)}, length(pk::text)), '0') FROM drawn)"
-            fields = plain.fields
-            placeholders = [f"%s || {suffix}" if f.name == name else "%s" for f in fields]
-            sql = "WITH drawn AS (SELECT nextval({}) AS pk) INSERT INTO {} ({}, {}) VALUES ({}, {}) RETURNING {}"
-            sql = sql.format(
-                "'" + sequence.replace("'", "''") + "'",  # a literal: nextval takes the sequence's name
-                qn(meta.db_table), qn(meta.pk.column), ", ".join(qn(f.column) for f in fields),
-                "(SELECT pk FROM drawn)", ", ".join(placeholders), qn(meta.pk.column),
-            )
-            _plans[key] = _Plan(sql, fields, plain=plain.plain, returns_pk=True)
-    return _plans[key]
+@dataclass(frozen=True)
+class _Select:
+    sql: str
+    where: tuple  # the compared fields
+    converters: tuple  # (column index, expression, functions): what turns a column's raw value into the field's
 
 
-def insert_numbered(obj: Model, field: str, *, digits: int = 7, using: str | None = None) -> Model:
-    """INSERT ``obj`` (a new instance, no pk yet) whose ``field`` holds a prefix, completed by the row's pk:
-    ``f"{prefix}{pk:0{digits}d}"`` — in the same statement on PostgreSQL (the pk drawn from the table's sequence),
-    by an UPDATE after the INSERT elsewhere."""
-    model = type(obj)
-    alias = using or router.db_for_write(model, instance=obj)
-    prefix = getattr(obj, field)
-    plan = _numbered_plan(model, alias, field, digits) if obj.pk is None else None
-    if plan is None:
-        insert(obj, using=alias)
-        setattr(obj, field, f"{prefix}{obj.pk:0{digits}d}")
-        model._base_manager.using(alias).filter(pk=obj.pk).update(**{field: getattr(obj, field)})
-        return obj
-    origin = _pre_save(obj, alias)
+@functools.cache
+def _newest_plan(model: type[Model], alias: str, names: tuple[str, ...]) -> _Select:
     connection = connections[alias]
-    with connection.cursor() as cursor:
-        cursor.execute(plan.sql, _values(obj, plan, connection))
-        obj.pk = cursor.fetchone()[0]
-    setattr(obj, field, f"{prefix}{obj.pk:0{digits}d}")  # what the statement wrote
-    return _saved(obj, alias, origin)
-
-
-# Fields whose conversion (pre_save, get_db_prep_save) hands a value of this exact type back unchanged, for every
-# database: the loop above skips their four layers of calls. Exact classes only (a subclass may convert).
-_PLAIN_TYPES = {
-    models.CharField: str, models.TextField: str, models.IntegerField: int, models.SmallIntegerField: int,
-    models.BigIntegerField: int, models.PositiveIntegerField: int, models.PositiveSmallIntegerField: int,
-    models.BooleanField: bool,
-}
-_PLAIN_KEYS = (models.AutoField, models.BigAutoField, models.SmallAutoField, models.IntegerField,
-               models.BigIntegerField)
-
-
-def _plain_type(field) -> type | None:
-    if type(field) is models.ForeignKey and type(field.target_field) in _PLAIN_KEYS:
-        return int  # the related row's id
-    return _PLAIN_TYPES.get(type(field))
-
-
-def _newest_plan(model: type[Model], alias: str, names: tuple[str, ...]) -> _Plan:
-    key = ("newest", model, alias, names)
-    if key not in _plans:
-        qn = connections[alias].ops.quote_name
-        meta = model._meta
-        fields = tuple(meta.concrete_fields)
-        where = tuple(meta.get_field(name) for name in names)
-        if any(not f.concrete or f.many_to_many or f.one_to_many for f in where):
-            raise ValueError(f"newest() compares columns: {names}")
-        sql = "SELECT {} FROM {} WHERE {} ORDER BY {} DESC LIMIT 1".format(
-            ", ".join(qn(f.column) for f in fields), qn(meta.db_table),
-            " AND ".join(f"{qn(f.column)} = %s" for f in where), qn(meta.pk.column),
-        )
-        _plans[key] = _Plan(sql, where, converters=_converters(fields, connections[alias]))
-    return _plans[key]
+    qn = connection.ops.quote_name
+    meta = model._meta
+    where = tuple(meta.get_field(name) for name in names)
+    if any(not f.concrete or f.many_to_many or f.one_to_many for f in where):
+        raise ValueError(f"newest() compares columns: {names}")
+    sql = "SELECT {} FROM {} WHERE {} ORDER BY {} DESC LIMIT 1".format(
+        ", ".join(qn(f.column) for f in meta.concrete_fields), qn(meta.db_table),
+        " AND ".join(f"{qn(f.column)} = %s" for f in where), qn(meta.pk.column))
+    converters = []  # as the ORM collects them: the backend's (SQLite's dates …), then the field's own
+    for i, field in enumerate(meta.concrete_fields):
+        expression = field.get_col(meta.db_table)
+        functions = connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)
+        if functions:
+            converters.append((i, expression, tuple(functions)))
+    return _Select(sql, where, tuple(converters))
 
 
 def newest(model: type[Model], *, using: str | None = None, **equal) -> Model | None:
-    """The row with these column values and the highest pk, or None."""
+    """The row with these column values and the highest pk, or None; built with ``Model.from_db`` as the ORM does."""
     alias = using or router.db_for_read(model)
-    names = tuple(sorted(equal))
-    plan = _newest_plan(model, alias, names)
-    connection = connections[alias]
-    if any(equal[f.name] is None for f in plan.fields):
+    plan = _newest_plan(model, alias, tuple(sorted(equal)))
+    if any(equal[f.name] is None for f in plan.where):
         raise ValueError("newest() compares with =: None matches nothing, filter(isnull=True) instead")
-    params = [f.get_db_prep_value(f.get_prep_value(equal[f.name]), connection) for f in plan.fields]
+    connection = connections[alias]
+    params = [f.get_db_prep_value(f.get_prep_value(equal[f.name]), connection) for f in plan.where]
     with connection.cursor() as cursor:
         cursor.execute(plan.sql, params)
         row = cursor.fetchone()
@@ -217,15 +217,3 @@ def newest(model: type[Model], *, using: str | None = None, **equal) -> Model | 
             for convert in functions:
                 row[i] = convert(row[i], expression, connection)
     return model.from_db(alias, [f.attname for f in model._meta.concrete_fields], row)
-
-
-def _converters(fields: tuple, connection) -> tuple:
-    """What turns each column's raw value into the field's (the backend's and the field's converters, as
-    ``SQLCompiler.get_converters`` collects them: SQLite's dates and decimals …)."""
-    found = []
-    for i, field in enumerate(fields):
-        expression = field.get_col(field.model._meta.db_table)
-        functions = connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)
-        if functions:
-            found.append((i, expression, tuple(functions)))
-    return tuple(found)

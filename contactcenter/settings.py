@@ -4,7 +4,6 @@ The defaults are the embedded setup — SQLite and Celery's filesystem broker �
 no server. ``DATABASE_URL`` selects PostgreSQL and ``CELERY_BROKER_URL`` selects Redis.
 """
 
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,10 +16,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
-# pytest-django imports these settings with pytest loaded: a test run (plain-HTTP test client and live server,
-# throwaway key) is not production. Every other process with DEBUG off (gunicorn, Celery, manage.py) is.
-TESTING = "pytest" in sys.modules
-PRODUCTION = not DEBUG and not TESTING
+# Every process with DEBUG off (gunicorn, Celery, manage.py) is production; the test run has its own settings
+# module (contactcenter.settings_test).
+PRODUCTION = not DEBUG
 
 SECRET_KEY_MIN_LENGTH = 50
 SECRET_KEY = env_str("SECRET_KEY", None)
@@ -65,7 +63,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "contactcenter.middleware.CSPMiddleware",  # django-csp's, the settings' policy built once
+    "csp.middleware.CSPMiddleware",
     # Before anything reads the body (its refusals still get the security headers above).
     "contactcenter.middleware.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -77,7 +75,7 @@ MIDDLEWARE = [
     "contactcenter.middleware.ServiceAccountsHaveNoPagesMiddleware",  # the telephony system: API token only
     # The audit trail records the request's user (DRF's token user too: DRF sets it on the same request).
     "simple_history.middleware.HistoryRequestMiddleware",
-    "contactcenter.middleware.MessageMiddleware",  # Django's, its storage made on first use
+    "django.contrib.messages.middleware.MessageMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lockout answer
 ]
 
@@ -120,7 +118,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # An unreachable database fails the request after this many seconds (503, contactcenter.db_errors) instead
     # of hanging it: libpq waits forever by default. A ?connect_timeout= in DATABASE_URL wins.
@@ -133,18 +130,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Shared by every web process and the Celery worker: who is signed in and their permissions
 # (contactcenter.auth), sessions (cached_db: read from the cache, written through to the database), the dashboard's
 # months (kpi.reports.trends). CACHE_URL=redis://host:6379/1 in production (docker-compose sets it); without it
-# a directory under VAR_DIR, which the processes of one machine share. Tests: each process its own memory.
+# a directory under VAR_DIR, which the processes of one machine share. Tests: contactcenter.settings_test.
 CACHE_URL = env_str("CACHE_URL", "")
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {"default": {
-        "BACKEND": "contactcenter.redis_cache.RedisCache",  # Django's, one client per pool (the module says why)
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": CACHE_URL,
         # A stopped Redis must cost a request milliseconds, not a hang: every use of the cache falls back to the
         # database when it fails (contactcenter.auth, cached_db sessions).
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         "KEY_PREFIX": "cc",
     }}
-elif CACHE_URL.startswith("locmem://") or (TESTING and not CACHE_URL):
+elif CACHE_URL.startswith("locmem://"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "contactcenter"}}
 else:
     CACHES = {"default": {
@@ -197,7 +194,6 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
 
@@ -272,8 +268,6 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = env_json_object("CELERY_BROKER_TRANSPORT_OPTIONS")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = Path(env_str("CELERY_BROKER_DIR", str(VAR_DIR / "broker")))
-    for _sub in ("queue", "processed", "control"):
-        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         **CELERY_BROKER_TRANSPORT_OPTIONS,
         "data_folder_in": str(_broker_dir / "queue"),
@@ -355,7 +349,7 @@ LOGGING = {
 
 # --- Domain settings --------------------------------------------------------------------------------
 # seed_demo's password for the demo users: a known default only for local runs and tests.
-DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo12345" if DEBUG or TESTING else None)
+DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo12345" if DEBUG else None)
 # How old a call may be when it is logged (design "Calls"): the telephony system may catch up after its link was
 # down (hours); an agent types in a call they just took (minutes). Older → 400 call_too_old.
 CALL_LOG_MAX_AGE_HOURS = env_int("CALL_LOG_MAX_AGE_HOURS", 48, minimum=1, maximum=24 * 31)

@@ -1,0 +1,21 @@
+"""The settings of the test run (pytest-django's ``DJANGO_SETTINGS_MODULE``): the project's settings for a process
+that is not production, said here rather than guessed from what is imported.
+
+- a throwaway key: the production settings refuse a short or guessable one, and a test run needs none of its own;
+- plain HTTP: the test client and the live server speak it, so no redirect to HTTPS;
+- each test process its own cache unless ``CACHE_URL`` names a shared one (the Redis tests set it);
+- the demo password, which the demo tests log in with.
+"""
+
+import os
+import secrets
+
+os.environ["SECRET_KEY"] = secrets.token_urlsafe(50)
+os.environ.setdefault("DEMO_PASSWORD", "demo12345")
+
+from .settings import *  # noqa: E402, F403
+from .settings import CACHE_URL  # noqa: E402
+
+SECURE_SSL_REDIRECT = False
+if not CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "contactcenter"}}
