@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from kpi import sweeps
 from kpi.models import LedgerEntry, PenaltyRule
+from tests.actions import act
 from tickets.models import Kind, WorkOrder
-from tickets.services import work_order_create, work_order_transition
+from tickets.services import work_order_create
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 COMPLAINT_LIKE = (Kind.COMPLAINT, Kind.REPORT, Kind.SUGGESTION)
@@ -31,6 +32,16 @@ def at(*args) -> dt.datetime:
 
 def yuan(value: str) -> Decimal:
     return Decimal(value)
+
+
+# 国务院办公厅 2026: Labour Day holiday Fri 5/1 – Tue 5/5, make-up working day Saturday 5/9 (调休).
+# Written out by hand; tests/kpi/test_sweep.py checks the hand list against chinese-calendar.
+HOLIDAYS_2026_MAY = {dt.date(2026, 5, d) for d in range(1, 6)}
+MAKE_UP_2026_MAY = {dt.date(2026, 5, 9)}
+
+
+def hand_workday(day: dt.date) -> bool:
+    return day in MAKE_UP_2026_MAY or (day.weekday() < 5 and day not in HOLIDAYS_2026_MAY)
 
 
 class Hotline:
@@ -69,7 +80,7 @@ class Hotline:
     def fire(self, order: WorkOrder | int, name: str, *, actor=None, **params) -> WorkOrder:
         """Fire a transition on a freshly loaded order (as the API does)."""
         fresh = WorkOrder.objects.get(pk=order if isinstance(order, int) else order.pk)
-        return work_order_transition(order=fresh, name=name, actor=actor or self.actor_for(fresh, name),
+        return act(order=fresh, name=name, actor=actor or self.actor_for(fresh, name),
                                      params=params)
 
     def reload(self, order: WorkOrder) -> WorkOrder:

@@ -7,6 +7,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.utils.translation import gettext_lazy as _
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -14,6 +15,7 @@ from kpi import services
 from kpi.models import PenaltyRule
 from kpi.reports import writers
 from kpi.reports.figures import FORMULAS, LEDGER_COLUMNS, Assessment, Column, Fmt, Section, monthly_assessment
+from kpi.reports.writers import pdf as pdf_writer
 from tests.factories import logged_call
 from tickets.models import Kind
 
@@ -150,11 +152,11 @@ def test_xlsx_notes_sheet(month, people):
     book = load_workbook(io.BytesIO(write(assessment, "xlsx", requested_by="王经理 (manager)")))
     notes = book[str(writers.NOTES)]
     values = {row[0]: row[1] for row in notes.iter_rows(values_only=True) if row and row[0]}
-    assert values[str(writers._("Period"))] == PERIOD
-    assert values[str(writers._("Unit"))] == "示范市供电公司"
-    assert values[str(writers._("Requested by"))] == "王经理 (manager)"
-    assert values[str(writers._("Ring limit (seconds)"))] == 10
-    generated = values[str(writers._("Generated at (Asia/Shanghai)"))]
+    assert values[str(_("Period"))] == PERIOD
+    assert values[str(_("Unit"))] == "示范市供电公司"
+    assert values[str(_("Requested by"))] == "王经理 (manager)"
+    assert values[str(_("Ring limit (seconds)"))] == 10
+    generated = values[str(_("Generated at (Asia/Shanghai)"))]
     assert generated == dt.datetime(2026, 4, 1, 2, 0)  # the frozen clock's 02:00 in Shanghai, naive
     for title, formula in FORMULAS:
         assert values[str(title)] == str(formula)
@@ -204,9 +206,9 @@ def test_csv_sections_values_and_notes(month):
     assert {row[entry_keys.index("amount")] for row in detail} == {"200.00", "20.00", "-20.00"}
 
     assert [str(writers.NOTES)] in rows
-    assert row_of(rows, str(writers._("Requested by")))[1] == "manager"
-    assert row_of(rows, str(writers._("Ring limit (seconds)")))[1] == "10"
-    assert row_of(rows, str(writers._("Generated at (Asia/Shanghai)")))[1] == "2026-04-01 02:00:00"
+    assert row_of(rows, str(_("Requested by")))[1] == "manager"
+    assert row_of(rows, str(_("Ring limit (seconds)")))[1] == "10"
+    assert row_of(rows, str(_("Generated at (Asia/Shanghai)")))[1] == "2026-04-01 02:00:00"
     for title, formula in FORMULAS:
         assert [str(title), str(formula)] in rows
 
@@ -256,7 +258,7 @@ def test_pdf_splits_a_wide_section_and_repeats_the_names(month):
 
 
 def test_pdf_falls_back_to_the_builtin_font(month, monkeypatch, caplog):
-    monkeypatch.setattr(writers, "find_cjk_font", lambda: None)
+    monkeypatch.setattr(pdf_writer, "find_cjk_font", lambda: None)  # where pdf_font looks it up
     with caplog.at_level("WARNING", logger="kpi.reports.writers"):
         data = write(month(), "pdf")
     assert "STSong-Light" in caplog.text

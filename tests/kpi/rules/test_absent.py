@@ -47,6 +47,7 @@ def test_a_member_who_never_checked_in_is_absent_once(duty, people, middle):
     assert entries("absent").count() == 1
 
 
+# Judges two rules: where absent ends and late_or_early (tests/kpi/rules/test_late_or_early.py) begins.
 def test_a_late_check_in_is_late_not_absent(duty, people, middle):
     for user in (people.lead, people.agent2):
         check_in(duty, middle, user, START - dt.timedelta(minutes=30))

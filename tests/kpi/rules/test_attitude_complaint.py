@@ -9,8 +9,9 @@ import pytest
 from django.utils import timezone
 
 from kpi.models import EntryKind
+from tests.actions import act
 from tickets.models import State, WorkOrder
-from tickets.services import call_log, work_order_transition
+from tickets.services import call_log
 
 from ..conftest import at, entries
 
@@ -32,7 +33,7 @@ def complaint(hotline, org, people, customer):
     hotline.move_to(at(2026, 9, 7, 10, 0))
     order = hotline.create("complaint", call=call_taken_by(people.agent, people, customer))
     hotline.move_to(at(2026, 9, 8, 9, 0))
-    work_order_transition(order=WorkOrder.objects.get(pk=order.pk), name="urge", actor=people.agent2,
+    act(order=WorkOrder.objects.get(pk=order.pk), name="urge", actor=people.agent2,
                           call=call_taken_by(people.agent2, people, customer))
     hotline.fire(order, "forward")
     hotline.fire(order, "dispatch", department=org.marketing.pk, handler="marketing")

@@ -1,7 +1,11 @@
-"""late_or_early for handovers (seed 000 考核 2 "不能按时交接班者", 20 yuan; 交接-班规定 1: at most 5 minutes late),
-judged by the sweep when each moment passes, whether or not the handover is ever signed:
-— not submitted by the outgoing shift's end + grace → the outgoing lead;
-— submitted by then, but neither accepted nor refused by the incoming shift's start + grace → the incoming lead."""
+"""late_or_early (seed 000 考核 2 "不能按时交接班者", 20 yuan): lateness on a shift, judged by the sweep when each
+moment passes, each breach posted once whatever the number of sweeps:
+— check-in 签到 after the start − the template's lead minutes (seed 000: 20), and check-out 签退 before the end: one
+  entry each for that member;
+— handovers (交接-班规定 1: at most 5 minutes late), whether or not the handover is ever signed: not submitted by the
+  outgoing shift's end + grace → the outgoing lead; submitted by then, but neither accepted nor refused by the incoming
+  shift's start + grace → the incoming lead.
+Checking in and out without a penalty (conflicts, who may) is tests/shifts/test_attendance.py."""
 
 import datetime as dt
 from decimal import Decimal
@@ -10,31 +14,25 @@ import pytest
 
 from kpi.models import EntryKind, LedgerEntry
 from shifts import services
-from shifts.models import ShiftTemplate
-from tests.shifts.conftest import ALL_DONE, DAY, NEXT_DAY, at, entries
+from shifts.models import ShiftMember, ShiftTemplate
+from tests.shifts.conftest import ALL_DONE, DAY, MINUTE, NEXT_DAY, at, check_in, check_out, entries
 
 from ..conftest import set_rule
 
+pytestmark = pytest.mark.django_db
+
+START = at(2026, 3, 2, 16, 0)  # 中班 16:00 → 0:00
 END = at(2026, 3, 3, 0, 0)  # 中班 of DAY ends, 夜班 of the next day starts
 DUE = END + dt.timedelta(minutes=5)
-MINUTE = dt.timedelta(minutes=1)
 
 
 @pytest.fixture(autouse=True)
 def _absences_judged_elsewhere(db):
-    set_rule("absent", enabled=False)  # nobody here checks in: tests/kpi/rules/test_absent.py
+    set_rule("absent", enabled=False)  # members here do not all check in: tests/kpi/rules/test_absent.py
 
 
-@pytest.fixture
-def shifts(duty):
-    return duty.middle_and_night()  # 中班 (lead, agent, agent2) → 夜班 (lead2, agent3)
-
-
-@pytest.fixture
-def handover(duty, people, shifts):
-    middle, _ = shifts
-    duty.move_to(at(2026, 3, 2, 23, 0))  # beat opens the draft within the last hour
-    return services.handover_open(shift=middle)
+def late_or_early(user):
+    return entries("late_or_early", agent=user)
 
 
 def late(lead=None):
@@ -46,6 +44,118 @@ def sweep_through(duty, *moments):
     for moment in moments:
         duty.move_to(moment)
         duty.sweep_twice()
+
+
+# --- check-in and check-out --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("before", [dt.timedelta(minutes=20), dt.timedelta(minutes=45), dt.timedelta(hours=2)])
+def test_check_in_at_least_20_minutes_before_the_start_is_on_time(duty, people, middle, before):
+    member = check_in(duty, middle, people.agent, START - before)
+    assert member.checked_in_at == START - before
+
+    duty.move_to(START - before + MINUTE)
+    duty.sweep_twice()
+    duty.move_to(START + dt.timedelta(hours=1))
+    duty.sweep_twice()
+    assert not late_or_early(people.agent).exists()
+
+
+@pytest.mark.parametrize("checked_in", [
+    START - dt.timedelta(minutes=19), START, START + dt.timedelta(minutes=7), END - MINUTE,
+], ids=["19-min-before", "at-start", "7-min-after", "1-min-before-end"])
+def test_a_late_check_in_posts_one_entry_for_that_member(duty, people, middle, checked_in):
+    check_in(duty, middle, people.agent, checked_in)
+    check_in(duty, middle, people.agent2, START - dt.timedelta(minutes=25))  # on time: nothing
+
+    duty.move_to(checked_in + MINUTE)
+    result = duty.sweep_twice()
+    assert result.by_rule == {"late_or_early": 1}
+    [entry] = entries("late_or_early")
+    member = ShiftMember.objects.get(shift=middle, user=people.agent)
+    assert entry.agent == people.agent
+    assert entry.amount == Decimal("20.00")
+    assert entry.kind == EntryKind.AUTOMATIC
+    assert entry.occurred_at == checked_in
+    assert entry.period == "2026-03"
+    assert entry.unit == duty.org.center
+    assert entry.source == f"shift_member:{member.pk}"
+
+    duty.move_to(END + dt.timedelta(hours=3))  # later sweeps never repeat it
+    duty.sweep_twice()
+    assert late_or_early(people.agent).count() == 1
+    assert not late_or_early(people.agent2).exists()
+
+
+def test_a_late_check_in_found_by_a_delayed_sweep_is_still_charged_once(duty, people, middle):
+    check_in(duty, middle, people.agent, START + dt.timedelta(minutes=3))
+    duty.move_to(START + dt.timedelta(hours=5))  # no sweep in between (workers down)
+    duty.sweep_twice()
+    assert late_or_early(people.agent).count() == 1
+
+
+def test_an_early_leave_posts_one_entry(duty, people, middle):
+    check_in(duty, middle, people.agent, START - dt.timedelta(minutes=30))
+    check_out(duty, middle, people.agent, END - MINUTE)  # 23:59
+
+    duty.move_to(END)
+    duty.sweep_twice()
+    [entry] = late_or_early(people.agent)
+    assert entry.occurred_at == END - MINUTE
+    assert entry.amount == Decimal("20.00")
+    assert entry.period == "2026-03"
+
+    duty.move_to(END + dt.timedelta(days=1))
+    duty.sweep_twice()
+    assert late_or_early(people.agent).count() == 1
+
+
+@pytest.mark.parametrize("checked_out", [END, END + dt.timedelta(minutes=10)], ids=["at-end", "after-end"])
+def test_a_check_out_at_or_after_the_end_posts_nothing(duty, people, middle, checked_out):
+    check_in(duty, middle, people.agent, START - dt.timedelta(minutes=20))
+    check_out(duty, middle, people.agent, checked_out)
+    duty.move_to(checked_out + MINUTE)
+    duty.sweep_twice()
+    assert not entries("late_or_early").exists()
+
+
+def test_late_and_early_are_two_entries(duty, people, middle):
+    check_in(duty, middle, people.agent, START + dt.timedelta(minutes=2))
+    duty.move_to(START + dt.timedelta(minutes=3))
+    duty.sweep_twice()
+    check_out(duty, middle, people.agent, END - dt.timedelta(minutes=30))
+    duty.move_to(END)
+    duty.sweep_twice()
+
+    late, early = late_or_early(people.agent)
+    assert (late.occurred_at, early.occurred_at) == (START + dt.timedelta(minutes=2), END - dt.timedelta(minutes=30))
+    assert late.key != early.key
+    assert late.source == early.source  # the same membership, two occurrences
+    assert {late.amount, early.amount} == {Decimal("20.00")}
+
+
+def test_the_check_in_lead_is_template_data(duty, people, middle):
+    ShiftTemplate.objects.filter(code="middle").update(checkin_lead_minutes=15)  # another seed says 15
+    check_in(duty, middle, people.agent, START - dt.timedelta(minutes=16))  # on time with 15
+    check_in(duty, middle, people.agent2, START - dt.timedelta(minutes=15))  # on time: exactly the lead
+    check_in(duty, middle, people.lead, START - dt.timedelta(minutes=14))  # late
+    duty.move_to(START)
+    duty.sweep_twice()
+
+    assert not late_or_early(people.agent).exists()
+    assert not late_or_early(people.agent2).exists()
+    [entry] = late_or_early(people.lead)
+    assert entry.occurred_at == START - dt.timedelta(minutes=14)
+
+
+# --- handovers ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def handover(duty, people, shifts):
+    middle, _ = shifts
+    duty.move_to(at(2026, 3, 2, 23, 0))  # beat opens the draft within the last hour
+    return services.handover_open(shift=middle)
 
 
 def test_submitted_and_accepted_in_time_charges_nobody(duty, people, lead2, handover):

@@ -14,11 +14,12 @@ from django.utils import timezone
 from kpi.models import EntryKind, LedgerEntry
 from shifts.models import ShiftTemplate
 from shifts.services import shift_create
+from tests.actions import outage_act
 from tickets.models import OutageKind, OutageNotice
-from tickets.services import outage_receive, outage_transition
+from tickets.services import outage_receive
 
-from ..factories import UserFactory
-from .conftest import at, set_rule
+from ...factories import UserFactory
+from ..conftest import at, set_rule
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +50,7 @@ def receive(actor, **extra) -> OutageNotice:
 
 
 def publish(notice: OutageNotice, actor) -> OutageNotice:
-    return outage_transition(notice=OutageNotice.objects.get(pk=notice.pk), name="publish", actor=actor)
+    return outage_act(notice=OutageNotice.objects.get(pk=notice.pk), name="publish", actor=actor)
 
 
 def charged(notice: OutageNotice):
