@@ -1,6 +1,8 @@
 """``python -m bench``: build the bench database and data set, run the suites, write ``BENCHMARKS.md``.
 
-``make bench`` runs ``bench/services.sh`` first (PostgreSQL and Redis up), then this.
+``make bench`` runs ``bench/services.sh`` first (PostgreSQL and Redis up), then this. ``BENCHMARKS.md`` keeps the
+summary, the method and the plans; the full report of the run and the raw tool output go to
+``var/bench/<UTC time>/`` (``--run-dir``), which ``BENCHMARKS.md`` names.
 """
 
 import argparse
@@ -28,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="timed runs per measurement (default 7; env BENCH_REPEAT)")
     parser.add_argument("--only", action="append", choices=sorted(suites), help="run only this suite (repeatable)")
     parser.add_argument("--output", type=Path, default=REPO / "BENCHMARKS.md", help="default: BENCHMARKS.md")
+    parser.add_argument("--run-dir", type=Path, default=None,
+                        help="where the full report and the raw output go (default: var/bench/<UTC time>)")
     parser.add_argument("--skip-process", action="store_true",
                         help="skip timing `manage.py sweep_deadlines` as a separate process")
     parser.add_argument("--strict", action="store_true", default=os.environ.get("BENCH_STRICT", "") == "1",
@@ -37,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--repeat must be at least 1")
 
     started_at, started = dt.datetime.now(dt.UTC), time.perf_counter()
+    run_dir = (args.run_dir or REPO / "var" / "bench" / f"{started_at:%Y%m%dT%H%M%SZ}").resolve()
     sizes = config.Sizes.from_env()
     url = config.database_url()
     config.configure_django_environment(url)
@@ -75,11 +80,20 @@ def main(argv: list[str] | None = None) -> int:
         "# the monthly report, one process per run: .venv/bin/python -m bench.report_runner --period … --format …",
         "# over HTTP (api, load): .venv/bin/gunicorn contactcenter.wsgi --bind 127.0.0.1:<free port> --workers …,",
         "# driven by wrk with Lua scripts (api), by .venv/bin/locust -f bench/locustfile.py --headless (load)",
+        "# side by side (helpdesk): the same, alternating with var/bench-helpdesk/venv/bin/gunicorn",
+        "# bench.helpdesk_site.wsgi (django-helpdesk in its own virtualenv, database bench_helpdesk)",
     ]
     total_s = time.perf_counter() - started
-    text = report.render(started=started_at, total_s=total_s, machine=info, data=data, sections=sections,
-                         commands=commands, migrate_s=migrate_s)
-    report.write(args.output, text)
+    full_path, output = run_dir / "full-report.md", args.output.resolve()
+    rendered = {full: report.render(started=started_at, total_s=total_s, machine=info, data=data, sections=sections,
+                                    commands=commands, migrate_s=migrate_s, full=full, full_report=_shown(full_path),
+                                    short_report=_shown(output))
+                for full in (True, False)}
+    report.write(full_path, rendered[True])
+    for section in sections:
+        for name, content in section.files.items():
+            report.write(run_dir / name, content)
+    report.write(output, rendered[False])
 
     failures = []
     log("")
@@ -98,9 +112,18 @@ def main(argv: list[str] | None = None) -> int:
         if not passed:
             log(f"  [FAIL] data: {name} ({detail})")
             failures.append(name)
+    log(f"bench: the full report and the raw output are in {_shown(run_dir)}/")
     log(f"bench: wrote {args.output} in {total_s / 60:.1f} min; "
         + (f"{len(failures)} FAIL" if failures else "every target and check PASS"))
     return 1 if failures and args.strict else 0
+
+
+def _shown(path: Path) -> str:
+    """A path as the reports name it: relative to the repository when inside it."""
+    try:
+        return str(path.relative_to(REPO))
+    except ValueError:
+        return str(path)
 
 
 if __name__ == "__main__":

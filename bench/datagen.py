@@ -32,6 +32,11 @@ entries of the shift leads and a few reversals (appeals upheld by a supervisor).
 the growing volume the last complete month holds over 100,000 ledger entries (issue 7), February included.
 
 Bench-only helpers live in the schema ``bench`` of the bench database (never in the app's tables).
+
+One module of about 1,250 lines, over the bench's ~400: the steps are one ``Generator`` whose SQL statements
+read what the earlier ones wrote (the orders' facts feed the due columns, the calls, the callbacks, the ledger and
+the checks) and share its helpers (the age distribution, the seeded draws, the bulk-load context); split apart,
+each piece would need the whole of the others' state to be read.
 """
 
 import contextlib
@@ -909,12 +914,14 @@ class Generator:
         the window, for the due orders) that was missed, every valid attitude finding and every call that rang
         too long up to the event cursors — with the keys, amounts, periods and charged parties ``kpi.sweeps``
         and ``kpi.events`` give them —, the shift leads' manual entries, then the reversals of appeals upheld."""
-        from kpi.sweeps import REPLY_RULES
+        from tickets.models import Deadline
+        from tickets.sla import BY_DEADLINE
 
+        reply_rules = BY_DEADLINE[Deadline.REPLY].penalties  # order kind → penalty rule code
         s, G = self.sizes, self.G
         threshold = (f"CASE WHEN d.id IS NULL THEN {G} "
                      f"ELSE {G} - interval '{int(DUE_WINDOW.total_seconds())} seconds' END")
-        reply_rule = "CASE w.kind " + " ".join(f"WHEN {_q(k)} THEN {_q(c)}" for k, c in REPLY_RULES.items()) + " END"
+        reply_rule = "CASE w.kind " + " ".join(f"WHEN {_q(k)} THEN {_q(c)}" for k, c in reply_rules.items()) + " END"
         period = f"to_char({{t}} AT TIME ZONE '{LOCAL_TZ}', 'YYYY-MM')"
         leads, supervisors = self._staff_ids("shift_lead"), self._staff_ids("supervisor")
         manual = round(s.orders * MANUAL_PER_ORDER)
@@ -923,8 +930,9 @@ class Generator:
         with self._bulk_load("kpi_ledgerentry"):
             self._run("INSERT kpi_ledgerentry (breaches, calls, manual entries)", f"""
                 INSERT INTO kpi_ledgerentry (key, kind, amount, occurred_at, period, source, reason, created_at,
-                                             agent_id, created_by_id, department_id, reverses_id, unit_id, rule_id)
-                SELECT * FROM (
+                                             agent_id, created_by_id, department_id, reverses_id, unit_id, rule_id,
+                                             amount_reason)
+                SELECT *, '' FROM (
                     -- kpi.sweeps: deadlines; kpi.events: attitude findings (the order's life, cancelled ones
                     -- excepted: a cancellation within half an hour comes before every deadline with a rule)
                     SELECT b.code || ':work_order:' || w.id || ':'
@@ -990,11 +998,12 @@ class Generator:
             # kpi.services.entry_reverse: an appeal upheld by a supervisor, days later, in the entry's period.
             self._run("INSERT kpi_ledgerentry (reversals)", f"""
                 INSERT INTO kpi_ledgerentry (key, kind, amount, occurred_at, period, source, reason, created_at,
-                                             agent_id, created_by_id, department_id, reverses_id, unit_id, rule_id)
+                                             agent_id, created_by_id, department_id, reverses_id, unit_id, rule_id,
+                                             amount_reason)
                 SELECT 'reversal:' || e.id, 'reversal', -e.amount, x.at, e.period, 'ledger_entry:' || e.id,
                        '申诉成立，撤销考核。', x.at, e.agent_id,
                        {supervisors[0]} + e.id % {supervisors[1] - supervisors[0] + 1}, e.department_id, e.id,
-                       e.unit_id, e.rule_id
+                       e.unit_id, e.rule_id, ''
                 FROM kpi_ledgerentry e
                 CROSS JOIN LATERAL (SELECT LEAST(e.occurred_at + interval '1 day'
                                                  + bench.pct(e.id, 9) * interval '2 hours', {G}) AS at) x
@@ -1130,7 +1139,7 @@ class Generator:
         The due columns of an order that is closed now were set while it was open (a consultation answered on
         the call excepted: closed at once); a cancelled order was judged until its cancellation."""
         from kpi.models import LedgerEntry, PenaltyRule
-        from kpi.services import period_of
+        from kpi.periods import period_of
         from kpi.sweeps import ORDER_COLUMNS, _judge_order
         from tickets import sla
         from tickets.models import Department, State, WorkOrder

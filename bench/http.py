@@ -8,7 +8,12 @@ answers and stops its whole process group afterwards. It also reads its CPU time
 ``wrk`` is Debian's wrk 4 (C, epoll; one thread drives every connection): each run gets a Lua script built
 here — a ``request()`` that varies the path, body and token of every request, a ``response()`` that counts
 statuses, and a ``done()`` that prints the summary and the latency percentiles as one JSON line. The requests in
-flight when the time is up are not counted; a request slower than ``--timeout`` counts as an error.
+flight when the time is up are not counted; a request slower than ``--timeout`` counts as an error. The script
+also counts the requests it wrote (``sent``), so that the ones still unanswered when wrk stopped are known: the
+server completes them afterwards (rows they create are in the database, their responses were never read).
+
+Another project's WSGI app (the side-by-side suite) runs the same way from its own virtualenv: ``app``,
+``gunicorn`` and ``env`` of ``Gunicorn``.
 """
 
 import contextlib
@@ -96,9 +101,16 @@ class ServerConfig:
 class Gunicorn:
     """``with Gunicorn(...) as server: server.url``; the whole process group is stopped on exit."""
 
-    def __init__(self, *, repo: Path, config: ServerConfig, log=print, env: dict | None = None) -> None:
-        self.repo, self.config, self.log = repo, config, log
-        self.env = {**os.environ, **(env or {})}
+    def __init__(self, *, repo: Path, config: ServerConfig, log=print, env: dict | None = None,
+                 app: str = "contactcenter.wsgi", gunicorn: Path | None = None, inherit_env: bool = True) -> None:
+        """``app``: the WSGI module, imported from ``repo``; ``gunicorn``: the binary (default: the bench's own
+        virtualenv's); ``inherit_env=False`` starts from PATH, HOME and the locale only (another project's
+        server must not see the bench's Django settings)."""
+        self.repo, self.config, self.log, self.app = repo, config, log, app
+        base = os.environ if inherit_env else {k: v for k, v in os.environ.items()
+                                                if k in ("PATH", "HOME", "LANG", "LC_ALL", "TZ")}
+        self.env = {**base, **(env or {})}
+        self.gunicorn = gunicorn
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
@@ -106,10 +118,10 @@ class Gunicorn:
 
     @property
     def command(self) -> list[str]:
-        gunicorn = Path(sys.executable).parent / "gunicorn"  # the bench's own virtualenv
+        gunicorn = self.gunicorn or Path(sys.executable).parent / "gunicorn"  # the bench's own virtualenv
         if not gunicorn.exists():
             gunicorn = Path(shutil.which("gunicorn") or "gunicorn")
-        return [str(gunicorn), "contactcenter.wsgi", "--bind", f"127.0.0.1:{self.port}", *self.config.args(),
+        return [str(gunicorn), self.app, "--bind", f"127.0.0.1:{self.port}", *self.config.args(),
                 "--timeout", "60", "--graceful-timeout", "5", "--log-level", "warning",
                 "--error-logfile", str(self.error_log)]
 
@@ -134,7 +146,7 @@ class Gunicorn:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.proc.returncode}: {self.tail()}")
             try:
-                # Any HTTP answer will do (the root redirects to the login page): the app is loaded.
+                # Any HTTP answer will do (a redirect, 401, 404): the app is loaded.
                 urllib.request.urlopen(urllib.request.Request(self.url + "/api/v1/", method="HEAD"), timeout=5)
                 return
             except urllib.error.HTTPError:
@@ -160,6 +172,13 @@ class Gunicorn:
     def tail(self, lines: int = 20) -> str:
         try:
             return "\n".join(self.error_log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def error_text(self) -> str:
+        """The whole error log (gone once the server is stopped)."""
+        try:
+            return self.error_log.read_text(errors="replace")
         except OSError:
             return ""
 
@@ -195,6 +214,7 @@ function setup(thread)
 end
 
 n = 0
+sent = 0  -- requests written (LUA_TAIL wraps request()); wrk also calls request() once to check the script
 ok = 0
 bad = 0
 first_bad = ""
@@ -223,17 +243,18 @@ local function q(s)
 end
 
 function done(summary, latency, requests)
-  local ok_total, bad_total, sample = 0, 0, ""
+  local ok_total, bad_total, sent_total, sample = 0, 0, 0, ""
   for _, t in ipairs(threads) do
     ok_total = ok_total + t:get("ok")
     bad_total = bad_total + t:get("bad")
+    sent_total = sent_total + t:get("sent")
     local fb = t:get("first_bad")
     if sample == "" and fb ~= nil then sample = fb end
   end
   local e = summary.errors
   local parts = {
     '"requests":' .. summary.requests, '"duration_us":' .. summary.duration,
-    '"ok":' .. ok_total, '"not_2xx":' .. bad_total,
+    '"ok":' .. ok_total, '"not_2xx":' .. bad_total, '"sent":' .. sent_total,
     '"connect_errors":' .. e.connect, '"read_errors":' .. e.read, '"write_errors":' .. e.write,
     '"timeouts":' .. e.timeout,
     '"p50_us":' .. latency:percentile(50), '"p95_us":' .. latency:percentile(95),
@@ -241,6 +262,18 @@ function done(summary, latency, requests)
     '"sample":' .. q(sample),
   }
   io.write("WRKJSON {" .. table.concat(parts, ",") .. "}\n")
+end
+"""
+
+# After the script: count every request written. wrk calls request() when it is about to write a request, and
+# once more in the first thread before the run (script_verify_request): WrkResult.unanswered subtracts that one.
+LUA_TAIL = r"""
+if type(request) == "function" then
+  local build = request
+  request = function()
+    sent = sent + 1
+    return build()
+  end
 end
 """
 
@@ -273,7 +306,15 @@ class WrkResult:
     wrk_cpu_s: float = 0.0
     machine_busy: float = 0.0  # share of the machine's CPUs busy during the run (0..1)
     sample: str = ""
+    sent: int = 0  # requests written, as the script counted them (the check call included)
     raw: dict = field(default_factory=dict)
+    stdout: str = ""  # wrk's own output, its summary and the script's JSON line
+
+    @property
+    def unanswered(self) -> int:
+        """Requests written whose response was not read when wrk stopped (one per connection at most): the
+        server completes them after the run."""
+        return max(0, self.sent - 1 - self.requests) if self.sent else 0
 
     @property
     def rps(self) -> float:
@@ -293,7 +334,7 @@ def run_wrk(*, url: str, script: str, connections: int, seconds: float, server: 
     """One wrk run: ``connections`` connections on one wrk thread for ``seconds`` (whole seconds, at least 1)."""
     directory = Path(workdir or tempfile.gettempdir())
     path = directory / f"wrk-{os.getpid()}-{time.monotonic_ns()}.lua"
-    path.write_text(LUA_COMMON + "\n" + script, encoding="utf-8")
+    path.write_text(LUA_COMMON + "\n" + script + "\n" + LUA_TAIL, encoding="utf-8")
     command = [WRK, "--threads", "1", "--connections", str(connections), "--duration", f"{max(1, round(seconds))}s",
                "--timeout", f"{timeout_s}s", "--script", str(path), url]
     server_cpu = server.cpu_seconds() if server else 0.0
@@ -329,5 +370,7 @@ def run_wrk(*, url: str, script: str, connections: int, seconds: float, server: 
         wrk_cpu_s=usage.ru_utime + usage.ru_stime,
         machine_busy=(busy1 - busy0) / (total1 - total0) if total1 > total0 else 0.0,
         sample=data.get("sample", ""),
+        sent=data.get("sent", 0),
         raw=data,
+        stdout=out,
     )

@@ -36,6 +36,16 @@ class Target:
         return self.judged(samples) < self.limit
 
 
+class AtLeast(Target):
+    """A throughput target: the median of the runs must reach the limit."""
+
+    def judged(self, samples: list[float]) -> float:
+        return statistics.median(samples)
+
+    def met(self, samples: list[float]) -> bool:
+        return bool(samples) and self.judged(samples) >= self.limit
+
+
 @dataclass
 class Figure:
     name: str
@@ -83,17 +93,24 @@ class Check:
 
 @dataclass
 class Block:
-    """A titled code block (an EXPLAIN plan, a command's output)."""
+    """A titled code block (an EXPLAIN plan, a command's output).
+
+    ``raw``: a dump (a command's output run by run, a per-request listing, a repeat of a plan already shown) that
+    only the full report of the run carries; ``BENCHMARKS.md`` keeps the other blocks (plans, profiles)."""
 
     title: str
     text: str
     lang: str = "text"
     collapsed: bool = False
+    raw: bool = False
 
 
 @dataclass
 class Section:
-    """What a suite returns: prose, figures, checks and code blocks, rendered in this order."""
+    """What a suite returns: prose, figures, checks and code blocks, rendered in this order.
+
+    ``files``: raw tool output (wrk's, a command's), name → text, written beside the run's full report
+    (``var/bench/<UTC time>/``) and named in both reports, never copied into them."""
 
     title: str
     intro: str = ""
@@ -102,6 +119,7 @@ class Section:
     notes: list[str] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)
     duration_s: float = 0.0
+    files: dict[str, str] = field(default_factory=dict)
 
 
 class Stopwatch:

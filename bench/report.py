@@ -1,10 +1,20 @@
-"""``BENCHMARKS.md``: written from scratch by every ``make bench`` run."""
+"""``BENCHMARKS.md`` and the run's full report, both written from scratch by every ``make bench`` run.
+
+``BENCHMARKS.md`` (``full=False``) keeps the header, the Summary, the machine, how it was run, the data set and, per
+section, its method, figures, checks, notes and the blocks not marked ``raw`` (the query plans; a line longer than
+``CLIP`` characters is cut there). The full report (``full=True``, ``var/bench/<UTC time>/full-report.md``) has
+everything besides: every run's value, the raw blocks, lines uncut. Raw tool output (``Section.files``) lies beside
+the full report; both reports name the files.
+"""
 
 import datetime as dt
+from collections import Counter
 from pathlib import Path
 
 from .datagen import DataSet
-from .measure import Figure, Section
+from .measure import Block, Figure, Section
+
+CLIP = 2000  # characters of a block's line in BENCHMARKS.md (a bulk UPDATE's SQL is 23,000)
 
 
 def _num(value: float, unit: str) -> str:
@@ -34,13 +44,28 @@ def _duration(seconds: float) -> str:
 
 
 def render(*, started: dt.datetime, total_s: float, machine: dict, data: DataSet, sections: list[Section],
-           commands: list[str], migrate_s: float) -> str:
+           commands: list[str], migrate_s: float, full: bool = True, full_report: str = "",
+           short_report: str = "") -> str:
+    """``full_report``: where the full report of this run is (as the reader should find it: relative to the
+    repository when inside); ``short_report``: where the short one is."""
     out: list[str] = []
     w = out.append
-    w("# Benchmarks")
+    w("# Benchmarks" if not full else "# Benchmarks: full report")
     w("")
     w(f"Written by `make bench` on {started:%Y-%m-%d %H:%M} UTC (the whole run took {_duration(total_s)}). "
-      "Every run overwrites this file; do not edit it by hand. Targets are those of issues 3, 6, 7 and 9.")
+      + ("Each run writes its own folder" if full else "Every run overwrites this file")
+      + "; do not edit it by hand. Targets are those of issues 3, 6, 7 and 9.")
+    files = sorted(name for section in sections for name in section.files)
+    beside = (f", with the raw tool output beside it ({', '.join(f'`{n}`' for n in files)})" if files else "")
+    if full:
+        w("")
+        w(f"This is the **full report** of the run: every run's value, the raw output and the plans in full. "
+          f"`{short_report or 'BENCHMARKS.md'}` keeps the summary, the method and the query plans.")
+    elif full_report:
+        w("")
+        w(f"This file keeps the summary, the method, the figures and the query plans. The **full report** of this run "
+          f"(every run's value, the commands' output, the per-request listings) was written to `{full_report}`"
+          f"{beside}" + ("; `var/` is not committed." if full_report.startswith("var/") else "."))
     if not data.sizes.is_default:
         w("")
         w(f"> **Reduced sizes** ({data.sizes}): these figures are not comparable with the targets.")
@@ -90,7 +115,7 @@ def render(*, started: dt.datetime, total_s: float, machine: dict, data: DataSet
 
     _data_section(w, data)
     for section in sections:
-        _section(w, section)
+        _section(w, section, full=full)
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -188,7 +213,32 @@ def _data_section(w, data: DataSet) -> None:
     w("")
 
 
-def _section(w, section: Section) -> None:
+def _clipped(text: str) -> str:
+    lines = []
+    for line in text.splitlines():
+        if len(line) > CLIP:
+            line = line[:CLIP] + f" … [{len(line) - CLIP:,} more characters: see the full report]"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _block(w, block: Block, *, full: bool) -> None:
+    if block.collapsed:
+        w(f"<details><summary>{block.title}</summary>")
+        w("")
+    else:
+        w(f"### {block.title}")
+        w("")
+    w(f"```{block.lang}")
+    w((block.text if full else _clipped(block.text)).rstrip())
+    w("```")
+    w("")
+    if block.collapsed:
+        w("</details>")
+        w("")
+
+
+def _section(w, section: Section, *, full: bool) -> None:
     w(f"## {section.title}")
     w("")
     if section.intro:
@@ -204,11 +254,12 @@ def _section(w, section: Section) -> None:
             if f.note:
                 w(f"- *{f.name}*: {f.note}.")
         w("")
-        w("Every run, in order:")
-        w("")
-        for f in section.figures:
-            w(f"- {f.name} ({f.unit}): " + ", ".join(_num(v, f.unit) for v in f.samples))
-        w("")
+        if full:
+            w("Every run, in order:")
+            w("")
+            for f in section.figures:
+                w(f"- {f.name} ({f.unit}): " + ", ".join(_num(v, f.unit) for v in f.samples))
+            w("")
     if section.checks:
         w("| check | verdict | detail |")
         w("|---|---|---|")
@@ -220,25 +271,26 @@ def _section(w, section: Section) -> None:
     if section.notes:
         w("")
     for block in section.blocks:
-        if block.collapsed:
-            w(f"<details><summary>{block.title}</summary>")
-            w("")
-        else:
-            w(f"### {block.title}")
-            w("")
-        w(f"```{block.lang}")
-        w(block.text.rstrip())
-        w("```")
+        if full or not block.raw:
+            _block(w, block, full=full)
+    left_out = [b.title for b in section.blocks if b.raw]
+    if not full and (left_out or section.figures):
+        parts = ["every run's value"] if section.figures else []
+        counts = Counter(left_out)
+        parts += [f"“{title}”" + (f" ({n} of them)" if n > 1 else "") for title, n in counts.items()]
+        w(f"*In the full report only:* {', '.join(parts)}.")
         w("")
-        if block.collapsed:
-            w("</details>")
-            w("")
+    if section.files:
+        w("*Raw output of this section, beside the full report:* "
+          + ", ".join(f"`{name}`" for name in sorted(section.files)) + ".")
+        w("")
     if section.duration_s:
         w(f"*This section took {_duration(section.duration_s)}.*")
         w("")
 
 
 def write(path: Path, text: str) -> None:
-    tmp = path.with_suffix(".md.tmp")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)

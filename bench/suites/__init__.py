@@ -1,7 +1,8 @@
 """One module per measured area; each has ``run(ctx) -> Section``. Issue 9 adds ``api`` (HTTP throughput and
 latency under gunicorn, and the queries per request), ``reports`` (monthly XLSX/CSV/PDF) and ``ledger``, issue 8
-``load`` (200 agents with locust), registered below (``pages``, issue 6, is here already); the data set and the
-report are shared."""
+``load`` (200 agents with locust), registered below (``pages``, issue 6, is here already), and ``helpdesk`` our
+order creation side by side with django-helpdesk's API; ``api_requests`` is what the HTTP suites send. The data
+set and the report are shared."""
 
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,10 +24,11 @@ class Context:
 
 
 def registry() -> dict:
-    from . import api, ledger, load, pages, reports, sweep
+    from . import api, costs, helpdesk, ledger, load, pages, reports, sweep
 
     # Run in this order (python -m bench keeps it whatever the order of --only): pages after the sweep, on the
-    # same data; reports (its storm works on a copy of the database, dropped afterwards); the HTTP suites
-    # (api: issue 9, load: issue 8) at the very end, as they add orders, calls and history.
+    # same data; reports (its storm works on a copy of the database, dropped afterwards); costs (what the public
+    # APIs cost, issue 17; in-process, nothing kept); the HTTP suites (api: issue 9; helpdesk: ours against
+    # django-helpdesk, alternating; load: issue 8) at the very end, as they add orders, calls and history.
     return {"sweep": sweep.run, "pages": pages.run, "ledger": ledger.run, "reports": reports.run,
-            "api": api.run, "load": load.run}
+            "costs": costs.run, "api": api.run, "helpdesk": helpdesk.run, "load": load.run}

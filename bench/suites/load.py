@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .. import http
 from ..measure import Block, Check, Figure, Section
-from . import api
+from . import api_requests as api
 
 USERS = int(os.environ.get("BENCH_LOAD_USERS", "200"))
 SPAWN_RATE = 20
@@ -59,7 +59,7 @@ def run(ctx) -> Section:
     data_path.write_text(json.dumps(fx.as_dict(), ensure_ascii=False), encoding="utf-8")
     spawn_s = USERS / SPAWN_RATE
     run_time = int(spawn_s + STEADY_S)
-    server_config = api._server_config()
+    server_config = api.server_config()
     env = api.server_env(ctx.database_url)
     prefix = workdir / "locust"
     command = [locust, "-f", str(ctx.repo / "bench" / "locustfile.py"), "--headless", "--users", str(USERS),
@@ -81,7 +81,10 @@ def run(ctx) -> Section:
         busy1, total1 = http.machine_cpu()
         wall = time.perf_counter() - wall0
         server_cpu = server.cpu_seconds() - server_cpu0
-        server_tail = server.tail()
+        server_tail, server_log = server.tail(), server.error_text()
+    section.files["load-locust.txt"] = f"# {' '.join(command)} --host {server.url}\n{output}"
+    if server_log.strip():
+        section.files["load-gunicorn-errors.log"] = server_log
     locust_cpu = usage.ru_utime + usage.ru_stime
     machine_busy = (busy1 - busy0) / (total1 - total0) if total1 > total0 else 0.0
 
@@ -134,6 +137,6 @@ def run(ctx) -> Section:
     if returncode not in (0, 1):  # locust exits 1 when a request failed: that is the check above
         section.blocks.append(Block(f"locust exited {returncode}", output[-3000:]))
     if server_tail.strip():
-        section.blocks.append(Block("gunicorn's error log (last lines)", server_tail, collapsed=True))
+        section.blocks.append(Block("gunicorn's error log (last lines)", server_tail, collapsed=True, raw=True))
     section.duration_s = time.perf_counter() - started
     return section

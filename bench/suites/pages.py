@@ -155,7 +155,7 @@ def _telephony():
 
 def _push(ctx, agent, phones: list[str], section: Section) -> tuple[Figure, Figure, Figure, list[str]]:
     """CALLS calls logged through the API for ``agent``; each polled for at once (see the module docstring)."""
-    from tickets.selectors_console import last_call_id
+    from tickets.selectors.console import last_call_id
 
     rng = random.Random(SEED)
     api = Client(HTTP_AUTHORIZATION=f"Token {_telephony()}")
@@ -206,7 +206,7 @@ def run(ctx) -> Section:
     from shifts.models import Shift
     from tickets.models import Customer, User
     from tickets.selectors import OPEN_STATES
-    from tickets.selectors_console import last_call_id
+    from tickets.selectors.console import last_call_id
 
     section = Section(title="The agent's pages (issue 6)", intro=__doc__.split("\n\n", 1)[1].strip())
     started = time.perf_counter()
