@@ -1,12 +1,12 @@
 from rest_framework import serializers
 
-from contactcenter.drf import AwareDateTimeField
+from contactcenter.drf import AwareDateTimeField, ModelSerializer
 from tickets.models import Department, User
 
 from .models import LedgerEntry, PenaltyRule
 
 
-class PenaltyRuleSerializer(serializers.ModelSerializer):
+class PenaltyRuleSerializer(ModelSerializer):
     class Meta:
         model = PenaltyRule
         fields = ["id", "code", "name_zh", "name_en", "amount", "charged_to", "enabled", "threshold", "manual",
@@ -15,7 +15,7 @@ class PenaltyRuleSerializer(serializers.ModelSerializer):
         extra_kwargs = {"amount": {"min_value": 0}}
 
 
-class LedgerEntrySerializer(serializers.ModelSerializer):
+class LedgerEntrySerializer(ModelSerializer):
     rule = serializers.SlugRelatedField(slug_field="code", read_only=True)
     rule_name = serializers.CharField(source="rule.name_zh", read_only=True)
     agent = serializers.SlugRelatedField(slug_field="username", read_only=True)
