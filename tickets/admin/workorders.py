@@ -10,7 +10,7 @@ from contactcenter.admin import ViewOnlyMixin
 from ..models import Callback, WorkOrder, WorkOrderTransition
 
 
-class WorkOrderTransitionInline(admin.TabularInline):
+class WorkOrderTransitionInline(ViewOnlyMixin, admin.TabularInline):
     model = WorkOrderTransition
     fields = ["at", "name", "source", "target", "actor", "note", "call", "data"]
     readonly_fields = fields
@@ -22,17 +22,8 @@ class WorkOrderTransitionInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor", "call")
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class CallbackInline(admin.TabularInline):
+class CallbackInline(ViewOnlyMixin, admin.TabularInline):
     model = Callback
     fields = ["made_at", "agent", "reached", "attitude", "quality", "satisfied", "suggestions"]
     readonly_fields = fields
@@ -41,15 +32,6 @@ class CallbackInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("agent")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(WorkOrder)

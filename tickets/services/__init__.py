@@ -1,5 +1,7 @@
-"""Every write of the tickets app goes through these functions (keyword-only, typed, atomic): one per action."""
+"""Every write of the tickets app goes through these functions (keyword-only, typed, atomic): one per action. The
+work-order actions are those of ``tickets.services.workorders`` (one module per family)."""
 
+from . import workorders
 from .calls import call_classify, call_log
 from .customers import customer_find_or_create, normalize_phone
 from .outages import (
@@ -12,34 +14,9 @@ from .outages import (
     outage_update,
 )
 from .phrases import ensure_no_forbidden_phrases, forbidden_phrases_in
-from .workorders import (
-    agents_connected,
-    available_transitions,
-    transition_names,
-    work_order_answer_on_call,
-    work_order_archive,
-    work_order_arrive,
-    work_order_callback,
-    work_order_cancel,
-    work_order_contact_customer,
-    work_order_create,
-    work_order_dispatch,
-    work_order_escalate,
-    work_order_forward,
-    work_order_inform,
-    work_order_investigate,
-    work_order_reply,
-    work_order_resolve_by_outage,
-    work_order_restore,
-    work_order_return,
-    work_order_transition_check,
-    work_order_unlink_outage,
-    work_order_urge,
-)
+from .workorders import *  # noqa: F403  (every work-order action, listed in workorders.__all__)
 
 __all__ = [
-    "agents_connected",
-    "available_transitions",
     "call_classify",
     "call_log",
     "customer_find_or_create",
@@ -53,24 +30,5 @@ __all__ = [
     "outage_restore",
     "outage_transition_check",
     "outage_update",
-    "transition_names",
-    "work_order_answer_on_call",
-    "work_order_archive",
-    "work_order_arrive",
-    "work_order_callback",
-    "work_order_cancel",
-    "work_order_contact_customer",
-    "work_order_create",
-    "work_order_dispatch",
-    "work_order_escalate",
-    "work_order_forward",
-    "work_order_inform",
-    "work_order_investigate",
-    "work_order_reply",
-    "work_order_resolve_by_outage",
-    "work_order_restore",
-    "work_order_return",
-    "work_order_transition_check",
-    "work_order_unlink_outage",
-    "work_order_urge",
+    *workorders.__all__,
 ]

@@ -3,16 +3,13 @@ consultation that went to a department and was not answered by the 5th working d
 Saturday counted by hand) charges that department once, AT the limit and not a minute before; one answered in time
 is not charged; one nobody dispatched is still charged to someone."""
 
-import datetime as dt
 
 import pytest
 
-from ..conftest import at, entries, hand_workday
-from .conftest import assert_charged
+from ..conftest import at, entries
+from .working_days import charged_at_the_fifth_working_day, replied_in_time_is_not_charged
 
 pytestmark = pytest.mark.django_db
-
-MINUTE = dt.timedelta(minutes=1)
 
 WORKING_DAY_CASES = [
     # Wed 4/29 10:00 → Thu 4/30, Wed 5/6, Thu 5/7, Fri 5/8, Sat 5/9 (调休).
@@ -22,33 +19,12 @@ WORKING_DAY_CASES = [
 
 @pytest.mark.parametrize(("kind", "accepted", "due"), WORKING_DAY_CASES)
 def test_reply_limits_in_working_days_fire_at_the_limit(hotline, org, kind, accepted, due):
-    days = [accepted.date() + dt.timedelta(n) for n in range(1, 20)]
-    assert [d for d in days if hand_workday(d)][4] == due.date()  # the 5th working day, by hand
-    hotline.move_to(accepted)
-    order = hotline.create(kind)
-    hotline.fire(order, "dispatch", department=org.marketing.pk, handler="marketing")
-    assert hotline.reload(order).reply_due_at == due
-
-    hotline.move_to(due - MINUTE)
-    hotline.sweep_twice()
-    assert not entries(order).exists()
-    hotline.move_to(due)
-    hotline.sweep_twice()
-    [entry] = entries(order)
-    assert_charged(entry, rule=f"{kind}_reply_late", amount="20.00", occurred_at=due, period="2026-05",
-                   department=org.marketing)
+    charged_at_the_fifth_working_day(hotline, org, kind, accepted, due)
 
 
 @pytest.mark.parametrize(("kind", "accepted", "due"), WORKING_DAY_CASES)
 def test_reply_in_working_days_in_time_is_not_charged(hotline, org, kind, accepted, due):
-    hotline.move_to(accepted)
-    order = hotline.create(kind)
-    hotline.fire(order, "dispatch", department=org.marketing.pk, handler="marketing")
-    hotline.move_to(due - MINUTE)
-    hotline.fire(order, "reply", answer="按阶梯电价执行。")
-    hotline.move_to(due + dt.timedelta(hours=1))
-    hotline.sweep_twice()
-    assert not entries(order, f"{kind}_reply_late").exists()
+    replied_in_time_is_not_charged(hotline, org, kind, accepted, due)
 
 
 # The complaint case (complaint_reply_late) is in tests/kpi/rules/test_complaint_reply_late.py.
