@@ -17,6 +17,7 @@ from .models import (
     OutageNotice,
     OutageState,
     State,
+    Unit,
     User,
     WorkOrder,
 )
@@ -55,8 +56,12 @@ class WorkOrderFilter(PhoneSearchForWholeNumbers, django_filters.FilterSet):
     department = django_filters.ModelChoiceFilter(queryset=Department.objects.all())
     customer = django_filters.NumberFilter(field_name="customer_id", min_value=1, max_value=MAX_ID)
     phone = django_filters.CharFilter(method="filter_phone", label="Caller or customer phone")
-    number = django_filters.CharFilter(field_name="number")
+    number = django_filters.CharFilter(method="filter_number", label="Any part of the order number")
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="Has a passed, unmet deadline")
+    due_soon = django_filters.BooleanFilter(method="filter_due_soon",
+                                            label="Has an unmet deadline falling due within the next hour")
+    unit = django_filters.ModelChoiceFilter(queryset=Unit.objects.all(), method="filter_unit",
+                                            label="In this unit or a unit below it")
     open = django_filters.BooleanFilter(method="filter_open", label="Not archived or cancelled")
     accepted_after = AwareDateTimeFilter(field_name="accepted_at", lookup_expr="gte")
     accepted_before = AwareDateTimeFilter(field_name="accepted_at", lookup_expr="lt")
@@ -69,6 +74,16 @@ class WorkOrderFilter(PhoneSearchForWholeNumbers, django_filters.FilterSet):
     def filter_phone(self, queryset, name, value):
         phone = _phone(value)
         return queryset.filter(Q(caller_number=phone) | Q(customer__phone=phone))
+
+    def filter_number(self, queryset, name, value):
+        return queryset.filter(number__contains=value.strip().upper())
+
+    def filter_due_soon(self, queryset, name, value):
+        soon = selectors.due_soon_q()
+        return queryset.filter(soon) if value else queryset.exclude(soon)
+
+    def filter_unit(self, queryset, name, value):
+        return queryset.filter(unit_id__in=selectors.unit_subtree_ids(value))
 
     def filter_overdue(self, queryset, name, value):
         late = selectors.overdue_q()

@@ -92,6 +92,15 @@ def overdue_q(now: dt.datetime | None = None) -> Q:
     return late & ~Q(state__in=FINAL_STATES)
 
 
+def due_soon_q(now: dt.datetime | None = None, *, within: dt.timedelta = dt.timedelta(hours=1)) -> Q:
+    """Open orders with a counted-down deadline not met yet that falls due within the next ``within`` (amber)."""
+    now = now or timezone.now()
+    soon = Q()
+    for rule in COUNTED_DOWN:
+        soon |= Q(**{f"{rule.column}__gte": now, f"{rule.column}__lt": now + within}) & ~rule.met_q()
+    return soon & ~Q(state__in=FINAL_STATES)
+
+
 def is_overdue(order: WorkOrder, now: dt.datetime | None = None) -> bool:
     now = now or timezone.now()
     return order.state not in FINAL_STATES and any(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import console, home, outages, queue
+from .views import console, home, outages, queue, search
 
 app_name = "tickets"
 urlpatterns = [
@@ -14,6 +14,9 @@ urlpatterns = [
     path("outages/<int:pk>/", outages.outage_detail, name="outage-detail"),
     path("outages/<int:pk>/transitions/<slug:name>/", outages.outage_transition, name="outage-transition"),
     path("queue/", queue.queue, name="queue"),
+    path("orders/search/", search.search_page, name="search"),
+    path("filters/", search.saved_filter_save, name="saved-filter-save"),
+    path("filters/<int:pk>/delete/", search.saved_filter_delete, name="saved-filter-delete"),
     path("orders/<int:pk>/", queue.order_detail, name="order-detail"),
     path("orders/<int:pk>/transitions/<slug:name>/", queue.order_transition, name="order-transition"),
     path("callbacks/", queue.callbacks, name="callbacks"),

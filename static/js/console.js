@@ -111,7 +111,9 @@
 
   let lookups = 0;
   async function lookup() {
-    const query = new URLSearchParams({ phone: phone.value.trim(), account: account.value.trim() });
+    const chosen = radios.find((radio) => radio.checked);
+    const query = new URLSearchParams({ phone: phone.value.trim(), account: account.value.trim(),
+                                        kind: chosen ? chosen.value : "" });
     const mine = ++lookups;
     fileBox.setAttribute("aria-busy", "true");
     try {
@@ -176,6 +178,14 @@
         event.preventDefault();
         phone.focus();
         phone.select();
+      } else if (event.code === "KeyR") {
+        // A repeat call: record it as an urge on the open order chosen in the caller's file.
+        const urge = document.getElementById("urge");
+        if (urge && !saveButton.disabled) {
+          event.preventDefault();
+          saveButton.disabled = true;
+          form.requestSubmit(urge);
+        }
       } else if (event.code === "KeyU") {
         event.preventDefault();
         const newest = list.querySelector(".call-card");

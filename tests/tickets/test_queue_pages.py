@@ -164,7 +164,9 @@ def test_mine_lists_my_open_orders_only(people, org):
     assert response.status_code == 200
     assert sorted(ids(response)) == sorted([complaint.pk, repair.pk])
     assert ids(page(people.agent2).get(QUEUE)) == [others.pk]
-    assert ids(page(people.manager).get(QUEUE)) == []
+    assert ids(page(people.manager).get(QUEUE, {"tab": "mine"})) == []
+    # a manager's queue opens on their unit tree's open orders (issue 18)
+    assert sorted(ids(page(people.manager).get(QUEUE))) == sorted([complaint.pk, repair.pk, others.pk])
 
 
 def test_a_department_handler_sees_the_orders_with_the_department(people, org):

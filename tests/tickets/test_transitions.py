@@ -253,7 +253,7 @@ def test_each_path_reaches_its_state(center, kind):
 # --- 1. Every legal transition, from each of its sources.
 
 # The columns each transition may change, besides these (the deadline sweep's bookmark is its own business).
-BOOKKEEPING = {"state", "updated_at", "next_due_at"}
+BOOKKEEPING = {"state", "updated_at", "next_due_at", "search_text", "search_phones"}  # derived columns
 CHANGES = {
     "urge": {"urge_count"},
     "escalate": {"escalated_at", "escalation_note"},

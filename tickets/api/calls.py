@@ -28,10 +28,8 @@ class CustomerViewSet(MethodsFirst, FiltersOnListsOnly, mixins.CreateModelMixin,
         serializer.save()
 
     def perform_update(self, serializer):
-        if "phone" in serializer.validated_data:
-            serializer.validated_data["phone"] = services.normalize_phone(serializer.validated_data["phone"],
-                                                                           field="phone")
-        serializer.save()
+        serializer.instance = services.customer_update(customer=serializer.instance,
+                                                       changes=dict(serializer.validated_data))
 
 
 @extend_schema_view(create=extend_schema(request=CallCreateSerializer, responses={201: CallSerializer, **ERRORS}))

@@ -13,16 +13,25 @@ from .. import selectors, services
 from ..filters import WorkOrderFilter
 from ..models import WorkOrder
 from ..serializers import (
+    PossibleDuplicateSerializer,
     TransitionRequestSerializer,
+    WorkOrderCreatedSerializer,
     WorkOrderCreateSerializer,
     WorkOrderDetailSerializer,
     WorkOrderSerializer,
     transition_input,
 )
 
+SEARCH = OpenApiParameter(
+    "q", str, description="Search 工单查询: orders matching every word (2 characters or more; at most 200 characters) "
+    "in any part of the number, a phone number (whole only for the roles that see numbers whole), the customer's name, "
+    "account or address, the description or the replies; in any state. Ranked: exact number / phone / account first, "
+    "then newest first (``ordering`` is ignored). The count stops at 1,000.")
+
 
 @extend_schema_view(
-    create=extend_schema(request=WorkOrderCreateSerializer, responses={201: WorkOrderDetailSerializer, **ERRORS}),
+    list=extend_schema(parameters=[SEARCH], responses={200: WorkOrderSerializer(many=True), 400: ERRORS[400]}),
+    create=extend_schema(request=WorkOrderCreateSerializer, responses={201: WorkOrderCreatedSerializer, **ERRORS}),
     retrieve=extend_schema(responses={200: WorkOrderDetailSerializer, 404: ERRORS[404]}),
 )
 class WorkOrderViewSet(MethodsFirst, FiltersOnListsOnly, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -44,6 +53,13 @@ class WorkOrderViewSet(MethodsFirst, FiltersOnListsOnly, mixins.CreateModelMixin
             orders = orders.prefetch_related(*selectors.detail_prefetches())
         return orders
 
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        query = self.request.query_params.get("q")
+        if self.action == "list" and query is not None:
+            return selectors.search_work_orders(self.request.user, queryset, query)
+        return queryset
+
     def get_serializer_class(self):
         if self.action in ("retrieve", "transition", "create"):
             return WorkOrderDetailSerializer
@@ -53,7 +69,11 @@ class WorkOrderViewSet(MethodsFirst, FiltersOnListsOnly, mixins.CreateModelMixin
         data = WorkOrderCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         order = services.work_order_create(**data.validated_data, actor=request.user)
-        return Response(self._detail(selectors.with_detail(order, new=True)), status=status.HTTP_201_CREATED)
+        body = self._detail(selectors.with_detail(order, new=True))
+        body["possible_duplicates"] = PossibleDuplicateSerializer(selectors.repeat_candidates(
+            customer=order.customer, phone=order.caller_number, address=order.address, kind=order.kind,
+            exclude=order.pk), many=True).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=TransitionRequestSerializer,

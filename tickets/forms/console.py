@@ -51,7 +51,11 @@ class ConsoleForm(ServiceForm):
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off", "aria-keyshortcuts": "Alt+F"}))
     account_number = forms.CharField(label=_("Account number"), max_length=32, required=False,
                                      widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    classification = forms.ChoiceField(label=_("The call is"), choices=CLASSIFICATIONS, widget=forms.RadioSelect)
+    # Required unless the call is recorded as an urge on an open order (``urging``): checked in ``clean``.
+    classification = forms.ChoiceField(label=_("The call is"), choices=CLASSIFICATIONS, widget=forms.RadioSelect,
+                                       required=False)
+    urge = forms.IntegerField(label=_("Urge this order"), required=False, min_value=1, max_value=2**63 - 1,
+                              widget=forms.HiddenInput)
     description = forms.CharField(
         label=_("Description"), max_length=TEXT_MAX, required=False,
         help_text=_("What the customer asks for, in their words. For a call without an order: a note."),
@@ -75,8 +79,9 @@ class ConsoleForm(ServiceForm):
     rang_at = local_datetime_field(_("Rang at"), required=False, help_text=_("Now when left empty."))
     ring_seconds = forms.IntegerField(label=_("Ring seconds"), min_value=0, max_value=3600, required=False)
 
-    def __init__(self, *args, agent=None, calls=None, **kwargs):
+    def __init__(self, *args, agent=None, calls=None, urging: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.urging = urging  # the agent pressed "Record as an urge" (Alt+R) with an open order chosen
         self.agent = agent
         self.calls = calls  # calls this agent may choose: ``selectors_console.agent_call``
         self.needs_confirmation = False  # the answer has words that only warn: the confirmation box is shown
@@ -112,6 +117,14 @@ class ConsoleForm(ServiceForm):
     def clean(self):
         data = super().clean()
         classification = data.get("classification")
+        if self.urging:
+            if not data.get("urge") and "urge" not in self.errors:
+                self.add_error("urge", _("Choose the open order the customer calls about."))
+            if len(data.get("description", "")) > NOTE_MAX:
+                self.add_error("description", _("A note has at most %(max)d characters.") % {"max": NOTE_MAX})
+            return data
+        if not classification and "classification" not in self.errors:
+            self.add_error("classification", self.fields["classification"].error_messages["required"])
         if classification in ORDER_KINDS and not data.get("description", "").strip():
             self.add_error("description", _("Describe what the customer asks for."))
         if data.get("answer") and classification != Kind.CONSULTATION:
@@ -142,7 +155,7 @@ class ConsoleForm(ServiceForm):
         ringing = dt.timedelta(seconds=data.get("ring_seconds") or 0)
         rang_at = data.get("rang_at") or now - ringing
         answered_at = rang_at + ringing
-        classification = data["classification"]
+        classification = ANSWERED if self.urging else data["classification"]
         return {
             "caller_number": data["caller_number"], "ring_started_at": rang_at, "answered_at": answered_at,
             "ended_at": now if now >= answered_at else None,

@@ -5,6 +5,7 @@ from .customers import AreaType, Call, CallOutcome, Customer
 from .org import Department, DepartmentKind, Role, Unit, UnitKind, User
 from .outages import OutageKind, OutageLeadTime, OutageNotice, OutageState, OutageTransition
 from .phrases import CustomerText, ForbiddenPhrase, Severity, Situation, StandardPhrase
+from .saved import SavedFilter, SavedFilterPage
 from .sla import Deadline, Measure, SlaPolicy
 from .workorders import (
     KIND_MODELS,
@@ -24,6 +25,8 @@ from .workorders import (
 )
 
 __all__ = [
+    "SavedFilter",
+    "SavedFilterPage",
     "KIND_MODELS",
     "NUMBER_DIGITS",
     "AreaType",

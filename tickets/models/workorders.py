@@ -141,6 +141,11 @@ class WorkOrder(ConcurrentStates, models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    # What a search matches (tickets.search): kept by the services that change it, indexed on PostgreSQL.
+    search_text = models.TextField(_("searchable text"), blank=True, default="", editable=False)
+    search_phones = models.CharField(_("searchable phone numbers"), max_length=80, blank=True, default="",
+                                     editable=False)
+
     REOPEN_ON_UNSATISFIED = False
 
     class Meta:

@@ -1,9 +1,11 @@
 """Every read of the tickets app that pages, the API, the reports and the other apps share (no writes here)."""
 
 from .calendar import WARN_FROM_MONTH, calendar_years_missing
+from .console import RepeatCandidate, repeat_candidates
 from .orders import (
     OPEN_STATES,
     detail_prefetches,
+    due_soon_q,
     is_overdue,
     overdue_q,
     visible_calls,
@@ -27,16 +29,20 @@ from .outages import (
     public_outages,
     upcoming_outage_q,
 )
+from .search import COUNT_LIMIT, search_work_orders
 
 __all__ = [
+    "COUNT_LIMIT",
     "OPEN_STATES",
     "WARN_FROM_MONTH",
     "AreaReach",
     "CallerOutages",
+    "RepeatCandidate",
     "active_outage_q",
     "calendar_years_missing",
     "caller_outages",
     "detail_prefetches",
+    "due_soon_q",
     "is_overdue",
     "outage_area_reach",
     "outage_covering",
@@ -46,6 +52,8 @@ __all__ = [
     "outages_covering",
     "overdue_q",
     "public_outages",
+    "repeat_candidates",
+    "search_work_orders",
     "unit_subtree_ids",
     "upcoming_outage_q",
     "visible_calls",

@@ -3,15 +3,20 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from ..addresses import building_of
 from ..models import Call, Callback, Customer, User, WorkOrder
+from ..models.workorders import FINAL_STATES, State
 from .outages import CallerOutages, caller_outages
 
 FILE_ROWS = 10  # past calls, orders and callbacks shown in the caller's file
 INCOMING_MAX = 20  # calls one poll returns at most
 UNHANDLED_WINDOW = dt.timedelta(minutes=15)  # a reloaded console still shows the calls not yet turned into orders
+OPEN_STATES = [s for s in State.values if s not in FINAL_STATES]
 
 
 def last_call_id() -> int:
@@ -51,13 +56,15 @@ class CustomerFile:
     orders: list[WorkOrder] = field(default_factory=list)
     callbacks: list[Callback] = field(default_factory=list)
     outages: CallerOutages | None = None
+    repeats: list = field(default_factory=list)  # RepeatCandidate: the open orders this call may be about
 
     @property
     def searched(self) -> bool:
         return bool(self.phone or self.account_number)
 
 
-def customer_file(*, phone: str = "", account_number: str = "", now: dt.datetime | None = None) -> CustomerFile:
+def customer_file(*, phone: str = "", account_number: str = "", kind: str = "",
+                  now: dt.datetime | None = None) -> CustomerFile:
     """By account number, else by (normalised) phone — the most recent record, as a new work order would pick.
     Without a record, the calls and orders from that phone number are still the caller's history."""
     if account_number:
@@ -88,4 +95,56 @@ def customer_file(*, phone: str = "", account_number: str = "", now: dt.datetime
         orders=list(orders.order_by("-accepted_at", "-id")[:FILE_ROWS]),
         callbacks=list(callbacks.select_related("order", "agent").order_by("-made_at", "-id")[:FILE_ROWS]),
         outages=outages,
+        repeats=repeat_candidates(customer=customer, phone=phone or (customer.phone if customer else ""), kind=kind,
+                                  now=now),
     )
+
+
+# --- Repeat calls 重复来电: the open orders a caller may be calling about again ---------------------------------
+
+REPEAT_WINDOW = dt.timedelta(hours=24)  # neighbours' orders this recent
+REPEAT_ROWS = 10
+
+
+class RepeatReason(models.TextChoices):
+    CALLER = "caller", _("This caller's")
+    ADDRESS = "address", _("Same address")
+    BUILDING = "building", _("Same building")
+
+
+@dataclass(frozen=True)
+class RepeatCandidate:
+    order: WorkOrder
+    reason: str
+
+    @property
+    def reason_label(self) -> str:
+        return RepeatReason(self.reason).label
+
+
+def repeat_candidates(*, customer: Customer | None = None, phone: str = "", address: str = "", kind: str = "",
+                      exclude: int | None = None, now: dt.datetime | None = None) -> list[RepeatCandidate]:
+    """The open orders a call may be about: the caller's own (by customer or phone number), then any open order of
+    the last 24 hours at the same address or in the same building (``tickets.addresses``), of the same kind when
+    the kind is known. Newest first in each group; at most REPEAT_ROWS. Each read is served by an index (the
+    customer's or caller's orders; the orders accepted in the window)."""
+    now = now or timezone.now()
+    open_orders = (WorkOrder.objects.filter(state__in=OPEN_STATES).exclude(pk=exclude)
+                   .select_related("customer", "department").order_by("-accepted_at", "-id"))
+    mine = Q(pk__in=[])
+    if customer is not None:
+        mine |= Q(customer=customer)
+    if phone:
+        mine |= Q(caller_number=phone)
+    found = [RepeatCandidate(order, RepeatReason.CALLER) for order in open_orders.filter(mine)[:REPEAT_ROWS]]
+    address = (address or (customer.address if customer is not None else "")).strip()
+    building = building_of(address)
+    if address and len(found) < REPEAT_ROWS:
+        near = Q(address=address) | (Q(address__startswith=building) if building else Q(pk__in=[]))
+        recent = open_orders.filter(near, accepted_at__gte=now - REPEAT_WINDOW).exclude(
+            pk__in=[c.order.pk for c in found])
+        if kind:
+            recent = recent.filter(kind=kind)
+        found += [RepeatCandidate(order, RepeatReason.ADDRESS if order.address == address else RepeatReason.BUILDING)
+                  for order in recent[:REPEAT_ROWS - len(found)]]
+    return found

@@ -4,7 +4,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_r
 
 from ..models import Call, Callback, Customer, User, WorkOrder, WorkOrderTransition
 from ..models.workorders import FINAL_STATES, State
-from ..sla import is_overdue, overdue_q  # noqa: F401  (the deadline table's; read through here by the pages)
+from ..sla import due_soon_q, is_overdue, overdue_q  # noqa: F401  (the deadline table's; read through here by the pages)
 
 
 def visible_work_orders(user: User) -> QuerySet[WorkOrder]:

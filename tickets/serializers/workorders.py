@@ -133,6 +133,31 @@ class WorkOrderDetailSerializer(WorkOrderSerializer):
         read_only_fields = fields
 
 
+class PossibleDuplicateSerializer(serializers.Serializer):
+    """An open order a new one may repeat (``selectors.console.repeat_candidates``): the caller's own, or one of the
+    last 24 hours at the same address or in the same building, of the same kind."""
+
+    id = serializers.IntegerField(source="order.pk")
+    number = serializers.CharField(source="order.number")
+    kind = serializers.ChoiceField(source="order.kind", choices=Kind.choices)
+    state = serializers.CharField(source="order.state")
+    accepted_at = serializers.DateTimeField(source="order.accepted_at")
+    address = serializers.CharField(source="order.address")
+    reason = serializers.ChoiceField(choices=["caller", "address", "building"],
+                                     help_text="caller: the same customer or phone; address / building: a neighbour's")
+
+
+class WorkOrderCreatedSerializer(WorkOrderDetailSerializer):
+    """The order just created, and the open orders it may repeat: a telephony or self-service front end can offer
+    to urge one of them (``transitions/urge/``) instead, as the console does."""
+
+    possible_duplicates = PossibleDuplicateSerializer(many=True, read_only=True)
+
+    class Meta(WorkOrderDetailSerializer.Meta):
+        fields = [*WorkOrderDetailSerializer.Meta.fields, "possible_duplicates"]
+        read_only_fields = fields
+
+
 class WorkOrderCreateSerializer(PlannedInput, serializers.Serializer):
     """Only ``kind``, ``description`` and ``caller_number`` are required."""
 

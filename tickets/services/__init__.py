@@ -3,7 +3,7 @@ work-order actions are those of ``tickets.services.workorders`` (one module per 
 
 from . import workorders
 from .calls import call_classify, call_log
-from .customers import customer_find_or_create, normalize_phone
+from .customers import customer_find_or_create, customer_update, normalize_phone
 from .outages import (
     outage_available_transitions,
     outage_close,
@@ -14,12 +14,14 @@ from .outages import (
     outage_update,
 )
 from .phrases import ensure_no_forbidden_phrases, forbidden_phrases_in
+from .saved import saved_filter_delete, saved_filter_save
 from .workorders import *  # noqa: F403  (every work-order action, listed in workorders.__all__)
 
 __all__ = [
     "call_classify",
     "call_log",
     "customer_find_or_create",
+    "customer_update",
     "ensure_no_forbidden_phrases",
     "forbidden_phrases_in",
     "normalize_phone",
@@ -30,5 +32,7 @@ __all__ = [
     "outage_restore",
     "outage_transition_check",
     "outage_update",
+    "saved_filter_delete",
+    "saved_filter_save",
     *workorders.__all__,
 ]

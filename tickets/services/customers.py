@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from contactcenter.errors import InvalidInput
 from contactcenter.rows import insert, newest
 
-from ..models import AreaType, Customer, Unit
+from .. import search
+from ..models import AreaType, Customer, Unit, WorkOrder
 
 _PHONE = re.compile(r"\+?[0-9]{3,20}", re.ASCII)
 _MOBILE = re.compile(r"1[3-9][0-9]{9}", re.ASCII)
@@ -64,3 +65,19 @@ def customer_find_or_create(
     if customer is not None:
         return customer
     return insert(Customer(phone=phone, area_type=area_type or AreaType.URBAN, unit=unit))
+
+
+@transaction.atomic
+def customer_update(*, customer: Customer, changes: dict) -> Customer:
+    """Change a customer's file (name, account, phone, address …); their orders are found by the new words from now
+    on (``tickets.search``): their search columns are rewritten in the same transaction."""
+    if "phone" in changes:
+        changes["phone"] = normalize_phone(changes["phone"], field="phone")
+    for name, value in changes.items():
+        setattr(customer, name, value)
+    customer.save()
+    orders = list(WorkOrder.objects.filter(customer=customer).only(
+        "id", "caller_number", "search_text", "search_phones", *search.ORDER_TEXT_FIELDS))
+    stale = [order for order in orders if search.refresh(order, customer)]
+    WorkOrder.objects.bulk_update(stale, ["search_text", "search_phones"], batch_size=500)
+    return customer

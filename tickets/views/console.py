@@ -54,8 +54,9 @@ def _show_call(call: Call, show, ring_limit: int | None) -> Call:
     return call
 
 
-def _customer_file(request, phone: str, account: str):
-    """The caller's file for a typed phone or account number, and the error to show for a bad phone."""
+def _customer_file(request, phone: str, account: str, kind: str = ""):
+    """The caller's file for a typed phone or account number, and the error to show for a bad phone. ``kind`` (the
+    call's classification, once chosen) narrows the neighbours' open orders to that kind."""
     phone, account = phone.strip(), account.strip()
     if phone and not account:
         try:
@@ -64,10 +65,13 @@ def _customer_file(request, phone: str, account: str):
             return selectors_console.customer_file(), _("Enter a phone number.")
     elif account:
         phone = ""  # the account number decides; the phone may be anyone's
-    found = selectors_console.customer_file(phone=phone, account_number=account)
+    found = selectors_console.customer_file(phone=phone, account_number=account,
+                                            kind=kind if kind in Kind.values else "")
     show = partial(phone_for, request.user)
     if found.customer is not None:
         found.customer.shown_phone = show(found.customer.phone)
+    for candidate in found.repeats:
+        candidate.order.shown_phone = show(candidate.order.caller_number)
     ring_limit = service_level.ring_limit_seconds() if found.calls else None
     for call in found.calls:
         _show_call(call, show, ring_limit)
@@ -97,9 +101,9 @@ def _page(request, form: ConsoleForm, *, phone: str = "", account: str = "", cal
           status: int = 200):
     show = partial(phone_for, request.user)
     ring_limit = service_level.ring_limit_seconds()
-    found, file_error = _customer_file(request, phone, account)
-    created, deadlines = _created(request)
     chosen = form["classification"].value() or ""
+    found, file_error = _customer_file(request, phone, account, chosen)
+    created, deadlines = _created(request)
     return render(request, "tickets/console/console.html", {
         "form": form,
         "file": found,
@@ -153,11 +157,33 @@ def _log_and_create(*, call: dict, order: dict, actor):
     return services.work_order_create(**order, call=logged, actor=actor)
 
 
+@transaction.atomic
+def _urge(*, order: WorkOrder, call: Call | None, call_params: dict, note: str, actor) -> WorkOrder:
+    """A repeat call recorded as an urge 催办 on the order it is about: the call typed in (if not the telephony
+    system's) is logged with it — both or neither."""
+    if call is None:
+        call = services.call_log(**call_params, agent=actor, logged_by=actor)
+    return services.work_order_urge(order=order, actor=actor, call=call, note=note)
+
+
 def _take_call(request):
     user = request.user
-    form = ConsoleForm(request.POST, agent=user, calls=selectors_console.agent_call)
+    form = ConsoleForm(request.POST, agent=user, calls=selectors_console.agent_call,
+                       urging=request.POST.get("action") == "urge")
     if not form.is_valid():
         form.status_code = 400
+    elif form.urging:
+        order = selectors.visible_work_orders(user).filter(pk=form.cleaned_data["urge"]).first()
+        if order is None:
+            form.add_error("urge", _("This work order does not exist."))
+            form.status_code = 404
+        else:
+            urged = form.submit(_urge, order=order, call=form.cleaned_data["call"], call_params=form.call_params(),
+                                note=form.cleaned_data["description"].strip(), actor=user)
+            if urged is not None:
+                messages.success(request, _("The call has been recorded as urge %(count)s on %(number)s.") % {
+                    "count": urged.urge_count, "number": urged.number})
+                return redirect(f"{reverse('tickets:console')}?created={urged.pk}")
     elif form.creates_order:
         call = form.cleaned_data["call"]
         if call is None:
@@ -199,7 +225,8 @@ def _take_call(request):
 @require_GET
 def customer_file(request):
     """The caller's file as a fragment: the console swaps it in without reloading the form."""
-    found, error = _customer_file(request, request.GET.get("phone", ""), request.GET.get("account", ""))
+    found, error = _customer_file(request, request.GET.get("phone", ""), request.GET.get("account", ""),
+                                  request.GET.get("kind", ""))
     return render(request, "tickets/console/_customer_file.html", {
         "file": found, "lookup": found.outages, "file_error": error,
     }, status=400 if error else 200)

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Case, DateTimeField, F, IntegerField, Q, Value, When
 from django.db.models.functions import Least
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
@@ -27,14 +27,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 from .. import selectors, services, sla
 from ..filters import MAX_ID, WorkOrderFilter
 from ..forms.transitions import TRANSITION_LABELS, transition_form
-from ..models import Deadline, Kind, State, User, WorkOrder
+from ..models import Deadline, Kind, Role, SavedFilter, SavedFilterPage, State, User, WorkOrder
 from ..phones import phone_for
 from ..queue_tabs import OnDuty, shift_orders
 from ..reference import unit_with_ancestors
 from ..services.workorders import available_transitions, transition_names
 
 PAGE_SIZE = 50
-TABS = ("mine", "shift")
+TABS = ("mine", "shift", "unit")
+TAB_LABELS = {"mine": gettext_lazy("Mine"), "shift": gettext_lazy("My shift's"), "unit": gettext_lazy("My unit's")}
+DUE_TABS = ("overdue", "soon")
 PHRASES_PARTIAL = "tickets/_phrases.html"  # standard phrases for a situation (the console's work)
 SEES_ORDERS = "tickets.view_workorder"
 TAKES_CALLS = "tickets.take_calls"
@@ -157,21 +159,58 @@ class QueueRow:
     phone: str
 
 
+def filled(query) -> "QueryDict":
+    """The query without its empty values: a select left at 全部 (All) sends ``kind=``, which means no filter."""
+    kept = QueryDict(mutable=True)
+    for key, values in query.lists():
+        values = [value for value in values if value.strip()]
+        if values:
+            kept.setlist(key, values)
+    return kept
+
+
+def default_tab(user: User) -> str:
+    """Each role's own scope first: a supervisor's or a manager's unit tree, a lead's shift, an agent's orders."""
+    roles = set(user.groups.values_list("name", flat=True))
+    if roles & {Role.SUPERVISOR, Role.MANAGER} and user.has_perm("tickets.view_all_orders"):
+        return "unit"
+    if Role.SHIFT_LEAD in roles:
+        return "shift"
+    return "mine"
+
+
+def tabs_for(user: User) -> list[str]:
+    return [tab for tab in TABS if tab != "unit" or user.has_perm("tickets.view_all_orders")]
+
+
+def saved_filters(user: User, page: str) -> list[SavedFilter]:
+    return list(SavedFilter.objects.filter(user=user, page=page).only("id", "name", "query"))
+
+
 @login_required
 @permission_required(SEES_ORDERS, raise_exception=True)
 @require_http_methods(["GET", "HEAD"])
 def queue(request):
-    """我的工单: my open orders (or my shift's), by the nearest deadline, with what I may do to each."""
+    """我的工单: my open orders (or my shift's, or my unit tree's), by the nearest deadline, with what I may do to
+    each. Tabs within: all of them, the overdue, those due within the hour."""
     user, now = request.user, timezone.now()
-    tab = request.GET.get("tab") if request.GET.get("tab") in TABS else TABS[0]
+    tabs = tabs_for(user)
+    tab = request.GET.get("tab") if request.GET.get("tab") in tabs else default_tab(user)
     orders = selectors.visible_work_orders(user).filter(state__in=selectors.OPEN_STATES)
     on_duty = OnDuty()
     if tab == "mine":
         orders = orders.filter(mine_q(user))
+    elif tab == "unit":
+        if user.unit_id:
+            orders = orders.filter(unit_id__in=selectors.unit_subtree_ids(user.unit))
     else:
         on_duty = shift_orders(user, now)  # the shifts app's (tickets.queue_tabs)
         orders = orders.filter(on_duty.orders) if on_duty.orders is not None else orders.none()
-    found = WorkOrderFilter(request.GET, queryset=orders, request=request)
+    data = filled(request.GET)
+    due = data.get("due") if data.get("due") in DUE_TABS else ""
+    if due:
+        orders = orders.filter(selectors.overdue_q(now) if due == "overdue" else selectors.due_soon_q(now))
+    found = WorkOrderFilter(data, queryset=orders, request=request)
     filtered = found.qs if found.is_valid() else found.queryset.none()
     filtered = filtered.annotate(next_due=next_deadline_expression()).order_by("next_due", "accepted_at", "id")
     page = Paginator(filtered, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -182,10 +221,12 @@ def queue(request):
         for order in page
     ]
     return render(request, "tickets/queue/queue.html", {
-        "tab": tab, "filter": found, "page": page, "rows": rows, "now": now, "now_iso": iso(now),
+        "tab": tab, "tabs": [(name, TAB_LABELS[name]) for name in tabs], "due": due, "filter": found,
+        "page": page, "rows": rows, "now": now, "now_iso": iso(now),
         "shifts": on_duty.shifts, "members": on_duty.members,
         "kinds": Kind.choices, "states": [(value, label) for value, label in State.choices
                                           if value in selectors.OPEN_STATES],
+        "saved": saved_filters(user, SavedFilterPage.QUEUE), "saved_page": SavedFilterPage.QUEUE,
     }, status=200 if found.is_valid() else 400)
 
 

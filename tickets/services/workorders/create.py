@@ -6,7 +6,7 @@ from django.utils import timezone
 from contactcenter.errors import InvalidInput, NotPermitted
 from contactcenter.rows import insert, insert_numbered
 
-from ... import sla
+from ... import search, sla
 from ...models import KIND_MODELS, NUMBER_DIGITS, Call, Customer, Kind, User, WorkOrder, WorkOrderTransition
 from ...reference import unit_with_ancestors
 from ...selectors.outages import outage_covering
@@ -56,6 +56,7 @@ def work_order_create(
         # A fault already known and published: link the call to it instead of dispatching a crew again.
         order.outage = outage_covering(order.address)
     sla.recompute_deadlines(order)
+    search.refresh(order, customer)
     order.number = order.number_prefix()
     insert_numbered(order, "number", digits=NUMBER_DIGITS)  # the number ends with the order's id: GZ202611220001234
     entry = insert(WorkOrderTransition(order=order, name="create", source="", target=order.state, actor=actor, at=now,

@@ -16,7 +16,7 @@ from django.utils import timezone
 from contactcenter.fsm import available_transitions as fsm_available
 from contactcenter.fsm import check_transition
 
-from ... import sla
+from ... import search, sla
 from ...models import Call, User, WorkOrder, WorkOrderTransition
 
 
@@ -49,6 +49,8 @@ def fire(order: WorkOrder, name: str, *, actor: User, note: str = "", call: Call
     before = {attr: getattr(order, attr) for attr in columns}
     getattr(order, name)(at=at, **arguments)
     sla.recompute_deadlines(order, before=before)
+    if any(getattr(order, attr) != before[attr] for attr in search.ORDER_TEXT_FIELDS):
+        search.refresh(order)  # a reply, a finding, a note: found by a search from now on
     # Write only what this transition changed: a stale copy must not undo a concurrent same-state transition (an
     # urge) in the columns it did not touch. ConcurrentTransitionMixin adds "WHERE state = <state when loaded>", so
     # a concurrent change of the state fails this save (409).

@@ -1,0 +1,11 @@
+// "/" focuses the header's search box (as on GitHub or Gmail), unless the user is typing somewhere.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+  const target = event.target;
+  if (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName)) return;
+  const box = document.getElementById("site-search-q");
+  if (!box) return;
+  event.preventDefault();
+  box.focus();
+  box.select();
+});

@@ -1,0 +1,162 @@
+"""Repeat calls 重复来电 (issue 18, item 3): when the console shows a caller, it lists their open orders and the open
+orders of the last 24 hours at the same address or in the same building (of the same kind once the call is
+classified); "Record as an urge" (Alt+R) records the call as an urge 催办 on the chosen order instead of a new one —
+the urge count, the history row and the call link as an urge has them. A new order anyway stays possible; the API's
+create answer lists the same candidates (``possible_duplicates``)."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from tickets.addresses import building_of
+from tickets.models import Call, WorkOrder
+from tickets.services import call_log, work_order_create
+
+from ..factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+CONSOLE, FILE = "/console/", "/console/customer/"
+
+
+def page(user) -> Client:
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    return client
+
+
+def candidates(response) -> list[int]:
+    section = re.search(r'<section class="repeat-orders".*?</section>', response.content.decode(), re.S)
+    return [int(pk) for pk in re.findall(r'name="urge" value="(\d+)"', section.group(0))] if section else []
+
+
+@pytest.mark.parametrize(("address", "building"), [
+    ("示范市中山路1号3栋2单元501", "示范市中山路1号3栋"),
+    ("示范市中山路1号３栋501室", "示范市中山路1号３栋"),
+    ("幸福小区5号楼302", "幸福小区5号楼"),
+    ("示范市中山路1号", "示范市中山路1号"),
+    ("3栋", ""), ("", ""), ("停电了", ""),
+])
+def test_the_building_of_an_address(address, building):
+    assert building_of(address) == building
+
+
+@pytest.fixture
+def neighbourhood(people, customer):
+    """张三 (示范市中山路1号) has an open repair; a neighbour in the same building reported one an hour ago, another
+    two days ago; one in another building; a closed one of 张三's."""
+    mine = work_order_create(kind="repair", description="家里停电", caller_number=customer.phone, customer=customer,
+                             actor=people.agent2)
+    neighbour_customer = CustomerFactory(phone="13900000077", address="示范市中山路1号3栋101")
+    neighbour = work_order_create(kind="repair", description="楼道停电", caller_number="13900000077",
+                                  customer=neighbour_customer, actor=people.agent2)
+    complaint_next_door = work_order_create(kind="complaint", description="抢修太慢", caller_number="13900000077",
+                                            customer=neighbour_customer, actor=people.agent2)
+    old = work_order_create(kind="repair", description="前天停电", caller_number="13900000078",
+                            address="示范市中山路1号3栋202", actor=people.agent2)
+    WorkOrder.objects.filter(pk=old.pk).update(accepted_at=old.accepted_at - dt.timedelta(days=2))
+    elsewhere = work_order_create(kind="repair", description="停电", caller_number="13900000079",
+                                  address="示范市解放路9号", actor=people.agent2)
+    closed = work_order_create(kind="consultation", description="电价", caller_number=customer.phone,
+                               customer=customer, actor=people.agent2, answer="按阶梯电价")
+    return mine, neighbour, complaint_next_door, old, elsewhere, closed
+
+
+def test_the_console_lists_the_callers_open_orders_and_the_buildings(people, customer, neighbourhood):
+    mine, neighbour, complaint_next_door, old, elsewhere, closed = neighbourhood
+    customer.address = "示范市中山路1号3栋502"
+    customer.save()
+    response = page(people.agent).get(FILE, {"phone": customer.phone})
+    assert response.status_code == 200
+    assert candidates(response) == [mine.pk, complaint_next_door.pk, neighbour.pk]
+    assert 'aria-keyshortcuts="Alt+R"' in response.content.decode()
+    # once the call is a repair, the neighbours' other kinds drop out
+    assert candidates(page(people.agent).get(FILE, {"phone": customer.phone, "kind": "repair"})) == [
+        mine.pk, neighbour.pk]
+    assert candidates(page(people.agent).get(CONSOLE, {"phone": customer.phone})) == [
+        mine.pk, complaint_next_door.pk, neighbour.pk]
+
+
+def test_an_unknown_caller_has_no_candidates_and_the_file_says_so(people, neighbourhood):
+    response = page(people.agent).get(FILE, {"phone": "13600000000"})
+    assert response.status_code == 200 and candidates(response) == []
+
+
+def test_record_a_typed_in_call_as_an_urge(people, customer, neighbourhood):
+    mine, *_ = neighbourhood
+    calls = Call.objects.count()
+    response = page(people.agent).post(CONSOLE, {"action": "urge", "urge": mine.pk, "caller_number": customer.phone,
+                                                 "description": "第二次来电催修"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    mine.refresh_from_db()
+    assert mine.urge_count == 1 and WorkOrder.objects.count() == 6  # no new order
+    urge = mine.history.get(name="urge")
+    assert urge.actor == people.agent and urge.note == "第二次来电催修"
+    assert Call.objects.count() == calls + 1 and urge.call == Call.objects.latest("pk")
+    assert urge.call.agent == people.agent and urge.call.caller_number == customer.phone
+    followed = page(people.agent).get(response["Location"])
+    assert "催办" in followed.content.decode() or "urge" in followed.content.decode()
+
+
+def test_record_the_telephony_systems_call_as_an_urge(people, customer, neighbourhood):
+    mine, *_ = neighbourhood
+    now = timezone.now()
+    call = call_log(caller_number=customer.phone, ring_started_at=now - dt.timedelta(seconds=5), answered_at=now,
+                    ended_at=None, agent=people.agent, logged_by=people.telephony)
+    response = page(people.agent).post(CONSOLE, {"action": "urge", "urge": mine.pk, "call": call.pk,
+                                                 "caller_number": customer.phone})
+    assert response.status_code == 302
+    assert mine.history.get(name="urge").call == call
+    assert Call.objects.filter(caller_number=customer.phone).count() == 1
+
+
+@pytest.mark.parametrize("form", [
+    {"action": "urge", "caller_number": "13900000001"},  # no order chosen
+    {"action": "urge", "urge": "abc", "caller_number": "13900000001"},
+    {"action": "urge", "urge": "99999999999999999999", "caller_number": "13900000001"},
+    {"action": "urge", "urge": "1", "caller_number": "not a phone"},
+])
+def test_a_bad_urge_is_refused_and_nothing_is_written(people, customer, neighbourhood, form):
+    calls = Call.objects.count()
+    response = page(people.agent).post(CONSOLE, form)
+    assert response.status_code == 400
+    assert Call.objects.count() == calls and not WorkOrder.objects.filter(urge_count__gt=0).exists()
+
+
+def test_urging_a_closed_order_is_a_409_and_nothing_is_written(people, customer, neighbourhood):
+    *_, closed = neighbourhood
+    calls = Call.objects.count()
+    response = page(people.agent).post(CONSOLE, {"action": "urge", "urge": closed.pk,
+                                                 "caller_number": customer.phone})
+    assert response.status_code == 409
+    assert Call.objects.count() == calls
+
+
+def test_a_new_order_anyway_is_still_accepted(people, customer, neighbourhood):
+    response = page(people.agent).post(CONSOLE, {"action": "save", "classification": "repair",
+                                                 "caller_number": customer.phone, "description": "又停电了"})
+    assert response.status_code == 302
+    assert WorkOrder.objects.count() == 7
+
+
+def test_the_api_answers_the_possible_duplicates(api, people, customer, neighbourhood):
+    mine, neighbour, complaint_next_door, *_ = neighbourhood
+    response = api(people.agent).post("/api/v1/work-orders/", {
+        "kind": "repair", "description": "还是停电", "caller_number": "13900000088",
+        "address": "示范市中山路1号3栋601"}, format="json")
+    assert response.status_code == 201
+    duplicates = response.json()["possible_duplicates"]
+    assert [(d["id"], d["reason"]) for d in duplicates] == [(neighbour.pk, "building")]
+    assert set(duplicates[0]) == {"id", "number", "kind", "state", "accepted_at", "address", "reason"}
+    again = api(people.agent).post("/api/v1/work-orders/", {
+        "kind": "complaint", "description": "投诉", "caller_number": customer.phone}, format="json").json()
+    # 张三's own open order, and the complaint in a building at his address (示范市中山路1号 names no building: the
+    # street number's orders are its buildings')
+    assert [(d["id"], d["reason"]) for d in again["possible_duplicates"]] == [(mine.pk, "caller"),
+                                                                               (complaint_next_door.pk, "building")]
+    # urging the candidate over the API is the existing transition
+    urged = api(people.agent).post(f"/api/v1/work-orders/{mine.pk}/transitions/urge/", {}, format="json")
+    assert urged.status_code == 200 and urged.json()["urge_count"] == 1
