@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tickets import sla
-from tickets.models import Deadline, Department, WorkOrder
+from tickets.models import NOT_JUDGED, Deadline, Department, WorkOrder
 
 from . import events
 from .models import ChargedTo, PenaltyRule
@@ -86,7 +86,7 @@ def _judge_order(order: WorkOrder, now: dt.datetime, rules: dict[str, PenaltyRul
 
 
 def _next_due(order: WorkOrder, now: dt.datetime) -> dt.datetime | None:
-    if order.state == "cancelled":
+    if order.state in NOT_JUDGED:  # a duplicate cancelled or merged away
         return None
     ahead = [getattr(order, c) for c in sla.DUE_COLUMNS if getattr(order, c) is not None and getattr(order, c) > now]
     return min(ahead, default=None)

@@ -70,6 +70,10 @@ WORK_ORDER_STEPS = {
     "urge": _plain(services.work_order_urge),
     "escalate": _plain(services.work_order_escalate),
     "cancel": _plain(services.work_order_cancel),
+    "merge": lambda order, actor, p, note: services.work_order_merge(
+        order=order, actor=actor, into=p["into"] if isinstance(p["into"], WorkOrder)
+        else WorkOrder.objects.get(pk=p["into"]), note=note),
+    "unmerge": _plain(services.work_order_unmerge),
 }
 
 

@@ -196,6 +196,10 @@ MATRIX: dict[str, dict] = {
     "tickets:order-transition[urge]": {"kind": PAGE, "kwargs": {"pk": Ref("repair_order"), "name": "urge"},
                                        "POST": allow(FRONT)},
     "tickets:callbacks": {"kind": PAGE, "GET": allow(FRONT)},
+    "tickets:search": {"kind": PAGE, "GET": allow(LOGGED_IN)},
+    # saved filters are each user's own: anyone who sees orders saves theirs; deleting another's is a no-op
+    "tickets:saved-filter-save": {"kind": PAGE, "POST": allow(LOGGED_IN)},
+    "tickets:saved-filter-delete": {"kind": PAGE, "kwargs": {"pk": 1}, "POST": allow(LOGGED_IN)},
     # --- shifts pages -----------------------------------------------------------------------------------
     "shifts:roster": {"kind": PAGE, "GET": allow(FRONT, MANAGER), "POST": allow(LEADS)},
     "shifts:mine": {"kind": PAGE, "GET": allow(FRONT, MANAGER)},

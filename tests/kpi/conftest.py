@@ -65,7 +65,7 @@ class Hotline:
                                  customer=self.customer, actor=self.people.agent, **extra)
 
     def actor_for(self, order: WorkOrder, name: str):
-        if name == "cancel":
+        if name in ("cancel", "merge", "unmerge"):
             return self.people.lead
         if name in FRONT_OFFICE:
             return self.people.agent

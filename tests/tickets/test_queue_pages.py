@@ -270,7 +270,7 @@ def test_each_row_offers_the_steps_the_user_may_take(people, org, duty):
     assert steps == {"forward", "urge", "escalate"}
     assert f'href="/orders/{complaint.pk}/#transition-forward"' in row(response, complaint)
     lead = set(re.findall(r'data-transition="(\w+)"', row(page(people.lead).get(QUEUE, {"tab": "shift"}), complaint)))
-    assert lead == {"forward", "urge", "escalate", "cancel"}
+    assert lead == {"forward", "urge", "escalate", "cancel", "merge"}  # merge: issue 18
     assert "已受理" in row(response, complaint) and "投诉" in row(response, complaint)
 
 
@@ -309,7 +309,7 @@ def test_the_order_page_shows_facts_deadlines_customer_history_and_callbacks(peo
 
 @pytest.mark.parametrize(("who", "forms"), [
     ("agent", {"forward", "urge", "escalate"}),
-    ("lead", {"forward", "urge", "escalate", "cancel"}),
+    ("lead", {"forward", "urge", "escalate", "cancel", "merge"}),
     ("manager", set()),
 ])
 def test_a_form_for_each_step_the_user_may_take(people, who, forms):

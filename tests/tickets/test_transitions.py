@@ -17,6 +17,7 @@ import pytest
 from django.utils import timezone
 
 from tests.actions import act, outage_act
+from tickets import sla
 from tickets.models import KIND_MODELS, AreaType, Callback, Kind, State, WorkOrder, WorkOrderTransition
 from tickets.models.workorders import is_current_department, may_cancel, may_reply, may_take_calls
 from tickets.services import call_log, outage_receive, work_order_create
@@ -81,6 +82,7 @@ _COMPLAINT_PATHS = {
     State.CALLED_BACK: ["forward", "dispatch", "investigate", "reply", "callback"],
     State.ARCHIVED: ["forward", "dispatch", "investigate", "reply", "callback", "archive"],
     State.CANCELLED: ["cancel"],
+    State.MERGED: ["merge"],
 }
 PATHS: dict[str, dict[str, list]] = {
     Kind.REPAIR: {
@@ -91,6 +93,7 @@ PATHS: dict[str, dict[str, list]] = {
         State.CALLED_BACK: ["dispatch", "arrive", "restore", "callback"],
         State.ARCHIVED: ["dispatch", "arrive", "restore", "callback", "archive"],
         State.CANCELLED: ["cancel"],
+        State.MERGED: ["merge"],
     },
     Kind.CONSULTATION: {
         State.ACCEPTED: [],
@@ -100,6 +103,7 @@ PATHS: dict[str, dict[str, list]] = {
         State.CALLED_BACK: ["dispatch", "reply", "inform", "callback"],
         State.ARCHIVED: ["answer_on_call"],
         State.CANCELLED: ["cancel"],
+        State.MERGED: ["merge"],
     },
     Kind.COMPLAINT: _COMPLAINT_PATHS,
     Kind.REPORT: _COMPLAINT_PATHS,
@@ -123,7 +127,11 @@ def good_input(kind: str, name: str, org) -> dict:
         "unlink_outage": {"reason": "客户家中电表箱故障，与停电无关"},
         "return_to_sender": {"reason": "非本部门职责"},
         "escalate": {"note": "已报值班长"},
+        "merge": {"into": NEW_ORDER},
     }.get(name, {})
+
+
+NEW_ORDER = "@new-order"  # merge's target: a new open order of the same kind, made when the request is sent
 
 
 class Center:
@@ -153,7 +161,7 @@ class Center:
     def step(self, order_id: int, name: str, params: dict | None = None, actor=None) -> WorkOrder:
         self.clock.shift(STEP)
         order = WorkOrder.objects.get(pk=order_id)
-        params = good_input(order.kind, name, self.org) if params is None else self._resolve(params)
+        params = self._resolve(good_input(order.kind, name, self.org) if params is None else params, order)
         note = params.pop("note", "")
         return act(order=order, name=name, actor=actor or self.actor_for(order, name),
                                      params=params, note=note)
@@ -170,6 +178,8 @@ class Center:
         return order_id
 
     def fire(self, user, order_id: int, name: str, body: dict | None = None):
+        if body and body.get("into") == NEW_ORDER:
+            body = {**body, "into": self.new_order(WorkOrder.objects.get(pk=order_id).kind)}
         self.clock.shift(STEP)
         url = f"/api/v1/work-orders/{order_id}/transitions/{name}/"
         return self.api(user).post(url, body or {}, format="json")
@@ -185,8 +195,10 @@ class Center:
                         answered_at=now - dt.timedelta(minutes=2), ended_at=now, agent=self.people.agent,
                         logged_by=self.people.agent)
 
-    def _resolve(self, params: dict) -> dict:
+    def _resolve(self, params: dict, order: WorkOrder | None = None) -> dict:
         def resolve(value):
+            if value == NEW_ORDER:
+                return self.new_order(order.kind)
             is_department = isinstance(value, str) and value.startswith("@")
             return getattr(self.org, value[1:]).pk if is_department else value
 
@@ -273,6 +285,8 @@ CHANGES = {
     "answer_on_call": {"answer", "resolved_at", "archived_at", "callback_required", "callback_due_at"},
     "callback": {"callback_attempts", "called_back_at"},
     "archive": {"archived_at"},
+    "merge": {"merged_into_id", "merged_at"},
+    "unmerge": {"merged_into_id", "merged_at"},
 }
 
 LEGAL = [pytest.param(kind, t.name, str(t.source), id=f"{kind}-{t.name}-from-{t.source}")
@@ -354,6 +368,13 @@ def assert_stamps(center, kind, name, before, after, at, body):
             people.agent, at, True, True, "good")
     elif name == "archive":
         assert after["archived_at"] == at
+    elif name == "merge":
+        assert (after["merged_into_id"], after["merged_at"], after["next_due_at"]) == (body["into"], at, None)
+        target = row(body["into"])
+        assert target["urge_count"] == 1 and target["state"] == State.ACCEPTED  # its call: an urge of the target
+    elif name == "unmerge":
+        assert (after["merged_into_id"], after["merged_at"]) == (None, None)
+        assert after["next_due_at"] == sla.next_unmet_due(WorkOrder.objects.get(pk=before["id"]))
     else:
         raise AssertionError(f"no stamp expectations for {name!r}: add them")
 
@@ -369,6 +390,8 @@ def test_legal_transition_over_the_api(center, kind, name, source):
     order = WorkOrder.objects.get(pk=order_id)
     actor = center.actor_for(order, name)
     body = good_input(kind, name, center.org)
+    if body.get("into") == NEW_ORDER:
+        body["into"] = center.new_order(kind)
     call = center.new_call() if name == "urge" else None
     if call is not None:
         body["call"] = call.pk
@@ -625,11 +648,11 @@ def test_only_the_shift_lead_cancels(center):
 AVAILABLE = [
     # (kind, path or state, username, exactly these transitions)
     (Kind.REPAIR, State.ACCEPTED, "agent", {"dispatch", "urge", "escalate"}),
-    (Kind.REPAIR, State.ACCEPTED, "lead", {"dispatch", "urge", "escalate", "cancel"}),
-    (Kind.REPAIR, State.ACCEPTED, "supervisor", {"dispatch", "urge", "escalate", "cancel"}),
+    (Kind.REPAIR, State.ACCEPTED, "lead", {"dispatch", "urge", "escalate", "cancel", "merge"}),
+    (Kind.REPAIR, State.ACCEPTED, "supervisor", {"dispatch", "urge", "escalate", "cancel", "merge"}),
     (Kind.REPAIR, State.ACCEPTED, "manager", set()),
     (Kind.REPAIR, State.DISPATCHED, "agent", {"urge", "escalate"}),
-    (Kind.REPAIR, State.DISPATCHED, "lead", {"urge", "escalate", "cancel"}),
+    (Kind.REPAIR, State.DISPATCHED, "lead", {"urge", "escalate", "cancel", "merge"}),
     (Kind.REPAIR, State.DISPATCHED, "repair", {"arrive", "return_to_sender"}),
     (Kind.REPAIR, RETURNED_REPAIR, "repair", set()),
     (Kind.REPAIR, State.ARRIVED, "repair", {"restore"}),
@@ -642,9 +665,9 @@ AVAILABLE = [
     (Kind.CONSULTATION, State.REPLIED, "agent", {"inform", "urge", "escalate"}),
     (Kind.CONSULTATION, State.REPLIED, "marketing", set()),
     (Kind.COMPLAINT, State.ACCEPTED, "agent", {"forward", "urge", "escalate"}),
-    (Kind.COMPLAINT, State.ACCEPTED, "lead", {"forward", "urge", "escalate", "cancel"}),
+    (Kind.COMPLAINT, State.ACCEPTED, "lead", {"forward", "urge", "escalate", "cancel", "merge"}),
     (Kind.COMPLAINT, State.FORWARDED, "supervision", {"dispatch"}),
-    (Kind.COMPLAINT, State.FORWARDED, "lead", {"urge", "escalate", "cancel"}),
+    (Kind.COMPLAINT, State.FORWARDED, "lead", {"urge", "escalate", "cancel", "merge"}),
     (Kind.COMPLAINT, State.DISPATCHED, "marketing", {"contact_customer", "investigate", "return_to_sender"}),
     (Kind.COMPLAINT, State.DISPATCHED, "supervision", set()),
     (Kind.COMPLAINT, State.INVESTIGATED, "marketing", {"reply"}),

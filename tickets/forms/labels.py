@@ -25,6 +25,8 @@ TRANSITION_LABELS = {
     "contact_customer": pgettext_lazy("work order transition", "First contact with the customer"),
     "investigate": pgettext_lazy("work order transition", "Record the finding"),
     "unlink_outage": pgettext_lazy("work order transition", "Not this outage: unlink"),
+    "merge": pgettext_lazy("work order transition", "Merge into another order"),  # 合并
+    "unmerge": pgettext_lazy("work order transition", "Undo the merge"),  # 撤销合并
 }
 
 # The services speak English to the API; the pages give their refusals in the user's language: by the error's

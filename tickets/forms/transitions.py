@@ -327,6 +327,30 @@ class UnlinkOutageForm(ReasonForm):
     service = staticmethod(actions.work_order_unlink_outage)
 
 
+class MergeForm(TransitionForm):
+    """合并: the order this one repeats, by its number (the page lists the candidates)."""
+
+    service = staticmethod(actions.work_order_merge)
+
+    into = forms.CharField(label=_("Merge into (order number)"), max_length=24,
+                           help_text=_("The target keeps its number and owner; this order's calls become its urges."),
+                           widget=forms.TextInput(attrs={"list": "merge-candidates", "autocomplete": "off"}))
+
+    def clean_into(self) -> WorkOrder:
+        number = self.cleaned_data["into"].strip().upper()
+        target = WorkOrder.objects.filter(number=number).first()
+        if target is None:
+            raise forms.ValidationError(_("No work order has this number."))
+        return target
+
+    def params(self) -> dict:
+        return {"into": self.cleaned_data["into"]}
+
+
+class UnmergeForm(NoteOnlyForm):
+    service = staticmethod(actions.work_order_unmerge)
+
+
 class CallbackForm(TransitionForm):
     """回访 (seed 000 细则 9): reached or not, attitude, quality, satisfied, suggestions."""
     service = staticmethod(actions.work_order_callback)
@@ -355,6 +379,8 @@ TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
     "urge": UrgeForm,
     "escalate": EscalateForm,
     "cancel": CancelForm,
+    "merge": MergeForm,
+    "unmerge": UnmergeForm,
     "return_to_sender": ReturnForm,
     "unlink_outage": UnlinkOutageForm,
     "dispatch": DispatchForm,

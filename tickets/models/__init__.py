@@ -7,6 +7,7 @@ from .outages import OutageKind, OutageLeadTime, OutageNotice, OutageState, Outa
 from .phrases import CustomerText, ForbiddenPhrase, Severity, Situation, StandardPhrase
 from .saved import SavedFilter, SavedFilterPage
 from .sla import Deadline, Measure, SlaPolicy
+from .states import FINAL_STATES, NOT_JUDGED
 from .workorders import (
     KIND_MODELS,
     NUMBER_DIGITS,
@@ -25,6 +26,8 @@ from .workorders import (
 )
 
 __all__ = [
+    "FINAL_STATES",
+    "NOT_JUDGED",
     "SavedFilter",
     "SavedFilterPage",
     "KIND_MODELS",

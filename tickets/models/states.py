@@ -34,9 +34,12 @@ class State(models.TextChoices):
     CALLED_BACK = "called_back", _("Called back")  # 已回访
     ARCHIVED = "archived", _("Archived")  # 已归档
     CANCELLED = "cancelled", _("Cancelled")  # 已撤销
+    MERGED = "merged", _("Merged")  # 已合并: a duplicate merged into the order it repeats (merged_into)
 
 
-FINAL_STATES = (State.ARCHIVED, State.CANCELLED)
+FINAL_STATES = (State.ARCHIVED, State.CANCELLED, State.MERGED)
+# Not judged and not counted: a duplicate cancelled or merged into the order it repeats (that order is).
+NOT_JUDGED = (State.CANCELLED, State.MERGED)
 KIND_PREFIX = {
     Kind.REPAIR: "GZ", Kind.CONSULTATION: "ZX", Kind.COMPLAINT: "TS", Kind.REPORT: "JB", Kind.SUGGESTION: "JY",
 }

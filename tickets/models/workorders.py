@@ -42,6 +42,10 @@ from .states import (
 )
 
 
+def _back_from_merge(order: "WorkOrder", *, back_to: str, **_) -> str:
+    return back_to  # the state it was merged from (the service reads it from the merge's history row)
+
+
 def _after_callback(order: "WorkOrder", *, reached: bool, satisfied: bool | None = None, **_) -> str:
     if not reached:
         return order.state  # an attempt; try again later
@@ -116,6 +120,9 @@ class WorkOrder(ConcurrentStates, models.Model):
     cancel_reason = models.TextField(_("cancel reason"), blank=True)
     return_reason = models.TextField(_("return reason"), blank=True)
 
+    merged_into = models.ForeignKey("self", verbose_name=_("merged into"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="merged_orders", editable=False)
+    merged_at = models.DateTimeField(_("merged at"), null=True, blank=True, editable=False)
     urge_count = models.PositiveIntegerField(_("urge count"), default=0)  # 催办
     reopen_count = models.PositiveIntegerField(_("reopen count"), default=0)
     callback_required = models.BooleanField(_("callback required"), default=False)
@@ -186,6 +193,7 @@ class WorkOrder(ConcurrentStates, models.Model):
             models.Index(fields=["call"], condition=Q(call__isnull=False), name="wo_call_idx"),
             models.Index(fields=["outage"], condition=Q(outage__isnull=False), name="wo_outage_idx"),
             models.Index(fields=["handler"], condition=Q(handler__isnull=False), name="wo_handler_idx"),
+            models.Index(fields=["merged_into"], condition=Q(merged_into__isnull=False), name="wo_merged_into_idx"),
             models.Index(fields=["finding_responsible"], condition=Q(finding_responsible__isnull=False),
                          name="wo_finding_responsible_idx"),
             # tickets.services.calendar: the orders to recompute once a year's holiday arrangement is entered.
@@ -262,6 +270,21 @@ def _common_transitions(name, *, open_states, cancellable, returned_to):
             self.cancelled_at = at
             self.cancel_reason = reason
             self.next_due_at = None  # a cancelled duplicate is not judged
+
+        @transition(field="state", source=open_states, target=State.MERGED, permission=may_cancel)
+        def merge(self, *, at, into):
+            """合并: a duplicate merged into the order it repeats (a lead or supervisor); no longer judged."""
+            self.merged_into = into
+            self.merged_at = at
+            self.next_due_at = None
+
+        @transition(field="state", source=State.MERGED, target=GET_STATE(_back_from_merge, states=open_states),
+                    permission=may_cancel)
+        def unmerge(self, *, at, back_to, next_due_at):
+            """撤销合并: undone within the configured time; back to the state it was merged from, judged again."""
+            self.merged_into = None
+            self.merged_at = None
+            self.next_due_at = next_due_at
 
         @transition(field="state", source=State.DISPATCHED, target=returned_to, permission=is_current_department)
         def return_to_sender(self, *, at, reason, department=None):

@@ -272,6 +272,15 @@ class CancelInput(ReasonInput):
     action = actions.work_order_cancel
 
 
+class MergeInput(TransitionInputSerializer):
+    into = PrimaryKeyField(model=WorkOrder, help_text="The id of the order this one repeats (it keeps its number)")
+    action = actions.work_order_merge
+
+
+class UnmergeInput(TransitionInputSerializer):
+    action = actions.work_order_unmerge
+
+
 class ReturnInput(ReasonInput):
     action = actions.work_order_return
 
@@ -303,6 +312,8 @@ class TransitionRequestSerializer(DispatchInput, InvestigateInput, CallbackInput
                                   ReasonInput, UrgeInput):
     """Every field any transition takes; each transition reads its own (see the API docs)."""
 
+    into = serializers.IntegerField(min_value=1, required=False, help_text="merge: the order this one repeats")
+
     department = serializers.IntegerField(min_value=1, required=False)
     valid = serializers.BooleanField(required=False)
     reached = serializers.BooleanField(required=False)
@@ -317,7 +328,8 @@ TRANSITION_INPUTS: dict[str, type[TransitionInputSerializer]] = {
     "contact_customer": ContactCustomerInput, "resolve_by_outage": ResolveByOutageInput, "dispatch": DispatchInput,
     "forward": ForwardInput, "investigate": InvestigateInput, "inform": InformInput,
     "answer_on_call": AnswerInput, "cancel": CancelInput, "return_to_sender": ReturnInput,
-    "unlink_outage": UnlinkOutageInput, "urge": UrgeInput, "callback": CallbackInput,
+    "unlink_outage": UnlinkOutageInput, "urge": UrgeInput, "callback": CallbackInput, "merge": MergeInput,
+    "unmerge": UnmergeInput,
 }
 
 

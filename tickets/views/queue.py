@@ -45,7 +45,7 @@ DEADLINE_LABELS = {rule.column: Deadline(rule.deadline).label for rule in sla.DE
 NO_DEADLINE = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)  # sorts last; never shown
 
 # Steps every kind has; listed after the kind's own (the order's next step comes first).
-COMMON_STEPS = ("urge", "escalate", "return_to_sender", "cancel")
+COMMON_STEPS = ("urge", "escalate", "return_to_sender", "cancel", "merge")
 
 LEFT = gettext_lazy("%(time)s left")
 OVERDUE_BY = gettext_lazy("overdue by %(time)s")
@@ -288,6 +288,10 @@ def _order_page(request, order: WorkOrder, *, failed=None, status=200):
               .order_by("-accepted_at", "-id")[:10])  # number, kind, state, time: what the list shows
     if order.unit_id:
         order.unit = unit_with_ancestors(order.unit_id)  # the cached unit, no query
+    merge_candidates = selectors.repeat_candidates(
+        customer=order.customer, phone=order.caller_number, address=order.address, kind=order.kind,
+        exclude=order.pk) if "merge" in names else []
+    merged_orders = list(WorkOrder.objects.filter(merged_into=order).only("id", "number").order_by("id"))
     return render(request, "tickets/queue/order.html", {
         "order": order, "now": now, "now_iso": iso(now), "steps": steps, "deadlines": order_deadlines(order, now),
         "nearest": nearest_deadline(order, now) if order.is_open else None,
@@ -296,6 +300,7 @@ def _order_page(request, order: WorkOrder, *, failed=None, status=200):
         "caller_number": phone_for(user, order.caller_number),
         "customer_phone": phone_for(user, order.customer.phone),
         "phrases_partial": phrases_partial(),
+        "merge_candidates": merge_candidates, "merged_orders": merged_orders,
     }, status=status)
 
 

@@ -15,7 +15,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from tickets import sla
-from tickets.models import Call, Callback, Deadline, Department, Kind, State, Unit, User, WorkOrder
+from tickets.models import NOT_JUDGED, Call, Callback, Deadline, Department, Kind, Unit, User, WorkOrder
 
 from ...models import EntryKind, LedgerEntry
 from ...rules import answered_within
@@ -34,7 +34,7 @@ def order_counts(start, end, units: list[int] | None) -> list[dict]:
         _in_month("accepted_at", start, end) | _in_month("reply_due_at", start, end)
         | _in_month("arrival_due_at", start, end) | _in_month("callback_due_at", start, end)
     )
-    orders = WorkOrder.objects.filter(touches).exclude(state=State.CANCELLED)
+    orders = WorkOrder.objects.filter(touches).exclude(state__in=NOT_JUDGED)
     if units is not None:
         orders = orders.filter(unit_id__in=units)
     accepted = _in_month("accepted_at", start, end)
