@@ -25,6 +25,7 @@ REFERENCE_DATA = [
     # Both report schedules (monthly, dispatch); only they use a crontab, so its emptiness says they are gone.
     ("kpi.migrations.0004_report_schedules", "schedule_reports", "django_celery_beat.CrontabSchedule"),
     ("shifts.migrations.0002_templates_and_schedule", "seed", "shifts.ShiftTemplate"),
+    ("tickets.migrations.0023_surges", "seed", "tickets.SurgeRule"),
 ]
 
 

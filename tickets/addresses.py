@@ -20,3 +20,19 @@ def building_of(address: str) -> str:
     match = _BUILDING.match(address) or _NUMBER.match(address)
     building = match.group(1) if match else ""
     return building if len(building) >= MIN_BUILDING else ""
+
+
+# The community (小区) or compound of an address: up to the first community marker, else up to the street number.
+_COMMUNITY = re.compile(r"^(.*?(?:小区|花园|家园|新村|社区|公寓|大厦|广场|苑|村))")
+_NUMBER_FIRST = re.compile(r"^(.*?\d+号)")
+MIN_COMMUNITY = 4
+
+
+def community_of(address: str) -> str:
+    """The community an address belongs to (示范市幸福小区5号楼302 → 示范市幸福小区;
+    示范市中山路1号3栋 → 示范市中山路1号): where a surge of repair calls is counted (``selectors.surges``), and the area
+    term of the notice it proposes."""
+    address = (address or "").strip()
+    match = _COMMUNITY.match(address) or _NUMBER_FIRST.match(address)
+    community = match.group(1) if match else ""
+    return community if len(community) >= MIN_COMMUNITY else ""

@@ -1,5 +1,6 @@
 import django_filters
 from django.db.models import Q
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +24,17 @@ from .models import (
 )
 from .phones import sees_whole_phones
 from .services.customers import normalize_phone
+
+
+def filled(query: QueryDict) -> QueryDict:
+    """A page's query without its empty values: a select left at 全部 (All) sends ``kind=``, which means no filter,
+    not "the kind named ''" (a 400)."""
+    kept = QueryDict(mutable=True)
+    for key, values in query.lists():
+        values = [value for value in values if value.strip()]
+        if values:
+            kept.setlist(key, values)
+    return kept
 
 
 def _phone(value: str) -> str:

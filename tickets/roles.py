@@ -41,6 +41,8 @@ ROLE_PERMISSIONS = {
         "tickets.view_calendaryear", "tickets.add_calendaryear", "tickets.change_calendaryear",
         "tickets.view_calendarday", "tickets.add_calendarday", "tickets.change_calendarday",
         "tickets.delete_calendarday",
+        # Surge detection: N repair calls within M minutes propose an outage notice (issue 18).
+        "tickets.view_surgerule", "tickets.change_surgerule",
     ],
     "manager": [
         "tickets.view_all_orders", "tickets.view_workorder", "tickets.view_customer", "tickets.view_call",

@@ -108,7 +108,8 @@ def test_known_edges(generated):
     sections = _sections(generated)
     repair = sections["repair"]
     assert "    accepted --> dispatched : dispatch\n" in repair
-    assert "    accepted --> accepted : escalate, unlink_outage, urge\n" in repair  # target=None: a loop, merged labels
+    # target=None: a loop, merged labels
+    assert "    accepted --> accepted : escalate, link_outage, unlink_outage, urge\n" in repair
     assert "    restored --> called_back : callback\n" in repair  # GET_STATE: one edge per allowed state
     assert "    restored --> restored : callback, escalate, urge\n" in repair
     assert "    accepted --> archived : answer_on_call\n" in sections["consultation"]

@@ -285,6 +285,7 @@ CHANGES = {
     "answer_on_call": {"answer", "resolved_at", "archived_at", "callback_required", "callback_due_at"},
     "callback": {"callback_attempts", "called_back_at"},
     "archive": {"archived_at"},
+    "link_outage": {"outage_id"},
     "merge": {"merged_into_id", "merged_at"},
     "unmerge": {"merged_into_id", "merged_at"},
 }
@@ -368,6 +369,8 @@ def assert_stamps(center, kind, name, before, after, at, body):
             people.agent, at, True, True, "good")
     elif name == "archive":
         assert after["archived_at"] == at
+    elif name == "link_outage":
+        assert after["outage_id"] == body["outage"] and after["state"] == State.ACCEPTED
     elif name == "merge":
         assert (after["merged_into_id"], after["merged_at"], after["next_due_at"]) == (body["into"], at, None)
         target = row(body["into"])
@@ -390,6 +393,8 @@ def test_legal_transition_over_the_api(center, kind, name, source):
     order = WorkOrder.objects.get(pk=order_id)
     actor = center.actor_for(order, name)
     body = good_input(kind, name, center.org)
+    if name == "link_outage":  # a notice published after the call: linked by hand (or by a surge's notice)
+        body["outage"] = publish_outage_covering_the_customer(center)
     if body.get("into") == NEW_ORDER:
         body["into"] = center.new_order(kind)
     call = center.new_call() if name == "urge" else None
@@ -647,9 +652,9 @@ def test_only_the_shift_lead_cancels(center):
 
 AVAILABLE = [
     # (kind, path or state, username, exactly these transitions)
-    (Kind.REPAIR, State.ACCEPTED, "agent", {"dispatch", "urge", "escalate"}),
-    (Kind.REPAIR, State.ACCEPTED, "lead", {"dispatch", "urge", "escalate", "cancel", "merge"}),
-    (Kind.REPAIR, State.ACCEPTED, "supervisor", {"dispatch", "urge", "escalate", "cancel", "merge"}),
+    (Kind.REPAIR, State.ACCEPTED, "agent", {"dispatch", "link_outage", "urge", "escalate"}),
+    (Kind.REPAIR, State.ACCEPTED, "lead", {"dispatch", "link_outage", "urge", "escalate", "cancel", "merge"}),
+    (Kind.REPAIR, State.ACCEPTED, "supervisor", {"dispatch", "link_outage", "urge", "escalate", "cancel", "merge"}),
     (Kind.REPAIR, State.ACCEPTED, "manager", set()),
     (Kind.REPAIR, State.DISPATCHED, "agent", {"urge", "escalate"}),
     (Kind.REPAIR, State.DISPATCHED, "lead", {"urge", "escalate", "cancel", "merge"}),

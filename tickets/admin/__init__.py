@@ -23,6 +23,7 @@ from .reference import (
     OutageLeadTimeAdmin,
     SlaPolicyAdmin,
     StandardPhraseAdmin,
+    SurgeRuleAdmin,
 )
 from .workorders import (
     CallbackAdmin,
@@ -48,6 +49,7 @@ __all__ = [
     "OutageTransitionInline",
     "SlaPolicyAdmin",
     "StandardPhraseAdmin",
+    "SurgeRuleAdmin",
     "UnitAdmin",
     "UserAdmin",
     "WorkOrderAdmin",

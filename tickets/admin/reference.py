@@ -15,6 +15,7 @@ from ..models import (
     OutageLeadTime,
     SlaPolicy,
     StandardPhrase,
+    SurgeRule,
 )
 
 # --- Service levels --------------------------------------------------------------------------------
@@ -115,6 +116,19 @@ class OutageLeadTimeAdmin(SimpleHistoryAdmin):
 
 
 # --- Service language -------------------------------------------------------------------------------
+
+
+@admin.register(SurgeRule)
+class SurgeRuleAdmin(admin.ModelAdmin):
+    """Surge detection 突发集中报修: how many repair calls within how many minutes propose an outage notice."""
+
+    list_display = ["calls", "minutes", "active", "updated_at"]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not SurgeRule.objects.exists()  # one rule
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(StandardPhrase)

@@ -25,6 +25,7 @@ TRANSITION_LABELS = {
     "contact_customer": pgettext_lazy("work order transition", "First contact with the customer"),
     "investigate": pgettext_lazy("work order transition", "Record the finding"),
     "unlink_outage": pgettext_lazy("work order transition", "Not this outage: unlink"),
+    "link_outage": pgettext_lazy("work order transition", "About a published outage: link"),
     "merge": pgettext_lazy("work order transition", "Merge into another order"),  # 合并
     "unmerge": pgettext_lazy("work order transition", "Undo the merge"),  # 撤销合并
 }

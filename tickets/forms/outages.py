@@ -6,11 +6,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from contactcenter.drf import MAX_ID
 from contactcenter.errors import InvalidInput
 from contactcenter.forms import ServiceForm, local_datetime_field
 
 from .. import services
-from ..models import Department, OutageKind, OutageNotice, User
+from ..models import Department, Kind, OutageKind, OutageNotice, User, WorkOrder
 from ..serializers.outages import AREA_MAX, CAUSE_MAX
 from ..services.customers import normalize_phone
 
@@ -94,6 +95,15 @@ class OutageForm(OutageServiceForm):
                                                queryset=Department.objects.order_by("name"))
     received_at = local_datetime(_("Received at"), required=False,
                                  help_text=_("When the department passed it on; now when left empty."))
+
+    # The repair orders a surge proposed the notice from (ids, comma-separated): linked once it is published.
+    proposed_orders = forms.CharField(required=False, widget=forms.HiddenInput, max_length=2000)
+
+    def clean_proposed_orders(self) -> list[WorkOrder]:
+        ids = [part.strip() for part in (self.cleaned_data.get("proposed_orders") or "").split(",") if part.strip()]
+        if not all(part.isdigit() and int(part) <= MAX_ID for part in ids):
+            raise forms.ValidationError(_("Invalid list of orders."))
+        return list(WorkOrder.objects.filter(pk__in=[int(part) for part in ids], kind=Kind.REPAIR))
 
     def clean_starts_at(self):
         return _in_range(self.cleaned_data.get("starts_at"))

@@ -11,7 +11,19 @@ from django.utils.translation import gettext_lazy as _
 from contactcenter.errors import InvalidInput
 from contactcenter.forms import ServiceForm
 
-from ..models import Call, CustomerText, Department, DepartmentKind, FindingCause, Kind, Rating, User, WorkOrder
+from ..models import (
+    Call,
+    CustomerText,
+    Department,
+    DepartmentKind,
+    FindingCause,
+    Kind,
+    OutageNotice,
+    OutageState,
+    Rating,
+    User,
+    WorkOrder,
+)
 from ..serializers import NOTE_MAX, TEXT_MAX
 from ..services import workorders as actions
 from .labels import SERVICE_CODES, SERVICE_FIELDS, SERVICE_MESSAGES
@@ -327,6 +339,23 @@ class UnlinkOutageForm(ReasonForm):
     service = staticmethod(actions.work_order_unlink_outage)
 
 
+class LinkOutageForm(TransitionForm):
+    """About a published outage after all: which notice (the published ones, newest first)."""
+
+    service = staticmethod(actions.work_order_link_outage)
+
+    outage = forms.ModelChoiceField(label=_("Outage notice"), queryset=OutageNotice.objects.none(),
+                                    empty_label=None)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["outage"].queryset = OutageNotice.objects.filter(state=OutageState.PUBLISHED).order_by(
+            "-starts_at", "-id")
+
+    def params(self) -> dict:
+        return {"outage": self.cleaned_data["outage"]}
+
+
 class MergeForm(TransitionForm):
     """合并: the order this one repeats, by its number (the page lists the candidates)."""
 
@@ -383,6 +412,7 @@ TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
     "unmerge": UnmergeForm,
     "return_to_sender": ReturnForm,
     "unlink_outage": UnlinkOutageForm,
+    "link_outage": LinkOutageForm,
     "dispatch": DispatchForm,
     "resolve_by_outage": ResolveByOutageForm,
     "arrive": ArriveForm,

@@ -8,6 +8,7 @@ from .phrases import CustomerText, ForbiddenPhrase, Severity, Situation, Standar
 from .saved import SavedFilter, SavedFilterPage
 from .sla import Deadline, Measure, SlaPolicy
 from .states import FINAL_STATES, NOT_JUDGED
+from .surges import SurgeRule
 from .workorders import (
     KIND_MODELS,
     NUMBER_DIGITS,
@@ -30,6 +31,7 @@ __all__ = [
     "NOT_JUDGED",
     "SavedFilter",
     "SavedFilterPage",
+    "SurgeRule",
     "KIND_MODELS",
     "NUMBER_DIGITS",
     "AreaType",

@@ -97,6 +97,10 @@ class OutageNotice(ConcurrentStates, models.Model):
         help_text=_("Published less than the kind's lead time before the start (e.g. planned: 7 days)"))
     updated_count = models.PositiveIntegerField(_("updates"), default=0)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # A notice proposed by a surge of repair calls (tickets.selectors.surges): those orders, linked once it is
+    # published.
+    proposed_orders = models.ManyToManyField("tickets.WorkOrder", verbose_name=_("orders it was proposed from"),
+                                             blank=True, related_name="proposed_outages")
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:

@@ -326,6 +326,13 @@ class RepairOrder(
         self.restored_at = self.resolved_at = at
 
     @transition(field="state", source=State.ACCEPTED, target=None, permission=may_take_calls,
+                conditions=[not_linked_to_outage])
+    def link_outage(self, *, at, outage):
+        """About a published outage after all (a surge's notice published, or the agent recognises it): linked, so no
+        crew is dispatched for it; resolved with the outage."""
+        self.outage = outage
+
+    @transition(field="state", source=State.ACCEPTED, target=None, permission=may_take_calls,
                 conditions=[linked_to_outage])
     def unlink_outage(self, *, at, reason):
         """Not about the linked outage (another fault at the same address): unlinked, so it can be dispatched."""

@@ -30,6 +30,7 @@ from .outages import (
     upcoming_outage_q,
 )
 from .search import COUNT_LIMIT, search_work_orders
+from .surges import Surge, surge_at, surges
 
 __all__ = [
     "COUNT_LIMIT",
@@ -38,6 +39,7 @@ __all__ = [
     "AreaReach",
     "CallerOutages",
     "RepeatCandidate",
+    "Surge",
     "active_outage_q",
     "calendar_years_missing",
     "caller_outages",
@@ -54,6 +56,8 @@ __all__ = [
     "public_outages",
     "repeat_candidates",
     "search_work_orders",
+    "surge_at",
+    "surges",
     "unit_subtree_ids",
     "upcoming_outage_q",
     "visible_calls",

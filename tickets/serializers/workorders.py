@@ -15,6 +15,7 @@ from ..models import (
     Department,
     FindingCause,
     Kind,
+    OutageNotice,
     Rating,
     User,
     WorkOrder,
@@ -272,6 +273,11 @@ class CancelInput(ReasonInput):
     action = actions.work_order_cancel
 
 
+class LinkOutageInput(TransitionInputSerializer):
+    outage = PrimaryKeyField(model=OutageNotice, help_text="A published outage notice")
+    action = actions.work_order_link_outage
+
+
 class MergeInput(TransitionInputSerializer):
     into = PrimaryKeyField(model=WorkOrder, help_text="The id of the order this one repeats (it keeps its number)")
     action = actions.work_order_merge
@@ -313,6 +319,7 @@ class TransitionRequestSerializer(DispatchInput, InvestigateInput, CallbackInput
     """Every field any transition takes; each transition reads its own (see the API docs)."""
 
     into = serializers.IntegerField(min_value=1, required=False, help_text="merge: the order this one repeats")
+    outage = serializers.IntegerField(min_value=1, required=False, help_text="link_outage: a published notice")
 
     department = serializers.IntegerField(min_value=1, required=False)
     valid = serializers.BooleanField(required=False)
@@ -329,7 +336,7 @@ TRANSITION_INPUTS: dict[str, type[TransitionInputSerializer]] = {
     "forward": ForwardInput, "investigate": InvestigateInput, "inform": InformInput,
     "answer_on_call": AnswerInput, "cancel": CancelInput, "return_to_sender": ReturnInput,
     "unlink_outage": UnlinkOutageInput, "urge": UrgeInput, "callback": CallbackInput, "merge": MergeInput,
-    "unmerge": UnmergeInput,
+    "unmerge": UnmergeInput, "link_outage": LinkOutageInput,
 }
 
 

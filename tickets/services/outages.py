@@ -2,6 +2,7 @@
 each; ``_fire`` asks the notice's machine, saves and writes the history row."""
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
@@ -9,10 +10,10 @@ from django.utils import timezone
 from contactcenter.errors import InvalidInput, NotPermitted
 from contactcenter.fsm import available_transitions, check_transition
 
-from ..models import Department, OutageLeadTime, OutageNotice, OutageTransition, State, User, WorkOrder
+from ..models import Department, Kind, OutageLeadTime, OutageNotice, OutageTransition, State, User, WorkOrder
 from ..models.outages import MIN_TERM_CHARS, area_terms, short_terms
 from ..selectors.outages import outage_area_reach
-from .workorders.repair import work_order_resolve_by_outage
+from .workorders.repair import work_order_link_outage, work_order_resolve_by_outage
 
 OUTAGE_TRANSITIONS = ("publish", "update", "restore", "close")
 
@@ -48,9 +49,11 @@ def _check_reach(area: str, notice: OutageNotice, *, confirmed: bool) -> dict:
 def outage_receive(
     *, kind: str, area: str, cause: str, starts_at: dt.datetime, expected_restore_at: dt.datetime, actor: User,
     source_department: Department | None = None, received_at: dt.datetime | None = None,
+    proposed_orders: Sequence[WorkOrder] = (),
 ) -> OutageNotice:
     """Record a notice passed on by another department 停电信息. Who received it and when decides the shift that must
-    publish it (kpi: outage_publish_late)."""
+    publish it (kpi: outage_publish_late). A notice a surge of repair calls proposed (``selectors.surges``) keeps
+    those orders: they are linked to it when it is published."""
     if not actor.has_perm("tickets.take_calls"):
         raise NotPermitted("Only the front office receives outage notices")
     _check_area(area)
@@ -63,7 +66,11 @@ def outage_receive(
         kind=kind, area=area.strip(), cause=cause.strip(), starts_at=starts_at, expected_restore_at=expected_restore_at,
         unit=actor.unit, source_department=source_department, received_at=received_at or now, received_by=actor,
     )
-    OutageTransition.objects.create(notice=notice, name="create", source="", target=notice.state, actor=actor, at=now)
+    proposed = [order for order in proposed_orders if order.kind == Kind.REPAIR]
+    if proposed:
+        notice.proposed_orders.set(proposed)
+    OutageTransition.objects.create(notice=notice, name="create", source="", target=notice.state, actor=actor, at=now,
+                                    data={"proposed_orders": [order.pk for order in proposed]} if proposed else {})
     return notice
 
 
@@ -104,8 +111,20 @@ def outage_publish(*, notice: OutageNotice, actor: User, confirm_wide_area: bool
     at = timezone.now()
     data = _check_reach(notice.area, notice, confirmed=confirm_wide_area)
     late = announced_late(notice, at)
-    return _fire(notice, "publish", actor=actor, data={**data, "announced_late": late}, at=at, by=actor,
-                 announced_late=late)
+
+    def link_proposed_repairs(notice: OutageNotice) -> dict:
+        """The repairs a surge proposed it from, still waiting and about its area, are linked as a call from the area
+        is at acceptance: no crew is dispatched for them, they are resolved with the outage."""
+        linked = []
+        for order in notice.proposed_orders.filter(state=State.ACCEPTED, outage__isnull=True).order_by("pk"):
+            if notice.covers(order.address):
+                work_order_link_outage(order=order, actor=actor, outage=notice,
+                                       note=f"outage notice #{notice.pk} published")
+                linked.append(order.pk)
+        return {"linked_orders": linked} if linked else {}
+
+    return _fire(notice, "publish", actor=actor, data={**data, "announced_late": late}, at=at,
+                 after=link_proposed_repairs, by=actor, announced_late=late)
 
 
 @transaction.atomic

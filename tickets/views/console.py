@@ -122,6 +122,7 @@ def _page(request, form: ConsoleForm, *, phone: str = "", account: str = "", cal
                            "shown": chosen in group.split() or (not chosen and not group)}
                           for group, situations, target in PHRASE_GROUPS],
         "countdown_script": COUNTDOWN_SCRIPT if created and finders.find(COUNTDOWN_SCRIPT) else None,
+        "surges": selectors.surges(),
         "now": timezone.now(),
     }, status=status)
 

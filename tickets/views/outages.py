@@ -2,6 +2,8 @@
 lookup for agents, and the public list a utility links from its website. Thin: reads from ``selectors``,
 writes through ``services``, refusals become form errors (``OutageServiceForm``)."""
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
@@ -14,7 +16,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import selectors, services
-from ..filters import OutageFilter
+from ..filters import OutageFilter, filled
 from ..forms.outages import HISTORY_LABELS, TRANSITION_FORMS, TRANSITION_LABELS, CallerLookupForm, OutageForm
 from ..models import OutageKind, OutageNotice, OutageState
 from ..services.outages import outage_available_transitions
@@ -22,6 +24,7 @@ from ..services.outages import outage_available_transitions
 TAKES_CALLS = "tickets.take_calls"  # the front office receives, publishes and answers about outages
 PAGE_SIZE = 50
 PUBLIC_MAX_AGE = 60  # seconds a browser or the utility's proxy may keep the public list
+SURGE_RESTORE_GUESS = dt.timedelta(hours=2)
 
 DONE = {
     "publish": gettext_lazy("The notice has been published."),
@@ -36,13 +39,13 @@ DONE = {
 @require_http_methods(["GET", "HEAD"])
 def outage_list(request):
     """停电信息: every notice with its state, announcement flag and linked repair calls."""
-    notices = OutageFilter(request.GET, queryset=selectors.outage_notices().order_by("-starts_at", "-id"),
+    notices = OutageFilter(filled(request.GET), queryset=selectors.outage_notices().order_by("-starts_at", "-id"),
                            request=request)
     filtered = notices.qs if notices.is_valid() else notices.queryset.none()
     page = Paginator(filtered, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "tickets/outages/list.html", {
         "filter": notices, "page": page, "now": timezone.now(), "states": OutageState.choices,
-        "kinds": OutageKind.choices,
+        "kinds": OutageKind.choices, "surges": selectors.surges(),
     })
 
 
@@ -51,7 +54,8 @@ def outage_list(request):
 @require_http_methods(["GET", "HEAD", "POST"])
 def outage_new(request):
     """Record a notice passed on by another department; it must be published within this shift."""
-    form = OutageForm(request.POST if request.method == "POST" else None)
+    surge = selectors.surge_at(request.GET.get("surge", "")[:300]) if request.method != "POST" else None
+    form = OutageForm(request.POST if request.method == "POST" else None, initial=surge_initial(surge))
     if form.is_bound:
         if form.is_valid():
             notice = form.submit(services.outage_receive, actor=request.user, **form.cleaned_data)
@@ -60,7 +64,20 @@ def outage_new(request):
                 return redirect("tickets:outage-detail", pk=notice.pk)
         else:
             form.status_code = 400
-    return render(request, "tickets/outages/new.html", {"form": form}, status=form.status_code)
+    return render(request, "tickets/outages/new.html", {"form": form, "surge": surge}, status=form.status_code)
+
+
+def surge_initial(surge) -> dict:
+    """A notice proposed by a surge of repair calls: a fault in that community, from the first call, expected back
+    in two hours (the agent corrects what the crew says), those orders to link once it is published."""
+    if surge is None:
+        return {}
+    starts = timezone.localtime(surge.first_at).replace(second=0, microsecond=0)
+    return {"kind": OutageKind.FAULT, "area": surge.community, "starts_at": starts,
+            "expected_restore_at": starts + SURGE_RESTORE_GUESS,
+            "cause": _("%(count)s repair calls within %(minutes)s minutes (cause to be confirmed)") % {
+                "count": surge.count, "minutes": surge.minutes},
+            "proposed_orders": ",".join(str(order.pk) for order in surge.orders)}
 
 
 def _notice(pk: int):

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Case, DateTimeField, F, IntegerField, Q, Value, When
 from django.db.models.functions import Least
-from django.http import Http404, QueryDict
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import selectors, services, sla
-from ..filters import MAX_ID, WorkOrderFilter
+from ..filters import MAX_ID, WorkOrderFilter, filled
 from ..forms.transitions import TRANSITION_LABELS, transition_form
 from ..models import Deadline, Kind, Role, SavedFilter, SavedFilterPage, State, User, WorkOrder
 from ..phones import phone_for
@@ -134,8 +134,11 @@ def next_deadline_expression():
 
 
 def steps_for(order: WorkOrder, user: User) -> list[str]:
-    """``available_transitions``, the kind's own steps first."""
+    """``available_transitions``, the kind's own steps first. Linking to a published outage is offered only when one
+    covers the order's address (the published notices are cached: no query)."""
     names = available_transitions(order, user)
+    if "link_outage" in names and selectors.outage_covering(order.address) is None:
+        names.remove("link_outage")
     return sorted(names, key=lambda name: (name in COMMON_STEPS, COMMON_STEPS.index(name) if name in COMMON_STEPS
                                            else names.index(name)))
 
@@ -157,16 +160,6 @@ class QueueRow:
     deadline: Due | None
     transitions: list[tuple[str, str]]
     phone: str
-
-
-def filled(query) -> "QueryDict":
-    """The query without its empty values: a select left at 全部 (All) sends ``kind=``, which means no filter."""
-    kept = QueryDict(mutable=True)
-    for key, values in query.lists():
-        values = [value for value in values if value.strip()]
-        if values:
-            kept.setlist(key, values)
-    return kept
 
 
 def default_tab(user: User) -> str:
@@ -227,6 +220,8 @@ def queue(request):
         "kinds": Kind.choices, "states": [(value, label) for value, label in State.choices
                                           if value in selectors.OPEN_STATES],
         "saved": saved_filters(user, SavedFilterPage.QUEUE), "saved_page": SavedFilterPage.QUEUE,
+        # the lead's and supervisor's page: a surge of repair calls proposes an outage notice
+        "surges": selectors.surges(now) if user.has_perm("tickets.cancel_order") else [],
     }, status=200 if found.is_valid() else 400)
 
 

@@ -19,10 +19,10 @@ from contactcenter.drf import MAX_ID
 from contactcenter.errors import DomainError
 
 from .. import search, selectors, services
-from ..filters import WorkOrderFilter
+from ..filters import WorkOrderFilter, filled
 from ..models import Department, Kind, SavedFilterPage, State, Unit, WorkOrder
 from ..phones import phone_for
-from .queue import PAGE_SIZE, SEES_ORDERS, _next_url, filled, saved_filters
+from .queue import PAGE_SIZE, SEES_ORDERS, _next_url, saved_filters
 
 SNIPPET = 120  # characters of the description shown around the first match
 

@@ -13,7 +13,13 @@ from .callbacks import work_order_archive, work_order_callback
 from .create import work_order_create
 from .firing import available_transitions, transition_names, work_order_transition_check
 from .merging import work_order_merge, work_order_unmerge
-from .repair import work_order_arrive, work_order_resolve_by_outage, work_order_restore, work_order_unlink_outage
+from .repair import (
+    work_order_arrive,
+    work_order_link_outage,
+    work_order_resolve_by_outage,
+    work_order_restore,
+    work_order_unlink_outage,
+)
 from .routing import (
     supervision_office_for,
     work_order_cancel,
@@ -41,6 +47,7 @@ __all__ = [
     "work_order_forward",
     "work_order_inform",
     "work_order_investigate",
+    "work_order_link_outage",
     "work_order_merge",
     "work_order_reply",
     "work_order_resolve_by_outage",
