@@ -128,6 +128,8 @@ MATRIX: dict[str, dict] = {
     "call-detail": {"kind": API, "kwargs": {"pk": Ref("call")}, "GET": allow(FRONT, MANAGER, TELEPHONY)},
     "work-order-list": {"kind": API, "GET": allow(LOGGED_IN), "POST": allow(FRONT)},
     "work-order-detail": {"kind": API, "kwargs": {"pk": Ref("repair_order")}, "GET": allow(LOGGED_IN)},
+    # Bulk actions: anyone who sees orders may ask (an empty body: 400); each order is checked as on its own.
+    "work-order-bulk": {"kind": API, "POST": allow(LOGGED_IN)},
     # The crew on site: only the department that has the order.
     "work-order-transition[arrive]": {"kind": API, "kwargs": {"pk": Ref("repair_order"), "name": "arrive"},
                                       "POST": allow(HANDLER)},
@@ -197,6 +199,8 @@ MATRIX: dict[str, dict] = {
                                        "POST": allow(FRONT)},
     "tickets:callbacks": {"kind": PAGE, "GET": allow(FRONT)},
     "tickets:search": {"kind": PAGE, "GET": allow(LOGGED_IN)},
+    # bulk actions: anyone who sees orders may ask; each order is then checked as on its own (tests/tickets/test_bulk)
+    "tickets:bulk": {"kind": PAGE, "POST": allow(LOGGED_IN)},
     # saved filters are each user's own: anyone who sees orders saves theirs; deleting another's is a no-op
     "tickets:saved-filter-save": {"kind": PAGE, "POST": allow(LOGGED_IN)},
     "tickets:saved-filter-delete": {"kind": PAGE, "kwargs": {"pk": 1}, "POST": allow(LOGGED_IN)},

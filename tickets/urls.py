@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import console, home, outages, queue, search
+from .views import bulk, console, home, outages, queue, search
 
 app_name = "tickets"
 urlpatterns = [
@@ -15,6 +15,7 @@ urlpatterns = [
     path("outages/<int:pk>/transitions/<slug:name>/", outages.outage_transition, name="outage-transition"),
     path("queue/", queue.queue, name="queue"),
     path("orders/search/", search.search_page, name="search"),
+    path("orders/bulk/", bulk.bulk, name="bulk"),
     path("filters/", search.saved_filter_save, name="saved-filter-save"),
     path("filters/<int:pk>/delete/", search.saved_filter_delete, name="saved-filter-delete"),
     path("orders/<int:pk>/", queue.order_detail, name="order-detail"),

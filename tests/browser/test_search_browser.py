@@ -82,3 +82,28 @@ def test_a_repeat_call_is_an_urge_in_two_keystrokes(live_server, browser, plain_
     assert WorkOrder.objects.count() == 3  # no new order
     urge = open_repair.history.get(name="urge")
     assert urge.call is not None and urge.call.caller_number == customer.phone
+
+
+def test_select_all_and_dispatch_in_bulk(live_server, browser, plain_cookies, people, org):
+    repairs = [work_order_create(kind="repair", description=f"第{n}户停电", caller_number=f"1390000{n:04d}",
+                                 actor=people.agent) for n in range(3)]
+    complaint = work_order_create(kind="complaint", description="投诉", caller_number="13700000001",
+                                  actor=people.agent)
+    agent = log_in(browser, live_server.url, "agent")
+    for width, height in ((1440, 900), (390, 844)):
+        agent.set_viewport_size({"width": width, "height": height})
+        agent.goto(f"{live_server.url}/queue/")
+        assert page_width(agent) <= width
+    agent.set_viewport_size({"width": 1440, "height": 900})
+    agent.check("#bulk-all")
+    assert agent.locator("input[name=orders]:checked").count() == 4
+    assert "4" in agent.inner_text("#bulk-count")
+    agent.select_option("#bulk-action", "dispatch")
+    agent.select_option("#bulk-department", str(org.repair.pk))
+    shoot(agent, "bulk.png")
+    agent.click("#bulk-submit")
+    agent.wait_for_selector("#bulk-results")
+    assert agent.locator("tr.bulk-done").count() == 3
+    assert agent.locator(f"#bulk-{complaint.pk}.bulk-refused").count() == 1
+    assert all(WorkOrder.objects.get(pk=o.pk).state == State.DISPATCHED for o in repairs)
+    assert WorkOrder.objects.get(pk=complaint.pk).state == State.ACCEPTED

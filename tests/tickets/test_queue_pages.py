@@ -308,8 +308,8 @@ def test_the_order_page_shows_facts_deadlines_customer_history_and_callbacks(peo
 
 
 @pytest.mark.parametrize(("who", "forms"), [
-    ("agent", {"forward", "urge", "escalate"}),
-    ("lead", {"forward", "urge", "escalate", "cancel", "merge"}),
+    ("agent", {"forward", "urge", "escalate", "add_note"}),
+    ("lead", {"forward", "urge", "escalate", "cancel", "merge", "add_note"}),
     ("manager", set()),
 ])
 def test_a_form_for_each_step_the_user_may_take(people, who, forms):

@@ -109,13 +109,13 @@ def test_known_edges(generated):
     repair = sections["repair"]
     assert "    accepted --> dispatched : dispatch\n" in repair
     # target=None: a loop, merged labels
-    assert "    accepted --> accepted : escalate, link_outage, unlink_outage, urge\n" in repair
+    assert "    accepted --> accepted : add_note, escalate, link_outage, unlink_outage, urge\n" in repair
     assert "    restored --> called_back : callback\n" in repair  # GET_STATE: one edge per allowed state
-    assert "    restored --> restored : callback, escalate, urge\n" in repair
+    assert "    restored --> restored : add_note, callback, escalate, urge\n" in repair
     assert "    accepted --> archived : answer_on_call\n" in sections["consultation"]
     complaint = sections["complaint"]
     assert "    replied --> dispatched : callback\n" in complaint  # unsatisfied callback reopens
-    assert "    dispatched --> dispatched : contact_customer, escalate, urge\n" in complaint
+    assert "    dispatched --> dispatched : add_note, contact_customer, escalate, reassign, urge\n" in complaint
     assert "| `archive` | `restored`, `called_back` | `archived` | `may_take_calls`: Front office" in repair
     assert "| `callback_settled` |" in repair
 

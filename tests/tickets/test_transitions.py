@@ -128,6 +128,8 @@ def good_input(kind: str, name: str, org) -> dict:
         "return_to_sender": {"reason": "非本部门职责"},
         "escalate": {"note": "已报值班长"},
         "merge": {"into": NEW_ORDER},
+        "reassign": {"department": org.repair2.pk} if kind == Kind.REPAIR else {"department": org.repair.pk},
+        "add_note": {"note": "客户补充：楼道也没电"},
     }.get(name, {})
 
 
@@ -286,6 +288,8 @@ CHANGES = {
     "callback": {"callback_attempts", "called_back_at"},
     "archive": {"archived_at"},
     "link_outage": {"outage_id"},
+    "reassign": {"department_id", "handler_id", "dispatched_at", "arrival_due_at"},
+    "add_note": set(),
     "merge": {"merged_into_id", "merged_at"},
     "unmerge": {"merged_into_id", "merged_at"},
 }
@@ -369,6 +373,10 @@ def assert_stamps(center, kind, name, before, after, at, body):
             people.agent, at, True, True, "good")
     elif name == "archive":
         assert after["archived_at"] == at
+    elif name == "reassign":
+        assert (after["department_id"], after["dispatched_at"]) == (body["department"], at)
+    elif name == "add_note":
+        assert WorkOrderTransition.objects.filter(order_id=before["id"]).latest("id").note == body["note"]
     elif name == "link_outage":
         assert after["outage_id"] == body["outage"] and after["state"] == State.ACCEPTED
     elif name == "merge":
@@ -652,36 +660,39 @@ def test_only_the_shift_lead_cancels(center):
 
 AVAILABLE = [
     # (kind, path or state, username, exactly these transitions)
-    (Kind.REPAIR, State.ACCEPTED, "agent", {"dispatch", "link_outage", "urge", "escalate"}),
-    (Kind.REPAIR, State.ACCEPTED, "lead", {"dispatch", "link_outage", "urge", "escalate", "cancel", "merge"}),
-    (Kind.REPAIR, State.ACCEPTED, "supervisor", {"dispatch", "link_outage", "urge", "escalate", "cancel", "merge"}),
+    (Kind.REPAIR, State.ACCEPTED, "agent", {"dispatch", "link_outage", "urge", "escalate", "add_note"}),
+    (Kind.REPAIR, State.ACCEPTED, "lead",
+     {"dispatch", "link_outage", "urge", "escalate", "cancel", "merge", "add_note"}),
+    (Kind.REPAIR, State.ACCEPTED, "supervisor",
+     {"dispatch", "link_outage", "urge", "escalate", "cancel", "merge", "add_note"}),
     (Kind.REPAIR, State.ACCEPTED, "manager", set()),
-    (Kind.REPAIR, State.DISPATCHED, "agent", {"urge", "escalate"}),
-    (Kind.REPAIR, State.DISPATCHED, "lead", {"urge", "escalate", "cancel", "merge"}),
-    (Kind.REPAIR, State.DISPATCHED, "repair", {"arrive", "return_to_sender"}),
+    (Kind.REPAIR, State.DISPATCHED, "agent", {"urge", "escalate", "add_note"}),
+    (Kind.REPAIR, State.DISPATCHED, "lead", {"urge", "escalate", "cancel", "merge", "add_note", "reassign"}),
+    (Kind.REPAIR, State.DISPATCHED, "repair", {"arrive", "return_to_sender", "add_note"}),
     (Kind.REPAIR, RETURNED_REPAIR, "repair", set()),
-    (Kind.REPAIR, State.ARRIVED, "repair", {"restore"}),
-    (Kind.REPAIR, State.ARRIVED, "agent", {"urge", "escalate"}),
-    (Kind.REPAIR, State.CALLED_BACK, "agent", {"archive", "urge", "escalate"}),
-    (Kind.REPAIR, State.CALLED_BACK, "repair", set()),
+    (Kind.REPAIR, State.ARRIVED, "repair", {"restore", "add_note"}),
+    (Kind.REPAIR, State.ARRIVED, "agent", {"urge", "escalate", "add_note"}),
+    (Kind.REPAIR, State.CALLED_BACK, "agent", {"archive", "urge", "escalate", "add_note"}),
+    (Kind.REPAIR, State.CALLED_BACK, "repair", {"add_note"}),
     (Kind.REPAIR, State.ARCHIVED, "lead", set()),
-    (Kind.CONSULTATION, State.ACCEPTED, "agent", {"answer_on_call", "dispatch", "urge", "escalate"}),
-    (Kind.CONSULTATION, State.DISPATCHED, "marketing", {"reply", "return_to_sender"}),
-    (Kind.CONSULTATION, State.REPLIED, "agent", {"inform", "urge", "escalate"}),
-    (Kind.CONSULTATION, State.REPLIED, "marketing", set()),
-    (Kind.COMPLAINT, State.ACCEPTED, "agent", {"forward", "urge", "escalate"}),
-    (Kind.COMPLAINT, State.ACCEPTED, "lead", {"forward", "urge", "escalate", "cancel", "merge"}),
-    (Kind.COMPLAINT, State.FORWARDED, "supervision", {"dispatch"}),
-    (Kind.COMPLAINT, State.FORWARDED, "lead", {"urge", "escalate", "cancel", "merge"}),
-    (Kind.COMPLAINT, State.DISPATCHED, "marketing", {"contact_customer", "investigate", "return_to_sender"}),
+    (Kind.CONSULTATION, State.ACCEPTED, "agent", {"answer_on_call", "dispatch", "urge", "escalate", "add_note"}),
+    (Kind.CONSULTATION, State.DISPATCHED, "marketing", {"reply", "return_to_sender", "add_note"}),
+    (Kind.CONSULTATION, State.REPLIED, "agent", {"inform", "urge", "escalate", "add_note"}),
+    (Kind.CONSULTATION, State.REPLIED, "marketing", {"add_note"}),
+    (Kind.COMPLAINT, State.ACCEPTED, "agent", {"forward", "urge", "escalate", "add_note"}),
+    (Kind.COMPLAINT, State.ACCEPTED, "lead", {"forward", "urge", "escalate", "cancel", "merge", "add_note"}),
+    (Kind.COMPLAINT, State.FORWARDED, "supervision", {"dispatch", "add_note"}),
+    (Kind.COMPLAINT, State.FORWARDED, "lead", {"urge", "escalate", "cancel", "merge", "add_note"}),
+    (Kind.COMPLAINT, State.DISPATCHED, "marketing",
+     {"contact_customer", "investigate", "return_to_sender", "add_note"}),
     (Kind.COMPLAINT, State.DISPATCHED, "supervision", set()),
-    (Kind.COMPLAINT, State.INVESTIGATED, "marketing", {"reply"}),
-    (Kind.COMPLAINT, State.INVESTIGATED, "agent", {"reply", "urge", "escalate"}),
+    (Kind.COMPLAINT, State.INVESTIGATED, "marketing", {"reply", "add_note"}),
+    (Kind.COMPLAINT, State.INVESTIGATED, "agent", {"reply", "urge", "escalate", "add_note"}),
     # no archive before the callback, or before three attempts
-    (Kind.COMPLAINT, State.REPLIED, "agent", {"callback", "urge", "escalate"}),
+    (Kind.COMPLAINT, State.REPLIED, "agent", {"callback", "urge", "escalate", "add_note"}),
     (Kind.COMPLAINT, [*PATHS[Kind.COMPLAINT][State.REPLIED], UNREACHED, UNREACHED, UNREACHED], "agent",
-     {"callback", "archive", "urge", "escalate"}),
-    (Kind.COMPLAINT, State.CALLED_BACK, "agent", {"archive", "urge", "escalate"}),
+     {"callback", "archive", "urge", "escalate", "add_note"}),
+    (Kind.COMPLAINT, State.CALLED_BACK, "agent", {"archive", "urge", "escalate", "add_note"}),
     (Kind.SUGGESTION, State.CANCELLED, "supervisor", set()),
 ]
 
@@ -704,7 +715,7 @@ def test_available_transitions_of_a_restored_repair_follow_the_callback_sample(c
     order_id = center.drive(Kind.REPAIR, State.RESTORED)
     required = row(order_id)["callback_required"]
     listed = center.detail(center.people.agent, order_id)["available_transitions"]
-    assert sorted(listed) == sorted({"callback", "urge", "escalate"} | (set() if required else {"archive"}))
+    assert sorted(listed) == sorted({"callback", "urge", "escalate", "add_note"} | (set() if required else {"archive"}))
 
 
 # --- 4. The first-question owner 首问负责人 never changes.

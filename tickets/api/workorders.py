@@ -13,6 +13,8 @@ from .. import selectors, services
 from ..filters import WorkOrderFilter
 from ..models import WorkOrder
 from ..serializers import (
+    BulkRequestSerializer,
+    BulkResultSerializer,
     PossibleDuplicateSerializer,
     TransitionRequestSerializer,
     WorkOrderCreatedSerializer,
@@ -43,7 +45,7 @@ class WorkOrderViewSet(MethodsFirst, FiltersOnListsOnly, mixins.CreateModelMixin
     ordering_fields = ["accepted_at", "reply_due_at", "arrival_due_at", "callback_due_at", "id"]
 
     def get_permissions(self):
-        if self.action == "transition":
+        if self.action in ("transition", "bulk"):
             return [CanViewModel()]  # the machine's own permission= decides, in the service
         return super().get_permissions()
 
@@ -89,6 +91,24 @@ class WorkOrderViewSet(MethodsFirst, FiltersOnListsOnly, mixins.CreateModelMixin
         inputs.is_valid(raise_exception=True)
         order = inputs.perform(order=order, actor=request.user)
         return Response(self._detail(selectors.with_detail(order)))
+
+    @extend_schema(request=BulkRequestSerializer, responses={200: BulkResultSerializer, 400: ERRORS[400]})
+    @action(detail=False, methods=["post"], url_path="bulk")
+    def bulk(self, request):
+        """批量操作: one action on many orders, each through its own service and permission check, in its own
+        transaction (an order is changed entirely or not at all); each order's outcome is reported."""
+        data = BulkRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        inputs = dict(data.validated_data)
+        ids = list(dict.fromkeys(inputs.pop("orders")))
+        found = {order.pk: order for order in selectors.visible_work_orders(request.user).filter(pk__in=ids)}
+        outcomes = services.work_orders_bulk(orders=[found[pk] for pk in ids if pk in found], actor=request.user,
+                                             **inputs)
+        outcomes += [services.BulkOutcome(pk, "", False, "not_found", "No such work order", 404)
+                     for pk in ids if pk not in found]
+        done = sum(outcome.done for outcome in outcomes)
+        return Response(BulkResultSerializer({"done": done, "refused": len(outcomes) - done,
+                                              "results": outcomes}).data)
 
     def _detail(self, order: WorkOrder) -> dict:
         """The order as the service left it (saved, the values the database computed read back), not read again:

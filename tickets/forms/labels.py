@@ -26,6 +26,8 @@ TRANSITION_LABELS = {
     "investigate": pgettext_lazy("work order transition", "Record the finding"),
     "unlink_outage": pgettext_lazy("work order transition", "Not this outage: unlink"),
     "link_outage": pgettext_lazy("work order transition", "About a published outage: link"),
+    "reassign": pgettext_lazy("work order transition", "Reassign to another department"),  # 改派
+    "add_note": pgettext_lazy("work order transition", "Add a note"),  # 备注
     "merge": pgettext_lazy("work order transition", "Merge into another order"),  # 合并
     "unmerge": pgettext_lazy("work order transition", "Undo the merge"),  # 撤销合并
 }
@@ -37,6 +39,8 @@ SERVICE_CODES = {
     "transition_not_allowed": _("This step is not allowed in the work order's current state; reload the page."),
     "concurrent_change": _("Someone else changed the work order meanwhile; reload the page and try again."),
     "no_supervision_office": _("No supervision office is configured."),
+    "not_found": _("No such work order, or not one you may see."),
+    "permission_denied": _("Your role may not take this step."),
 }
 SERVICE_MESSAGES = {
     "A repair is dispatched to a repair crew": _("A repair is dispatched to a repair crew."),

@@ -241,6 +241,22 @@ class DispatchForm(TransitionForm):
         return {"department": self.cleaned_data["department"], "handler": self.cleaned_data.get("handler")}
 
 
+class ReassignForm(DispatchForm):
+    """改派 (a lead or supervisor): another department, chosen as in a dispatch."""
+
+    service = staticmethod(actions.work_order_reassign)
+
+
+class AddNoteForm(TransitionForm):
+    """备注: the note is the input."""
+
+    service = staticmethod(actions.work_order_add_note)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["note"].required = True
+
+
 class ForwardForm(TransitionForm):
     service = staticmethod(actions.work_order_forward)
     department = DepartmentChoiceField(
@@ -409,6 +425,8 @@ TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
     "escalate": EscalateForm,
     "cancel": CancelForm,
     "merge": MergeForm,
+    "reassign": ReassignForm,
+    "add_note": AddNoteForm,
     "unmerge": UnmergeForm,
     "return_to_sender": ReturnForm,
     "unlink_outage": UnlinkOutageForm,

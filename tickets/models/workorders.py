@@ -246,7 +246,8 @@ def _named(cls: type, name: str) -> type:
 
 
 def _common_transitions(name, *, open_states, cancellable, returned_to):
-    """Transitions every kind has: urge, escalate, cancel as duplicate, return to sender.
+    """Transitions every kind has: urge, escalate, cancel as duplicate, reassign, add a note, merge and unmerge,
+    return to sender.
 
     A factory, because each kind's machine needs its own transition objects (django-fsm keeps one
     meta per function) with its own source states.
@@ -270,6 +271,16 @@ def _common_transitions(name, *, open_states, cancellable, returned_to):
             self.cancelled_at = at
             self.cancel_reason = reason
             self.next_due_at = None  # a cancelled duplicate is not judged
+
+        @transition(field="state", source=State.DISPATCHED, target=None, permission=may_cancel)
+        def reassign(self, *, at, department, handler=None):
+            """改派: a lead or supervisor moves the order to another handling department — as a return and a new
+            dispatch in one step: the new department's clock starts; a deadline already passed is still judged."""
+            self.department, self.handler, self.dispatched_at = department, handler, at
+
+        @transition(field="state", source=open_states, target=None, permission=may_reply)
+        def add_note(self, *, at):
+            """备注: a note in the history (the front office, or the department that has the order)."""
 
         @transition(field="state", source=open_states, target=State.MERGED, permission=may_cancel)
         def merge(self, *, at, into):

@@ -13,6 +13,8 @@ from .workorders import (
     CONFIRM_HELP,
     NOTE_MAX,
     TEXT_MAX,
+    BulkRequestSerializer,
+    BulkResultSerializer,
     CallbackSerializer,
     DeadlinesSerializer,
     HistorySerializer,
@@ -27,6 +29,8 @@ from .workorders import (
 )
 
 __all__ = [
+    "BulkRequestSerializer",
+    "BulkResultSerializer",
     "CONFIRM_HELP",
     "NOTE_MAX",
     "TEXT_MAX",

@@ -273,6 +273,15 @@ class CancelInput(ReasonInput):
     action = actions.work_order_cancel
 
 
+class ReassignInput(DispatchInput):
+    action = actions.work_order_reassign
+
+
+class AddNoteInput(TransitionInputSerializer):
+    note = serializers.CharField(max_length=NOTE_MAX)
+    action = actions.work_order_add_note
+
+
 class LinkOutageInput(TransitionInputSerializer):
     outage = PrimaryKeyField(model=OutageNotice, help_text="A published outage notice")
     action = actions.work_order_link_outage
@@ -336,7 +345,7 @@ TRANSITION_INPUTS: dict[str, type[TransitionInputSerializer]] = {
     "forward": ForwardInput, "investigate": InvestigateInput, "inform": InformInput,
     "answer_on_call": AnswerInput, "cancel": CancelInput, "return_to_sender": ReturnInput,
     "unlink_outage": UnlinkOutageInput, "urge": UrgeInput, "callback": CallbackInput, "merge": MergeInput,
-    "unmerge": UnmergeInput, "link_outage": LinkOutageInput,
+    "unmerge": UnmergeInput, "link_outage": LinkOutageInput, "reassign": ReassignInput, "add_note": AddNoteInput,
 }
 
 
@@ -346,3 +355,37 @@ def transition_input(order: WorkOrder, name: str, data) -> TransitionInputSerial
     if name == "reply":
         return (ConsultationReplyInput if order.kind == Kind.CONSULTATION else ReplyInput)(data=data)
     return TRANSITION_INPUTS.get(name, TransitionInputSerializer)(data=data)
+
+
+# --- Bulk actions ------------------------------------------------------------------------------------------------
+
+
+class BulkRequestSerializer(serializers.Serializer):
+    """The same action on many orders (``services.work_orders_bulk``): each through its own service and permission
+    check, in its own transaction; the answer reports each order."""
+
+    orders = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), min_length=1,
+                                   max_length=actions.BULK_MAX)
+    action = serializers.ChoiceField(choices=list(actions.BULK_ACTIONS))
+    department = PrimaryKeyField(model=Department, required=False, default=None, allow_null=True,
+                                 help_text="dispatch, reassign: the department")
+    handler = UsernameField(queryset=User.objects.all(), required=False, default=None, allow_null=True)
+    note = serializers.CharField(max_length=NOTE_MAX, required=False, default="", allow_blank=True,
+                                 help_text="add_note: the note (required); any other action: kept in the history")
+    reason = serializers.CharField(max_length=NOTE_MAX, required=False, default="", allow_blank=True,
+                                   help_text="cancel: the reason (required)")
+
+
+class BulkOutcomeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="order_id")
+    number = serializers.CharField()
+    done = serializers.BooleanField()
+    status = serializers.IntegerField(help_text="The HTTP status this order alone would have got")
+    code = serializers.CharField(help_text="Why it was refused (empty when done)")
+    detail = serializers.CharField()
+
+
+class BulkResultSerializer(serializers.Serializer):
+    done = serializers.IntegerField()
+    refused = serializers.IntegerField()
+    results = BulkOutcomeSerializer(many=True)

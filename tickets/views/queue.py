@@ -26,8 +26,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import selectors, services, sla
 from ..filters import MAX_ID, WorkOrderFilter, filled
+from ..forms.bulk import BULK_LABELS
 from ..forms.transitions import TRANSITION_LABELS, transition_form
-from ..models import Deadline, Kind, Role, SavedFilter, SavedFilterPage, State, User, WorkOrder
+from ..models import Deadline, Department, Kind, Role, SavedFilter, SavedFilterPage, State, User, WorkOrder
 from ..phones import phone_for
 from ..queue_tabs import OnDuty, shift_orders
 from ..reference import unit_with_ancestors
@@ -37,6 +38,7 @@ PAGE_SIZE = 50
 TABS = ("mine", "shift", "unit")
 TAB_LABELS = {"mine": gettext_lazy("Mine"), "shift": gettext_lazy("My shift's"), "unit": gettext_lazy("My unit's")}
 DUE_TABS = ("overdue", "soon")
+NOT_ON_ROWS = {"add_note"}  # on the order page and in the bulk bar, not a button on every row
 PHRASES_PARTIAL = "tickets/_phrases.html"  # standard phrases for a situation (the console's work)
 SEES_ORDERS = "tickets.view_workorder"
 TAKES_CALLS = "tickets.take_calls"
@@ -45,7 +47,7 @@ DEADLINE_LABELS = {rule.column: Deadline(rule.deadline).label for rule in sla.DE
 NO_DEADLINE = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)  # sorts last; never shown
 
 # Steps every kind has; listed after the kind's own (the order's next step comes first).
-COMMON_STEPS = ("urge", "escalate", "return_to_sender", "cancel", "merge")
+COMMON_STEPS = ("urge", "add_note", "escalate", "reassign", "return_to_sender", "cancel", "merge")
 
 LEFT = gettext_lazy("%(time)s left")
 OVERDUE_BY = gettext_lazy("overdue by %(time)s")
@@ -176,6 +178,12 @@ def tabs_for(user: User) -> list[str]:
     return [tab for tab in TABS if tab != "unit" or user.has_perm("tickets.view_all_orders")]
 
 
+def bulk_context() -> dict:
+    """The bulk-action bar's choices (``_bulk_bar.html``): the actions, the departments (one query)."""
+    return {"bulk_actions": BULK_LABELS,
+            "bulk_departments": list(Department.objects.order_by("kind", "name").values_list("id", "name"))}
+
+
 def saved_filters(user: User, page: str) -> list[SavedFilter]:
     return list(SavedFilter.objects.filter(user=user, page=page).only("id", "name", "query"))
 
@@ -209,7 +217,8 @@ def queue(request):
     page = Paginator(filtered, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [
         QueueRow(order, nearest_deadline(order, now),
-                 [(name, TRANSITION_LABELS.get(name, name)) for name in steps_for(order, user)],
+                 [(name, TRANSITION_LABELS.get(name, name)) for name in steps_for(order, user)
+                  if name not in NOT_ON_ROWS],
                  phone_for(user, order.customer.phone or order.caller_number))
         for order in page
     ]
@@ -220,6 +229,7 @@ def queue(request):
         "kinds": Kind.choices, "states": [(value, label) for value, label in State.choices
                                           if value in selectors.OPEN_STATES],
         "saved": saved_filters(user, SavedFilterPage.QUEUE), "saved_page": SavedFilterPage.QUEUE,
+        **bulk_context(),
         # the lead's and supervisor's page: a surge of repair calls proposes an outage notice
         "surges": selectors.surges(now) if user.has_perm("tickets.cancel_order") else [],
     }, status=200 if found.is_valid() else 400)

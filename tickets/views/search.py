@@ -22,7 +22,7 @@ from .. import search, selectors, services
 from ..filters import WorkOrderFilter, filled
 from ..models import Department, Kind, SavedFilterPage, State, Unit, WorkOrder
 from ..phones import phone_for
-from .queue import PAGE_SIZE, SEES_ORDERS, _next_url, saved_filters
+from .queue import PAGE_SIZE, SEES_ORDERS, _next_url, bulk_context, saved_filters
 
 SNIPPET = 120  # characters of the description shown around the first match
 
@@ -93,6 +93,7 @@ def search_page(request):
         "departments": [(d.pk, d.name) for d in Department.objects.only("id", "name").order_by("name")],
         "units": [(u.pk, u.name) for u in Unit.objects.only("id", "name").order_by("name")],
         "saved": saved_filters(user, SavedFilterPage.SEARCH), "saved_page": SavedFilterPage.SEARCH,
+        **bulk_context(),
     }, status=status)
 
 

@@ -1,5 +1,5 @@
-"""Moving an order between people: dispatch 派单, forward to the supervision office 转监察室, return to sender 退单,
-urge 催办, escalate 上报, cancel as a duplicate."""
+"""Moving an order between people: dispatch 派单, reassign 改派, forward to the supervision office 转监察室, return to
+sender 退单, urge 催办, escalate 上报, a note 备注, cancel as a duplicate."""
 
 from django.db import transaction
 
@@ -28,6 +28,14 @@ def work_order_dispatch(*, order: WorkOrder, actor: User, department: Department
     """派单: a repair to a repair crew (the arrival clock starts); a consultation to the department that can answer
     it (seed 000 细则 3); a complaint by the supervision office to the responsible department."""
     work_order_transition_check(order=order, name="dispatch", actor=actor)  # 409/403 before the input
+    _check_department(order, department, handler)
+    data = {"department": department.pk, "handler": handler.username if handler else None}
+    return fire(order, "dispatch", actor=actor, note=note, data=data, department=department, handler=handler)
+
+
+def _check_department(order: WorkOrder, department: Department | None, handler: User | None) -> None:
+    """Where an order may be dispatched (or reassigned): a repair to a repair crew, never to the department that has
+    it already; a handler only from that department."""
     if department is None:
         raise InvalidInput("department is required", extra={"field": "department"})
     if order.kind == Kind.REPAIR and department.kind != DepartmentKind.REPAIR_CREW:
@@ -36,8 +44,25 @@ def work_order_dispatch(*, order: WorkOrder, actor: User, department: Department
         raise InvalidInput("The order is already with this department", extra={"field": "department"})
     if handler is not None and handler.department_id != department.pk:
         raise InvalidInput(f"{handler.username!r} is not a member of {department}", extra={"field": "handler"})
-    data = {"department": department.pk, "handler": handler.username if handler else None}
-    return fire(order, "dispatch", actor=actor, note=note, data=data, department=department, handler=handler)
+
+
+@transaction.atomic
+def work_order_reassign(*, order: WorkOrder, actor: User, department: Department, handler: User | None = None,
+                        note: str = "") -> WorkOrder:
+    """改派: a lead or supervisor moves a dispatched order to another department (the rules of a dispatch); the new
+    department's clock starts, a deadline already passed is still judged (``sla.recompute_deadlines``)."""
+    work_order_transition_check(order=order, name="reassign", actor=actor)  # 409/403 before the input
+    _check_department(order, department, handler)
+    data = {"from_department": order.department_id, "department": department.pk,
+            "handler": handler.username if handler else None}
+    return fire(order, "reassign", actor=actor, note=note, data=data, department=department, handler=handler)
+
+
+@transaction.atomic
+def work_order_add_note(*, order: WorkOrder, actor: User, note: str) -> WorkOrder:
+    """备注: a note kept in the order's history (nothing else changes)."""
+    work_order_transition_check(order=order, name="add_note", actor=actor)  # 409/403 before the input
+    return fire(order, "add_note", actor=actor, note=require_text(note, "note"))
 
 
 @transaction.atomic
