@@ -4,9 +4,9 @@ permission check as on its own, in its own transaction: the refused are reported
 untouched, the rest applied."""
 
 import pytest
-from django.test import Client
 
 from tests.actions import act
+from tests.clients import page
 from tickets.models import State, WorkOrder
 from tickets.services import work_order_create
 
@@ -14,11 +14,6 @@ pytestmark = pytest.mark.django_db
 
 API, PAGE = "/api/v1/work-orders/bulk/", "/orders/bulk/"
 
-
-def page(user) -> Client:
-    client = Client(raise_request_exception=False)
-    client.force_login(user)
-    return client
 
 
 def new(people, kind="repair", n=0) -> WorkOrder:

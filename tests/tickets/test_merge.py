@@ -6,10 +6,10 @@ its state, judged again, the urges taken off the target); after that, 409. Penal
 import datetime as dt
 
 import pytest
-from django.test import Client
 
 from kpi.models import LedgerEntry
 from tests.actions import act
+from tests.clients import page
 from tests.kpi import conftest as kpi
 from tests.kpi.conftest import at, entries
 from tickets.models import State, WorkOrder
@@ -19,11 +19,6 @@ pytestmark = pytest.mark.django_db
 
 hotline, seeded_rules = kpi.hotline, kpi.seeded_rules  # the kpi tests' center on a frozen clock
 
-
-def page(user) -> Client:
-    client = Client(raise_request_exception=False)
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

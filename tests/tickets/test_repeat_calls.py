@@ -8,9 +8,9 @@ import datetime as dt
 import re
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
+from tests.clients import page
 from tickets.addresses import building_of
 from tickets.models import Call, WorkOrder
 from tickets.services import call_log, work_order_create
@@ -21,11 +21,6 @@ pytestmark = pytest.mark.django_db
 
 CONSOLE, FILE = "/console/", "/console/customer/"
 
-
-def page(user) -> Client:
-    client = Client(raise_request_exception=False)
-    client.force_login(user)
-    return client
 
 
 def candidates(response) -> list[int]:

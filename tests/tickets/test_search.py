@@ -7,10 +7,10 @@ import re
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from tests.actions import act
+from tests.clients import page
 from tickets.models import State, WorkOrder
 from tickets.services import customer_update, work_order_create
 
@@ -30,11 +30,6 @@ def found(api, user, query, **params) -> list[str]:
     assert response.status_code == 200, response.content
     return [row["number"] for row in response.json()["results"]]
 
-
-def page(user) -> Client:
-    client = Client(raise_request_exception=False)
-    client.force_login(user)
-    return client
 
 
 def listed(response) -> list[int]:

@@ -6,10 +6,10 @@ at acceptance. Exactly N within M minutes proposes; N−1 does not, nor N spread
 import datetime as dt
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from tests.actions import act, outage_act
+from tests.clients import page
 from tickets.addresses import community_of
 from tickets.models import OutageNotice, OutageState, State, SurgeRule, WorkOrder
 from tickets.selectors import surges
@@ -20,11 +20,6 @@ pytestmark = pytest.mark.django_db
 COMMUNITY = "示范市幸福小区"
 START = dt.datetime(2026, 5, 11, 9, 0, tzinfo=dt.UTC)
 
-
-def page(user) -> Client:
-    client = Client(raise_request_exception=False)
-    client.force_login(user)
-    return client
 
 
 def repairs(people, count: int, *, every: dt.timedelta, time_machine, start: dt.datetime = START,
