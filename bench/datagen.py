@@ -507,10 +507,12 @@ class Generator:
 
     def _customers(self) -> None:
         pg.run(f"""
+            CREATE FUNCTION bench.customer_name(customer bigint) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
+            AS $$ SELECT substr({_q(SURNAMES)}, 1 + bench.pct(customer, 5) % {len(SURNAMES)}, 1)
+                         || ({_array(GIVEN)})[1 + bench.pct(customer, 6) % {len(GIVEN)}] $$""")
+        pg.run(f"""
             INSERT INTO tickets_customer (id, account_number, name, phone, address, area_type, created_at, unit_id)
-            SELECT i, '70' || lpad(i::text, 9, '0'),
-                   substr({_q(SURNAMES)}, 1 + bench.pct(i, 5) % {len(SURNAMES)}, 1)
-                       || ({_array(GIVEN)})[1 + bench.pct(i, 6) % {len(GIVEN)}],
+            SELECT i, '70' || lpad(i::text, 9, '0'), bench.customer_name(i),
                    bench.phone(i), bench.address(i), bench.area(i),
                    {self.G} - interval '5 years' * (1 - i::float8 / {self.sizes.customers}), 6 + i % 20
             FROM generate_series(1, {self.sizes.customers}) i""")
@@ -769,6 +771,17 @@ class Generator:
             "updated_at": (f"GREATEST(accepted_at, {', '.join(fact_cols)}, first_contacted_at, archived_at, "
                            "cancelled_at)"),
         }
+        # What tickets.search.order_search_text writes (its fields in its order, empty ones left out; lower case),
+        # and order_search_phones: so that the search indexes (migration 0020) hold what the services would.
+        masked = "left({p}, 3) || '****' || right({p}, 4)"
+        text_parts = [f"nullif({columns[name]}, '')" for name in (
+            "title", "description", "address", "answer", "reply_text", "finding_note", "escalation_note",
+            "cancel_reason", "return_reason")]
+        text_parts += ["nullif(bench.customer_name(customer_id), '')", "'70' || lpad(customer_id::text, 9, '0')",
+                       "bench.address(customer_id)", masked.format(p="bench.phone(customer_id)"),
+                       masked.format(p="bench.phone(customer_id)")]
+        columns["search_text"] = f"lower(concat_ws(E'\\n', {', '.join(text_parts)}))"
+        columns["search_phones"] = "bench.phone(customer_id)"
         from tickets.models import WorkOrder
 
         columns = with_model_defaults(WorkOrder, columns)

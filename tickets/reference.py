@@ -1,8 +1,8 @@
 """Reference data every new order reads, kept in the cache between requests: the accepting unit with its
-ancestors, the active SLA policies of a kind, a year's holidays and make-up working days. They change a few times
-a year (in the admin, audited); any change of a unit, a policy or the calendar through the ORM makes every entry
-stale at once (``invalidate_reference``, connected in
-``TicketsConfig.ready``; how: ``contactcenter.cache``). ``REFERENCE_CACHE_SECONDS`` bounds how long an entry lives
+ancestors, the active SLA policies of a kind, a year's holidays and make-up working days, the departments. They
+change a few times a year (in the admin, audited); any change of a unit, a department, a policy or the calendar
+through the ORM makes every entry stale at once (``invalidate_reference``, connected in ``TicketsConfig.ready``;
+how: ``contactcenter.cache``). ``REFERENCE_CACHE_SECONDS`` bounds how long an entry lives
 (changes in raw SQL); 0 turns the cache off.
 
 The published outage notices (which every repair call is matched against) are kept the same way under their own
@@ -16,7 +16,7 @@ from django.conf import settings
 
 from contactcenter.cache import generational, new_generation
 
-from .models import OutageNotice, OutageState, SlaPolicy, Unit
+from .models import Department, OutageNotice, OutageState, SlaPolicy, Unit
 from .models.calendar import CalendarDay, CalendarYear
 
 GENERATION = "reference"
@@ -79,6 +79,19 @@ def provisional_holidays(year: int) -> dict:
     import holidays
 
     return {day: False for day in holidays.China(years=year, categories=(holidays.PUBLIC,))}
+
+
+def department_choices() -> list[tuple[int, str]]:
+    """(id, name) of every department, by kind and name: the choices of the queue's bulk-action bar."""
+    return generational(GENERATION, "departments", lambda: list(
+        Department.objects.order_by("kind", "name").values_list("id", "name")),
+        seconds=settings.REFERENCE_CACHE_SECONDS, shared=True)
+
+
+def unit_choices() -> list[tuple[int, str]]:
+    """(id, name) of every unit, by name: the search page's unit filter."""
+    return generational(GENERATION, "units", lambda: list(Unit.objects.order_by("name").values_list("id", "name")),
+                        seconds=settings.REFERENCE_CACHE_SECONDS, shared=True)
 
 
 def published_outages() -> list[OutageNotice]:

@@ -9,9 +9,9 @@ ones. The order number is matched in its own column (it ends with the row's id, 
 
 A query is split on white space into terms; every term must match (any part of the number, of a phone, of the text:
 Chinese by any substring of 2 characters or more — 停电, 3栋). Terms of one character are ignored: they would
-match nearly everything. On PostgreSQL the text is served by a GIN index over its character bigrams
-(``tickets_bigrams(search_text)``), the number and the phones by pg_trgm indexes (migration 0020; BENCHMARKS.md
-says why); elsewhere by LIKE.
+match nearly everything. On PostgreSQL a term with Chinese characters is served by a GIN index over the text's
+character bigrams (``tickets_bigrams(search_text)``), an ASCII term by pg_trgm indexes over the text, the number and
+the phones (migration 0020; BENCHMARKS.md says why); elsewhere by LIKE.
 """
 
 import unicodedata

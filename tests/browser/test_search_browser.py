@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tickets.models import State, WorkOrder
+from tickets.models import OutageNotice, State, WorkOrder
 from tickets.services import work_order_create
 
 from . import test_handover_browser as handover
@@ -107,3 +107,25 @@ def test_select_all_and_dispatch_in_bulk(live_server, browser, plain_cookies, pe
     assert agent.locator(f"#bulk-{complaint.pk}.bulk-refused").count() == 1
     assert all(WorkOrder.objects.get(pk=o.pk).state == State.DISPATCHED for o in repairs)
     assert WorkOrder.objects.get(pk=complaint.pk).state == State.ACCEPTED
+
+
+def test_a_surge_is_proposed_and_becomes_a_notice(live_server, browser, plain_cookies, people):
+    for n in range(5):
+        work_order_create(kind="repair", description="家里突然停电", caller_number=f"1390001{n:04d}",
+                          address=f"示范市幸福小区{n + 1}号楼{n + 1}01", actor=people.agent2)
+    agent = log_in(browser, live_server.url, "agent")
+    agent.set_viewport_size({"width": 1440, "height": 900})
+    agent.goto(f"{live_server.url}/console/")
+    proposal = agent.locator("#surges .surge")
+    assert proposal.count() == 1 and "示范市幸福小区" in proposal.inner_text()
+    shoot(agent, "surge.png")
+    proposal.locator("a.button").click()
+    agent.wait_for_selector("#surge-proposal")
+    assert agent.input_value("#id_area") == "示范市幸福小区"
+    agent.fill("#id_cause", "10kV幸福线故障")
+    agent.click("#outage-form button[type=submit]")
+    agent.wait_for_selector(".messages li.success")
+    notice = OutageNotice.objects.get()
+    assert notice.proposed_orders.count() == 5
+    agent.goto(f"{live_server.url}/console/")
+    assert agent.locator("#surges").count() == 0  # handled: no longer proposed

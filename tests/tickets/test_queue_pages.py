@@ -583,3 +583,26 @@ def test_the_dispatch_form_reads_the_departments_once_for_both_selects(people, o
                                                            re.S).group(0))
     assert sorted(int(pk) for pk in crews) == sorted([org.repair.pk, org.repair2.pk])
     assert 'name="handler"' in dispatch
+
+
+def test_the_queue_reads_no_column_row_by_row_whatever_the_kind_and_state(people, org, clock):
+    """The queue reads only the columns its rows need (``queue_columns``): no row of any kind or state reads a
+    deferred column on its own (one query each)."""
+
+    def cost() -> int:
+        client = page(people.lead)
+        client.get(QUEUE, {"tab": "unit"})
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(QUEUE, {"tab": "unit"}).status_code == 200
+        return len(queries)
+
+    new("repair", people.agent)
+    baseline = cost()
+    fire(new("repair", people.agent), "dispatch", people.agent, department=org.repair.pk)
+    fire(new("consultation", people.agent), "dispatch", people.agent, department=org.marketing.pk)
+    fire(new("complaint", people.agent), "forward", people.agent)
+    new("report", people.agent)
+    new("suggestion", people.agent)
+    investigated(people, org)
+    replied(people, org, clock, at=START - DAY)
+    assert cost() == baseline

@@ -144,11 +144,13 @@ def test_the_same_number_of_queries_for_one_result_and_for_twenty(api, people):
     with CaptureQueriesContext(connection) as twenty:
         assert client.get(API, {"q": "停电"}).json()["count"] == 20
     assert len(one) == len(twenty)
+    pages = page(people.agent)
+    pages.get(PAGE, {"q": "停电"})  # warm the session and the cached reference data
     with CaptureQueriesContext(connection) as page_one:
-        assert page(people.agent).get(PAGE, {"q": "停电"}).status_code == 200
+        assert pages.get(PAGE, {"q": "停电"}).status_code == 200
     create(people.agent, "第21个 小区停电")
     with CaptureQueriesContext(connection) as page_more:
-        assert page(people.agent).get(PAGE, {"q": "停电"}).status_code == 200
+        assert pages.get(PAGE, {"q": "停电"}).status_code == 200
     assert len(page_one) == len(page_more)
 
 

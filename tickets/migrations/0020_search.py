@@ -1,7 +1,8 @@
 """Search 工单查询 (tickets.search): the searchable columns, filled for the orders already there, and on PostgreSQL
-their indexes — the text's character bigrams (any Chinese substring of 2 characters or more), pg_trgm for the
-order number and the phone numbers (digits: a bigram index would hold only 100 keys). BENCHMARKS.md gives the
-measurements behind the choice."""
+their indexes — the text's character bigrams for a term with Chinese characters (any substring of 2 characters or
+more: pg_trgm needs 3, and classifies CJK as letters only under some locales), pg_trgm for an ASCII term in the
+text, the order number and the phone numbers (digits: a bigram index would hold only 100 keys). BENCHMARKS.md gives
+the measurements behind the choice."""
 
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations, models
@@ -14,6 +15,7 @@ $$"""
 
 INDEXES = [
     "CREATE INDEX IF NOT EXISTS wo_search_text_idx ON tickets_workorder USING gin (tickets_bigrams(search_text))",
+    "CREATE INDEX IF NOT EXISTS wo_search_text_trgm_idx ON tickets_workorder USING gin (search_text gin_trgm_ops)",
     "CREATE INDEX IF NOT EXISTS wo_number_trgm_idx ON tickets_workorder USING gin (number gin_trgm_ops)",
     "CREATE INDEX IF NOT EXISTS wo_search_phones_idx ON tickets_workorder USING gin (search_phones gin_trgm_ops)",
 ]
@@ -45,7 +47,7 @@ def indexes(apps, schema_editor):
 def drop_indexes(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    for name in ("wo_search_text_idx", "wo_number_trgm_idx", "wo_search_phones_idx"):
+    for name in ("wo_search_text_idx", "wo_search_text_trgm_idx", "wo_number_trgm_idx", "wo_search_phones_idx"):
         schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
     schema_editor.execute("DROP FUNCTION IF EXISTS tickets_bigrams(text)")
 

@@ -66,14 +66,25 @@ class Rating(models.TextChoices):
 # --- Who may fire a transition (django-fsm ``permission=``): the UI and the API ask the same question.
 
 
+def has_permission(user, perm: str) -> bool:
+    """``user.has_perm(perm)``, asked once per user object: a list of 50 orders asks each order's machine which of
+    its transitions this user may fire — about 200 questions of four permissions — and Django asks every
+    authentication backend each time. The answers are those of the user object at hand (Django keeps its
+    permission set on the object too: a changed permission counts from the next request's user)."""
+    answers = user.__dict__.setdefault("permission_answers", {})
+    if perm not in answers:
+        answers[perm] = user.has_perm(perm)
+    return answers[perm]
+
+
 def may_take_calls(order: "WorkOrder", user) -> bool:
     """Front office: agents, shift leads, supervisors."""
-    return user.has_perm("tickets.take_calls")
+    return has_permission(user, "tickets.take_calls")
 
 
 def may_cancel(order: "WorkOrder", user) -> bool:
     """Cancel as duplicate: shift lead (or supervisor) only."""
-    return user.has_perm("tickets.cancel_order")
+    return has_permission(user, "tickets.cancel_order")
 
 
 def is_current_department(order: "WorkOrder", user) -> bool:
@@ -81,7 +92,7 @@ def is_current_department(order: "WorkOrder", user) -> bool:
     if user.is_superuser:
         return True
     return (
-        user.has_perm("tickets.handle_department")
+        has_permission(user, "tickets.handle_department")
         and order.department_id is not None
         and user.department_id == order.department_id
     )

@@ -29,12 +29,18 @@ class Bigrams(Func):
 
 
 def term_q(term: str, *, whole_phones: bool) -> Q:
-    """The orders a term matches: any part of the number, of the searchable text, of a whole phone number (only for
-    the roles that see them whole)."""
-    text = Q(search_text__contains=term)
-    if connection.vendor == "postgresql":  # served by the bigram index; LIKE keeps only true substrings
-        text &= Q(search_bigrams__contains=search.bigrams(term))
-    matched = text | Q(number__contains=term.upper())
+    """The orders a term matches: any part of the searchable text; an ASCII term also any part of the number (letters
+    and digits) and of a whole phone number (digits; only for the roles that see them whole). On PostgreSQL a term
+    with Chinese characters is served by the bigram index (its pairs must all be there, LIKE keeps only true
+    substrings), an ASCII one by the pg_trgm indexes — each condition on its own index, none re-computed per row."""
+    if not term.isascii():
+        text = Q(search_text__contains=term)
+        if connection.vendor == "postgresql":
+            text &= Q(search_bigrams__contains=search.bigrams(term))
+        return text
+    matched = Q(search_text__contains=term)
+    if term.isalnum():
+        matched |= Q(number__contains=term.upper())
     if whole_phones and term.isdigit():
         matched |= Q(search_phones__contains=term)
     return matched
@@ -88,7 +94,7 @@ def search_work_orders(user: User, orders: QuerySet[WorkOrder], query: str) -> R
     ``tickets.search.query_terms``) for a query too long or without a term of 2 characters."""
     terms = search.query_terms(query)
     whole_phones = sees_whole_phones(user)
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and not all(term.isascii() for term in terms):
         orders = orders.alias(search_bigrams=Bigrams(F("search_text")))
     for term in terms:
         orders = orders.filter(term_q(term, whole_phones=whole_phones))

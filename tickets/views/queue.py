@@ -28,11 +28,12 @@ from .. import selectors, services, sla
 from ..filters import MAX_ID, WorkOrderFilter, filled
 from ..forms.bulk import BULK_LABELS
 from ..forms.transitions import TRANSITION_LABELS, transition_form
-from ..models import Deadline, Department, Kind, Role, SavedFilter, SavedFilterPage, State, User, WorkOrder
+from ..models import Deadline, Kind, Role, SavedFilter, SavedFilterPage, State, User, WorkOrder
 from ..phones import phone_for
 from ..queue_tabs import OnDuty, shift_orders
-from ..reference import unit_with_ancestors
+from ..reference import department_choices, unit_with_ancestors
 from ..services.workorders import available_transitions, transition_names
+from .rows import QueueRows, select_options
 
 PAGE_SIZE = 50
 TABS = ("mine", "shift", "unit")
@@ -135,6 +136,20 @@ def next_deadline_expression():
     ))
 
 
+def queue_columns() -> tuple[str, ...]:
+    """The columns a queue row reads — its cells, its deadlines (the deadline table's columns and facts), what the
+    state machine's conditions and permissions read to offer its steps — and nothing else: an order has 60."""
+    deadlines = {name for rule in sla.DEADLINES for name in (rule.column, rule.starts, *rule.met_by)}
+    return (
+        "id", "number", "kind", "state", "caller_number", "address", "accepted_at", "reopen_count", "outage",
+        "callback_required", "callback_attempts", "provisional_deadlines", "unit",
+        *sorted(deadlines),
+        "customer__name", "customer__phone",
+        "owner__username", "owner__first_name", "owner__last_name",
+        "department__name", "handler__username", "handler__first_name", "handler__last_name",
+    )
+
+
 def steps_for(order: WorkOrder, user: User) -> list[str]:
     """``available_transitions``, the kind's own steps first. Linking to a published outage is offered only when one
     covers the order's address (the published notices are cached: no query)."""
@@ -156,14 +171,6 @@ def mine_q(user: User) -> Q:
     return mine
 
 
-@dataclass
-class QueueRow:
-    order: WorkOrder
-    deadline: Due | None
-    transitions: list[tuple[str, str]]
-    phone: str
-
-
 def default_tab(user: User) -> str:
     """Each role's own scope first: a supervisor's or a manager's unit tree, a lead's shift, an agent's orders."""
     roles = set(user.groups.values_list("name", flat=True))
@@ -179,9 +186,8 @@ def tabs_for(user: User) -> list[str]:
 
 
 def bulk_context() -> dict:
-    """The bulk-action bar's choices (``_bulk_bar.html``): the actions, the departments (one query)."""
-    return {"bulk_actions": BULK_LABELS,
-            "bulk_departments": list(Department.objects.order_by("kind", "name").values_list("id", "name"))}
+    """The bulk-action bar's choices (``_bulk_bar.html``): the actions, the departments (cached reference data)."""
+    return {"bulk_actions": BULK_LABELS, "bulk_department_options": select_options(department_choices())}
 
 
 def saved_filters(user: User, page: str) -> list[SavedFilter]:
@@ -213,15 +219,14 @@ def queue(request):
         orders = orders.filter(selectors.overdue_q(now) if due == "overdue" else selectors.due_soon_q(now))
     found = WorkOrderFilter(data, queryset=orders, request=request)
     filtered = found.qs if found.is_valid() else found.queryset.none()
-    filtered = filtered.annotate(next_due=next_deadline_expression()).order_by("next_due", "accepted_at", "id")
+    filtered = (filtered.annotate(next_due=next_deadline_expression()).order_by("next_due", "accepted_at", "id")
+                .only(*queue_columns()).prefetch_related(None))
     page = Paginator(filtered, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [
-        QueueRow(order, nearest_deadline(order, now),
-                 [(name, TRANSITION_LABELS.get(name, name)) for name in steps_for(order, user)
-                  if name not in NOT_ON_ROWS],
-                 phone_for(user, order.customer.phone or order.caller_number))
-        for order in page
-    ]
+    writer = QueueRows(now=now)
+    rows = [writer.row(order, nearest_deadline(order, now),
+                       [name for name in steps_for(order, user) if name not in NOT_ON_ROWS],
+                       phone_for(user, order.customer.phone or order.caller_number))
+            for order in page]
     return render(request, "tickets/queue/queue.html", {
         "tab": tab, "tabs": [(name, TAB_LABELS[name]) for name in tabs], "due": due, "filter": found,
         "page": page, "rows": rows, "now": now, "now_iso": iso(now),
