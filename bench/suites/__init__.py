@@ -28,8 +28,8 @@ def registry() -> dict:
 
     # Run in this order (python -m bench keeps it whatever the order of --only): pages after the sweep, on the
     # same data; search (issue 18: its bulk dispatch is rolled back); reports (its storm works on a copy of the
-    # database, dropped afterwards); costs (what the public APIs cost, issue 17; in-process, nothing kept); the HTTP suites (api: issue 9; helpdesk: ours against
-    # django-helpdesk, alternating; load: issue 8) at the very end, as they add orders, calls and history.
+    # database, dropped afterwards); costs (what the public APIs cost, issue 17; in-process, nothing kept); the
+    # HTTP suites (api: issue 9; helpdesk: ours against django-helpdesk, alternating; load: issue 8) at the very
+    # end, as they add orders, calls and history.
     return {"sweep": sweep.run, "pages": pages.run, "search": search.run, "ledger": ledger.run,
-            "reports": reports.run,
-            "costs": costs.run, "api": api.run, "helpdesk": helpdesk.run, "load": load.run}
+            "reports": reports.run, "costs": costs.run, "api": api.run, "helpdesk": helpdesk.run, "load": load.run}
