@@ -1,5 +1,6 @@
 """The data set: a contact center's last 12 months, built with set-based SQL (``INSERT … SELECT
-generate_series``), not the ORM.
+generate_series``), not the ORM. (Over 400 lines: every table of the data set and the checks of its consistency
+are written here, in the order they are loaded; bench code, not the product.)
 
 Everything is relative to ``G``, the moment of generation. The center took over its county hotlines one after
 another during the year: orders are accepted over the 365 days before G, 2.5 times as many per day near G as on

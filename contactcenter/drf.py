@@ -1,4 +1,6 @@
-"""DRF pieces shared by the apps' APIs."""
+"""DRF pieces shared by the apps' APIs: error shapes, permissions, id and time fields and filters, and the planned
+serializers (``PlannedOutput``/``PlannedInput``). Over 400 lines: the planned serializers are most of it, and
+their plan-building helpers belong next to them."""
 
 import datetime as dt
 from collections.abc import Mapping

@@ -36,6 +36,8 @@ SERVICE_CODES = {
     "transition_not_allowed": _("This step is not allowed in the handover's current state; reload the page."),
     "no_incoming_shift": _("There is no incoming shift to accept this handover."),
     "concurrent_change": _("Someone else changed the handover meanwhile; reload the page and try again."),
+    "flag_reason_required": _("Say why this order could have been handled in the shift: its first-question owner "
+                              "is charged for it (seed 000 考核 6)."),
 }
 SERVICE_FIELDS = {
     "kind": _("Only replies owed upward and notes are added by hand."),
@@ -150,6 +152,14 @@ class ReviewForm(ServiceForm):
     def rows(self):
         """(item, flag field, note field) for the template."""
         return [(item, self[f"flag_{item.pk}"], self[f"note_{item.pk}"]) for item in self.items]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == self.ACCEPT:
+            for item in self.items:
+                if data.get(f"flag_{item.pk}") and not (data.get(f"note_{item.pk}") or "").strip():
+                    self.add_error(f"note_{item.pk}", SERVICE_CODES["flag_reason_required"])
+        return data
 
     def flagged(self) -> list[dict]:
         return [{"item": item.pk, "note": self.cleaned_data.get(f"note_{item.pk}", "")}

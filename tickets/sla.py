@@ -114,6 +114,19 @@ def next_unmet_due(order: WorkOrder) -> dt.datetime | None:
                 if getattr(order, rule.column) is not None and rule.met_at(order) is None), default=None)
 
 
+def callback_outlook(order: WorkOrder) -> str:
+    """What the order page says about the callback 回访: ``required`` (its clock runs), ``after_reply`` (a complaint or
+    a consultation sent to a department: 100 % once answered), ``sampled`` (an open repair: sampled once restored),
+    ``none``."""
+    if order.callback_required:
+        return "required"
+    if not order.is_open or order.resolved_at is not None:
+        return "none"
+    if order.kind == Kind.COMPLAINT or (order.kind == Kind.CONSULTATION and order.dispatched_at is not None):
+        return "after_reply"
+    return "sampled" if order.kind == Kind.REPAIR else "none"
+
+
 def always_called_back(order: WorkOrder) -> bool:
     """Called back 100 %, whatever a policy's sampling rate: every complaint (seed 000 细则 9
     "属用户投诉的必须100%回访") and every consultation that went to a department (seed 003 咨询:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import bulk, console, home, outages, queue, search
+from .views import bulk, callbacks, console, home, outages, queue, search
 
 app_name = "tickets"
 urlpatterns = [
@@ -20,7 +20,7 @@ urlpatterns = [
     path("filters/<int:pk>/delete/", search.saved_filter_delete, name="saved-filter-delete"),
     path("orders/<int:pk>/", queue.order_detail, name="order-detail"),
     path("orders/<int:pk>/transitions/<slug:name>/", queue.order_transition, name="order-transition"),
-    path("callbacks/", queue.callbacks, name="callbacks"),
+    path("callbacks/", callbacks.callbacks, name="callbacks"),
     # Public (no login): a utility links its website here.
     path("public/outages/", outages.public_outages, name="public-outages"),
 ]

@@ -45,6 +45,7 @@ def run(ctx) -> Section:
     from django.contrib.messages.storage import default_storage
     from django.core.cache import cache
     from django.db import transaction
+    from django.contrib.sessions.backends.cache import SessionStore
     from django.test import RequestFactory
     from rest_framework import serializers
     from rest_framework.authtoken.models import Token
@@ -96,6 +97,7 @@ def run(ctx) -> Section:
     token = Token.objects.get_or_create(user=agent)[0].key
     authentication = CachedTokenAuthentication()
     plain_request = RequestFactory().get("/api/v1/")
+    plain_request.session = SessionStore()  # as SessionMiddleware leaves it (the message storage falls back to it)
     figures = [
         ("Order detail written by DRF (fresh serializer)", drf_detail, CALLS),
         ("Order detail written by PlannedOutput", lambda: WorkOrderDetailSerializer(order, context=context).data,

@@ -170,7 +170,8 @@ def handover_accept(*, handover: Handover, actor: User, flagged: list | None = N
 
 
 def _flags(handover: Handover, flagged: list) -> dict[int, str]:
-    """{item id: note} of the carried orders the incoming lead flags as 'could have been handled'."""
+    """{item id: note} of the carried orders the incoming lead flags as 'could have been handled', each with the
+    reason (400 without one)."""
     result: dict[int, str] = {}
     orders = dict(handover.items.filter(kind=HandoverItemKind.ORDER).values_list("pk", "order_id"))
     for entry in flagged:
@@ -178,7 +179,13 @@ def _flags(handover: Handover, flagged: list) -> dict[int, str]:
         if item_id not in orders:
             raise InvalidInput(f"{item_id!r} is not a carried work order of this handover",
                                extra={"field": "flagged"})
-        result[item_id] = str(note or "")[:2000]
+        note = str(note or "").strip()
+        if not note:
+            # A flag charges the order's first-question owner (seed 000 考核 6): the lead says why it could have been
+            # handled in the shift — what the agent reads in the ledger, and what an appeal is decided on.
+            raise InvalidInput("Say why each flagged order could have been handled in the shift",
+                               code="flag_reason_required", extra={"field": "flagged", "item": item_id})
+        result[item_id] = note[:2000]
     return result
 
 

@@ -268,15 +268,17 @@ def test_submit_refuse_resubmit_accept_over_http(duty, people, lead2, draft):
     assert transition(people.lead, draft, "submit", **ALL_DONE).status_code == 200
 
     duty.move_to(at(2026, 3, 3, 0, 9))
-    response = transition(lead2, draft, "accept",
-                          flagged=[order_items[0].pk, {"item": order_items[1].pk, "note": "本班可办结"}])
+    unexplained = transition(lead2, draft, "accept", flagged=[order_items[0].pk])  # a flag needs its reason
+    assert unexplained.status_code == 400 and unexplained.json()["code"] == "flag_reason_required"
+    response = transition(lead2, draft, "accept", flagged=[{"item": order_items[0].pk, "note": "客户已同意"},
+                                                           {"item": order_items[1].pk, "note": "本班可办结"}])
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["state"] == "accepted"
     assert body["accepted_by"] == "lead2"
     assert body["late_minutes"] == 4  # due 00:05
     flags = {item["id"]: (item["flagged"], item["flag_note"], item["reviewed"]) for item in body["items"]}
-    assert flags[order_items[0].pk] == (True, "", True)
+    assert flags[order_items[0].pk] == (True, "客户已同意", True)
     assert flags[order_items[1].pk] == (True, "本班可办结", True)
     assert [row["name"] for row in body["history"]] == ["create", "submit", "refuse", "submit", "accept"]
     assert body["available_transitions"] == []

@@ -24,7 +24,7 @@ def test_carried_orders_move_to_the_incoming_shift_and_keep_their_owner(duty, pe
     assert not OrderShift.objects.exists()  # signing out does not move anything yet
 
     duty.move_to(at(2026, 3, 3, 0, 2))
-    duty.sign(handover, "accept", lead2, flagged=[duty.item(handover, mine).pk])
+    duty.sign(handover, "accept", lead2, flagged=[{"item": duty.item(handover, mine).pk, "note": "本班可办结"}])
 
     handling = {row.order_id: (row.shift, row.since) for row in OrderShift.objects.all()}
     assert handling == {mine.pk: (night, at(2026, 3, 3, 0, 2)), theirs.pk: (night, at(2026, 3, 3, 0, 2))}

@@ -291,6 +291,9 @@ def test_the_incoming_lead_flags_and_accepts(duty, people, lead2, submitted):
     assert 'id="review-form"' in body and f'name="flag_{item.pk}"' in body
 
     duty.move_to(at(2026, 3, 3, 0, 8))
+    unexplained = client.post(handover_url(submitted, "review/"), {"action": "accept", f"flag_{item.pk}": "on"})
+    assert unexplained.status_code == 400 and "请说明" in text(unexplained)  # a flag charges: its reason is asked
+    assert Handover.objects.get(pk=submitted.pk).state == HandoverState.SUBMITTED
     response = client.post(handover_url(submitted, "review/"), {
         "action": "accept", f"flag_{item.pk}": "on", f"note_{item.pk}": "本班可办结"})
 

@@ -60,7 +60,8 @@ def test_two_sweepers_post_each_shift_breach_once(seeded, duty, people, lead2):
     duty.move_to(at(2026, 3, 2, 23, 50))
     duty.sign(handover, "submit", people.lead, **{**ALL_DONE, "cleaning_done": False})
     duty.move_to(at(2026, 3, 3, 0, 10))  # after start + 5 minutes' grace: late
-    duty.sign(handover, "accept", lead2, flagged=[duty.item(handover, mine).pk, duty.item(handover, theirs).pk])
+    duty.sign(handover, "accept", lead2, flagged=[{"item": duty.item(handover, mine).pk, "note": "本班可办结"},
+                                                   {"item": duty.item(handover, theirs).pk, "note": "本班可办结"}])
 
     for _ in range(3):
         _sweep_in_two_threads(at(2026, 3, 3, 0, 11))

@@ -40,6 +40,8 @@ SERVICE_CODES = {
     "concurrent_change": _("Someone else changed the work order meanwhile; reload the page and try again."),
     "no_supervision_office": _("No supervision office is configured."),
     "not_found": _("No such work order, or not one you may see."),
+    "not_connected": _("This person is not an agent of this work order: choose its first-question owner or an agent "
+                       "who took one of its calls."),
     "permission_denied": _("Your role may not take this step."),
 }
 SERVICE_MESSAGES = {

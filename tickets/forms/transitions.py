@@ -1,7 +1,8 @@
 """Forms of the queue, order and callback pages: one form per work-order transition, with the fields of its API
 input (``tickets.serializers.transition_input_serializer``). They parse the input; ``services.workorders``
 decides, and its refusals become errors on the form (``contactcenter.forms.ServiceForm``), in the words of
-``labels``."""
+``labels``. Over 400 lines: one small form per transition (twenty-odd) with the table that routes a URL's
+transition name to its form at the end — split by family, the table would import from everywhere."""
 
 from django import forms
 from django.db.models import Prefetch, Q
@@ -275,11 +276,15 @@ class InvestigateForm(TransitionForm):
                                    choices=[("true", _("Valid")), ("false", _("Not valid"))])
     cause = forms.ChoiceField(label=_("Cause"), required=False, choices=[("", "—"), *FindingCause.choices],
                               help_text=_("Required when the complaint is valid."))
-    responsible = forms.ChoiceField(label=_("Responsible person"), required=False)
+    responsible = forms.ChoiceField(label=_("Responsible person"), required=False,
+                                    help_text=_("For an attitude finding: the agent of this order whose attitude "
+                                                "it was (its first-question owner, or who took one of its calls)."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        people = User.objects.filter(is_active=True).order_by("username")
+        # Only the agents connected to the order can answer for it (seed 000 考核 8): they are the choices.
+        people = User.objects.filter(is_active=True, pk__in=actions.agents_connected(self.order)).order_by(
+            "username")
         self.fields["responsible"].choices = [("", "—"), *((user.username, _person(user)) for user in people)]
 
     def clean_responsible(self) -> User | None:

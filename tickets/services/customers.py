@@ -53,9 +53,10 @@ def normalize_phone(raw: str, *, field: str = "caller_number") -> str:
 # No savepoint of its own inside a caller's transaction (work_order_create): nothing here is worth undoing alone.
 @transaction.atomic(savepoint=False)
 def customer_find_or_create(
-    *, phone: str, account_number: str = "", area_type: str = "", unit: Unit | None = None
+    *, phone: str, account_number: str = "", area_type: str = "", unit: Unit | None = None, address: str = ""
 ) -> Customer:
-    """The customer file 一户一档 for a caller: by account number, else by phone, else a new record."""
+    """The customer file 一户一档 for a caller: by account number, else by phone, else a new record — with the address
+    the agent asked an unknown caller for (the console says to)."""
     if account_number:
         customer = Customer.objects.filter(account_number=account_number).first()
         if customer is None:
@@ -64,7 +65,8 @@ def customer_find_or_create(
     customer = newest(Customer, phone=phone)  # the most recent file with the number (as filter().first())
     if customer is not None:
         return customer
-    return insert(Customer(phone=phone, area_type=area_type or AreaType.URBAN, unit=unit))
+    return insert(Customer(phone=phone, area_type=area_type or AreaType.URBAN, unit=unit,
+                           address=(address or "").strip()[:300]))
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
-"""The agent's work pages: my queue 我的工单 (mine / my shift's), the order page with a form per transition, and
-today's due callbacks 回访. Thin: reads from ``selectors``, writes through ``services.workorders``, refusals
-become form errors (``forms_queue.TransitionForm``).
+"""The agent's work pages: my queue 我的工单 (mine / my shift's / my unit's), and the order page with a form per
+transition (today's due callbacks 回访 are ``callbacks``). Thin: reads from ``selectors``, writes through
+``services.workorders``, refusals become form errors (``forms.transitions.TransitionForm``).
 
 The "my shift" tab is the shifts app's (``tickets.queue_tabs``): tickets never imports shifts."""
 
@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, DateTimeField, F, IntegerField, Q, Value, When
+from django.db.models import Case, DateTimeField, F, Q, Value, When
 from django.db.models.functions import Least
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -311,6 +311,7 @@ def _order_page(request, order: WorkOrder, *, failed=None, status=200):
         "customer_phone": phone_for(user, order.customer.phone),
         "phrases_partial": phrases_partial(),
         "merge_candidates": merge_candidates, "merged_orders": merged_orders,
+        "callback_outlook": sla.callback_outlook(order),
     }, status=status)
 
 
@@ -363,53 +364,3 @@ def order_transition(request, pk: int, name: str):
         else:
             form.status_code = 400
     return _order_page(request, visible_order(request, pk), failed=(name, form), status=form.status_code)
-
-
-# --- Today's callbacks -------------------------------------------------------------------------------------
-
-
-@dataclass
-class CallbackRow:
-    order: WorkOrder
-    due: Due
-    form_step: Step | None  # the callback form, when the user may record one
-    transitions: list[tuple[str, str]]  # the other steps (archive once the callback is settled)
-
-    @property
-    def form(self):
-        return self.form_step.form if self.form_step else None
-
-    @property
-    def form_id(self) -> str:
-        return f"callback-{self.order.pk}"
-
-
-def due_callbacks(user: User, now: dt.datetime):
-    """回访: open orders owing a callback due today or earlier (Asia/Shanghai), complaints first."""
-    tomorrow = dt.datetime.combine(timezone.localdate(now) + dt.timedelta(days=1), dt.time.min,
-                                   tzinfo=timezone.get_current_timezone())
-    complaints_first = Case(When(kind=Kind.COMPLAINT, then=Value(0)), default=Value(1), output_field=IntegerField())
-    return (selectors.visible_work_orders(user)
-            .filter(state__in=selectors.OPEN_STATES, callback_required=True, called_back_at__isnull=True,
-                    callback_due_at__lt=tomorrow)
-            .order_by(complaints_first, "callback_due_at", "id"))
-
-
-@login_required
-@permission_required(TAKES_CALLS, raise_exception=True)
-@require_http_methods(["GET", "HEAD"])
-def callbacks(request):
-    user, now = request.user, timezone.now()
-    page = Paginator(due_callbacks(user, now), PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = []
-    for order in page:
-        names = steps_for(order, user)
-        step = None
-        if "callback" in names:
-            form = transition_form("callback", order, auto_id=f"id_callback{order.pk}_%s")
-            step = Step("callback", TRANSITION_LABELS["callback"], form)
-        rows.append(CallbackRow(order, Due("callback_due_at", order.callback_due_at, None, now), step,
-                                [(name, TRANSITION_LABELS.get(name, name)) for name in names if name != "callback"]))
-    return render(request, "tickets/queue/callbacks.html", {
-        "page": page, "rows": rows, "now": now, "now_iso": iso(now), "phrases_partial": phrases_partial(),
-    })

@@ -42,7 +42,8 @@ def test_flagged_items_charge_their_owners_once(duty, people, lead2, carried):
     flagged_agent, flagged_agent2 = duty.item(handover, orders["agent"]), duty.item(handover, orders["agent2"])
     duty.move_to(at(2026, 3, 3, 0, 3))
     duty.sign(handover, "accept", lead2,
-              flagged=[flagged_agent.pk, {"item": flagged_agent2.pk, "note": "当班可办结"}])
+              flagged=[{"item": flagged_agent.pk, "note": "资料齐全"},
+                       {"item": flagged_agent2.pk, "note": "当班可办结"}])
 
     duty.move_to(at(2026, 3, 3, 0, 4))
     result = duty.sweep_twice()

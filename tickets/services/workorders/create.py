@@ -44,7 +44,7 @@ def work_order_create(
     unit = unit_with_ancestors(actor.unit_id)
     if customer is None:
         customer = customer_find_or_create(phone=phone, account_number=account_number, area_type=area_type,
-                                           unit=unit)
+                                           unit=unit, address=address)
     now = timezone.now()
     order = KIND_MODELS[kind](
         kind=kind, title=title, description=description, customer=customer, call=call, caller_number=phone,
