@@ -43,9 +43,9 @@ def _per_call_us(fn, calls: int = CALLS, rounds: int = ROUNDS) -> list[float]:
 def run(ctx) -> Section:
     from csp.utils import build_policy
     from django.contrib.messages.storage import default_storage
+    from django.contrib.sessions.backends.cache import SessionStore
     from django.core.cache import cache
     from django.db import transaction
-    from django.contrib.sessions.backends.cache import SessionStore
     from django.test import RequestFactory
     from rest_framework import serializers
     from rest_framework.authtoken.models import Token

@@ -115,7 +115,8 @@ def test_the_pages_propose_a_notice_prefilled_and_publishing_links_the_calls(peo
     assert not WorkOrder.objects.filter(outage=notice).exists()  # linked once published
     dispatched = made[0]
     act(order=dispatched, name="dispatch", actor=people.agent, params={"department": people.repair.department})
-    outage_act(notice=notice, name="publish", actor=people.agent)
+    outage_act(notice=notice, name="publish", actor=people.agent,  # every customer of the test is there
+               params={"confirm_wide_area": True})
     linked = set(WorkOrder.objects.filter(outage=notice).values_list("pk", flat=True))
     assert linked == {o.pk for o in made[1:]}  # the one already dispatched keeps its crew
     history = WorkOrder.objects.get(pk=made[1].pk).history.get(name="link_outage")

@@ -83,7 +83,7 @@ def test_first_question_goes_to_the_owner_even_when_not_an_outgoing_member(duty,
     handover = services.handover_open(shift=middle)
     duty.sign(handover, "submit", people.lead, **ALL_DONE)
     duty.move_to(at(2026, 3, 3, 0, 0))
-    duty.sign(handover, "accept", lead2, flagged=[duty.item(handover, order).pk])
+    duty.sign(handover, "accept", lead2, flagged=[{"item": duty.item(handover, order).pk, "note": "本班可办结"}])
     duty.sweep_twice()
     [entry] = entries("first_question")
     assert entry.agent == agent3
@@ -113,5 +113,19 @@ def test_flagging_an_item_not_carried_by_this_handover_changes_nothing(duty, peo
     assert not HandoverItem.objects.filter(handover=handover, reviewed=True).exists()
     assert not OrderShift.objects.exists()
     assert [h.name for h in HandoverTransition.objects.filter(handover=handover)] == ["create", "submit"]
+    duty.sweep_twice()
+    assert not entries("first_question").exists()
+
+
+def test_a_flag_without_its_reason_is_refused_and_charges_nobody(duty, people, lead2, carried):
+    """A flag charges the first-question owner 20 yuan: the lead must say why the order could have been handled."""
+    handover, orders = carried
+    item = duty.item(handover, orders["agent"])
+    duty.move_to(at(2026, 3, 3, 0, 3))
+    with pytest.raises(InvalidInput) as refused:
+        duty.sign(handover, "accept", lead2, flagged=[{"item": item.pk, "note": "  "}])
+    assert refused.value.code == "flag_reason_required"
+    assert duty.reload(handover).state == HandoverState.SUBMITTED
+    duty.move_to(at(2026, 3, 4, 9, 0))
     duty.sweep_twice()
     assert not entries("first_question").exists()
