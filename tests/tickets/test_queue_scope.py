@@ -109,3 +109,11 @@ def test_a_bad_saved_filter_is_refused_with_a_message(people, form):
 def test_deleting_a_huge_id_is_a_404(people):
     assert page(people.agent).post("/filters/99999999999999999999/delete/").status_code == 404
 
+
+
+def test_the_tabs_are_written_once_and_nothing_stray_around_them(people):
+    body = text(page(people.agent).get(QUEUE))
+    assert body.count(">本班次</a>") == 1 and body.count(">我的</a>") == 1
+    between = body[body.index('aria-label="期限"') if 'aria-label="期限"' in body else body.index("due-soon"):
+                   body.index('id="queue-filters"')]
+    assert between.count("本班次") == 0
