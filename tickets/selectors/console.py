@@ -103,6 +103,9 @@ def customer_file(*, phone: str = "", account_number: str = "", kind: str = "",
 # --- Repeat calls 重复来电: the open orders a caller may be calling about again ---------------------------------
 
 REPEAT_WINDOW = dt.timedelta(hours=24)  # neighbours' orders this recent
+# What the console and the API show of a candidate (an order has 60 columns; every create asks).
+CANDIDATE_COLUMNS = ("id", "number", "kind", "state", "accepted_at", "address", "description", "urge_count",
+                     "caller_number")
 REPEAT_ROWS = 10
 
 
@@ -130,7 +133,7 @@ def repeat_candidates(*, customer: Customer | None = None, phone: str = "", addr
     customer's or caller's orders; the orders accepted in the window)."""
     now = now or timezone.now()
     open_orders = (WorkOrder.objects.filter(state__in=OPEN_STATES).exclude(pk=exclude)
-                   .select_related("customer", "department").order_by("-accepted_at", "-id"))
+                   .only(*CANDIDATE_COLUMNS).order_by("-accepted_at", "-id"))
     mine = Q(pk__in=[])
     if customer is not None:
         mine |= Q(customer=customer)
