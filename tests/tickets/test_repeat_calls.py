@@ -13,6 +13,7 @@ from django.utils import timezone
 from tests.clients import page
 from tickets.addresses import building_of
 from tickets.models import Call, WorkOrder
+from tickets.selectors.console import REPEAT_ROWS, repeat_candidates
 from tickets.services import call_log, work_order_create
 
 from ..factories import CustomerFactory
@@ -155,3 +156,31 @@ def test_the_api_answers_the_possible_duplicates(api, people, customer, neighbou
     # urging the candidate over the API is the existing transition
     urged = api(people.agent).post(f"/api/v1/work-orders/{mine.pk}/transitions/urge/", {}, format="json")
     assert urged.status_code == 200 and urged.json()["urge_count"] == 1
+
+
+def test_an_address_with_like_wildcards_matches_only_itself(people):
+    """The building is compared as a prefix: its own "_" or "%" is a character, not a wildcard."""
+    odd = work_order_create(kind="repair", description="停电", caller_number="13900000091",
+                            address="示范市中山路1_号3栋101", actor=people.agent2)
+    lookalike = work_order_create(kind="repair", description="停电", caller_number="13900000092",
+                                  address="示范市中山路12号3栋101", actor=people.agent2)
+    percent = work_order_create(kind="repair", description="停电", caller_number="13900000093",
+                                address="示范市中山路1%号3栋101", actor=people.agent2)
+    found = repeat_candidates(address="示范市中山路1_号3栋502", kind="repair")
+    assert [(c.order.pk, c.reason) for c in found] == [(odd.pk, "building")]
+    assert lookalike.pk not in [c.order.pk for c in repeat_candidates(address="示范市中山路1%号3栋9", kind="repair")]
+    assert [c.order.pk for c in repeat_candidates(address="示范市中山路1%号3栋9", kind="repair")] == [percent.pk]
+
+
+def test_the_callers_orders_come_first_and_at_most_ten_are_listed(people, customer):
+    for i in range(12):
+        work_order_create(kind="repair", description=f"邻居{i}", caller_number=f"139000001{i:02d}",
+                          address="示范市中山路1号3栋101", actor=people.agent2)
+    own = work_order_create(kind="consultation", description="电费", caller_number=customer.phone,
+                            customer=customer, actor=people.agent2)
+    found = repeat_candidates(customer=customer, phone=customer.phone, address="示范市中山路1号3栋502")
+    assert len(found) == REPEAT_ROWS and (found[0].order.pk, found[0].reason) == (own.pk, "caller")
+    assert {c.reason for c in found[1:]} == {"building"}
+    neighbours = [c.order.accepted_at for c in found[1:]]
+    assert neighbours == sorted(neighbours, reverse=True)
+    assert found[0].order.description == "电费" and found[1].order.number  # the columns shown are read

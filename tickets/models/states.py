@@ -38,6 +38,7 @@ class State(models.TextChoices):
 
 
 FINAL_STATES = (State.ARCHIVED, State.CANCELLED, State.MERGED)
+OPEN_STATES = [s for s in State.values if s not in FINAL_STATES]  # the queue's, the search's, the repeat calls'
 # Not judged and not counted: a duplicate cancelled or merged into the order it repeats (that order is).
 NOT_JUDGED = (State.CANCELLED, State.MERGED)
 KIND_PREFIX = {

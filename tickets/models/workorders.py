@@ -196,6 +196,14 @@ class WorkOrder(ConcurrentStates, models.Model):
             models.Index(fields=["merged_into"], condition=Q(merged_into__isnull=False), name="wo_merged_into_idx"),
             models.Index(fields=["finding_responsible"], condition=Q(finding_responsible__isnull=False),
                          name="wo_finding_responsible_idx"),
+            # tickets.selectors.console.repeat_candidates, asked by every create: the caller's open orders and the
+            # open orders of a building (an address prefix, then the day's window). Partial: the closed orders of a
+            # long-time customer and the day's other repairs are never read. "Not final" rather than "in one of the
+            # nine open states": the same rows, and PostgreSQL proves a query may use the index in half the time.
+            models.Index(fields=["customer"], condition=~Q(state__in=FINAL_STATES), name="wo_open_customer_idx"),
+            models.Index(fields=["caller_number"], condition=~Q(state__in=FINAL_STATES), name="wo_open_caller_idx"),
+            models.Index(fields=["address", "accepted_at"], opclasses=["varchar_pattern_ops", "timestamptz_ops"],
+                         condition=~Q(state__in=FINAL_STATES), name="wo_open_address_idx"),
             # tickets.services.calendar: the orders to recompute once a year's holiday arrangement is entered.
             models.Index(fields=["id"], condition=Q(has_provisional_deadline=True), name="wo_provisional_idx"),
         ]
