@@ -5,6 +5,7 @@ The console and the lead's pages propose a notice pre-filled from those calls (`
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.utils import timezone
 
@@ -16,10 +17,20 @@ from ..models.states import FINAL_STATES, State
 HANDLED = (OutageState.RECEIVED, OutageState.PUBLISHED)
 
 
+class SurgeCall(NamedTuple):
+    """What a surge shows and proposes of one repair order (read as a row, not built as an order: a storm of calls
+    is thousands of them on every lead's and agent's page load)."""
+
+    pk: int
+    number: str
+    address: str
+    accepted_at: dt.datetime
+
+
 @dataclass(frozen=True)
 class Surge:
     community: str
-    orders: list[WorkOrder]  # oldest first
+    orders: list[SurgeCall]  # oldest first
     minutes: int
 
     @property
@@ -38,7 +49,7 @@ class Surge:
 def surges(now: dt.datetime | None = None, *, rule: SurgeRule | None = None) -> list[Surge]:
     """The communities with at least ``rule.calls`` repair orders accepted in the last ``rule.minutes`` minutes, none
     linked to an outage, and no received or published notice covering them; the largest first. One indexed read
-    (the orders accepted in the window) and one of the notices being handled."""
+    (the orders accepted in the window, as rows) and one of the notices being handled."""
     now = now or timezone.now()
     rule = rule or SurgeRule.current()
     if not rule.active:
@@ -46,10 +57,9 @@ def surges(now: dt.datetime | None = None, *, rule: SurgeRule | None = None) -> 
     recent = (WorkOrder.objects.filter(kind=Kind.REPAIR, outage__isnull=True,
                                        accepted_at__gt=now - dt.timedelta(minutes=rule.minutes), accepted_at__lte=now)
               .exclude(state__in=[*FINAL_STATES, State.MERGED])
-              .only("id", "number", "address", "accepted_at", "description", "caller_number", "state", "kind")
-              .order_by("accepted_at", "id"))
-    groups: dict[str, list[WorkOrder]] = defaultdict(list)
-    for order in recent:
+              .order_by("accepted_at", "id").values_list("id", "number", "address", "accepted_at"))
+    groups: dict[str, list[SurgeCall]] = defaultdict(list)
+    for order in map(SurgeCall._make, recent):
         community = community_of(order.address)
         if community:
             groups[community].append(order)
