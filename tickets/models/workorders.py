@@ -120,7 +120,8 @@ class WorkOrder(ConcurrentStates, models.Model):
     cancel_reason = models.TextField(_("cancel reason"), blank=True)
     return_reason = models.TextField(_("return reason"), blank=True)
 
-    merged_into = models.ForeignKey("self", verbose_name=_("merged into"), null=True, blank=True,
+    # db_index off: empty on nearly every row; wo_merged_into_idx (partial) serves the lookups.
+    merged_into = models.ForeignKey("self", verbose_name=_("merged into"), null=True, blank=True, db_index=False,
                                     on_delete=models.PROTECT, related_name="merged_orders", editable=False)
     merged_at = models.DateTimeField(_("merged at"), null=True, blank=True, editable=False)
     urge_count = models.PositiveIntegerField(_("urge count"), default=0)  # 催办
