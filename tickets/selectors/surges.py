@@ -59,7 +59,7 @@ def surges(now: dt.datetime | None = None, *, rule: SurgeRule | None = None) -> 
               .exclude(state__in=[*FINAL_STATES, State.MERGED])
               .order_by("accepted_at", "id").values_list("id", "number", "address", "accepted_at"))
     groups: dict[str, list[SurgeCall]] = defaultdict(list)
-    for order in map(SurgeCall._make, recent):
+    for order in (SurgeCall(*row) for row in recent):
         community = community_of(order.address)
         if community:
             groups[community].append(order)
