@@ -26,3 +26,27 @@ def test_a_404_page_offers_the_search(people):
 def test_the_api_still_answers_json(api, people):
     response = api(people.agent).get("/api/v1/kpi/rules/999999/")
     assert response.status_code in (403, 404) and response.json()["code"]
+
+
+def test_a_refusal_is_logged_in_one_line_without_a_traceback(people, caplog):
+    """A 403 is a user reaching for a page their role does not have, not a fault: the log says so in one line
+    (Django logs each with the exception's whole traceback); a 500 keeps its traceback."""
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        assert page(people.agent).get("/kpi/audit/").status_code == 403
+    refusals = [r for r in caplog.records if r.name == "django.request"]
+    assert len(refusals) == 1 and refusals[0].levelname == "WARNING" and "/kpi/audit/" in refusals[0].getMessage()
+    assert refusals[0].exc_info is None and not refusals[0].exc_text
+
+    from contactcenter.logs import ClientErrorsInOneLine
+
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        import sys
+
+        fault = logging.LogRecord("django.request", logging.ERROR, __file__, 1, "Internal Server Error: /x/", (),
+                                  sys.exc_info())
+    fault.status_code = 500
+    assert ClientErrorsInOneLine().filter(fault) and fault.exc_info is not None

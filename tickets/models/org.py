@@ -78,6 +78,12 @@ class Role(models.TextChoices):
     TELEPHONY = "telephony", _("Telephony system")  # 呼叫中心交换机 / CTI: a service account, API token only
 
 
+def full_name(first_name: str, last_name: str) -> str:
+    """A person's name: family name first, as Chinese names are written (王芳, not 芳 王). Also for the lists that
+    read the two columns without the user (the queue's rows)."""
+    return f"{last_name}{first_name}".strip()
+
+
 class User(AbstractUser):
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT)
     department = models.ForeignKey(
@@ -96,8 +102,7 @@ class User(AbstractUser):
         swappable = "AUTH_USER_MODEL"
 
     def get_full_name(self) -> str:
-        """Family name first, as Chinese names are written (王芳, not 芳 王)."""
-        return f"{self.last_name}{self.first_name}".strip()
+        return full_name(self.first_name, self.last_name)
 
     def __str__(self) -> str:
         full = self.get_full_name()

@@ -16,14 +16,18 @@ from html import escape as _escape
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from .. import sla
 from ..forms.labels import TRANSITION_LABELS
 from ..models import Deadline, Kind, State, WorkOrder
+from ..models.org import full_name
 
-PK_MARK = "987654321"  # a pk that stands in the reversed URL, replaced by each row's
+PK_MARK = "987654321"
+LEFT = gettext_lazy("%(time)s left")
+OVERDUE_BY = gettext_lazy("overdue by %(time)s")
+DAYS = gettext_lazy("%(days)s d")  # a pk that stands in the reversed URL, replaced by each row's
 
 
 def escape(value) -> str:
@@ -40,9 +44,19 @@ def _labels(language: str) -> tuple:
         {value: escape(label) for value, label in State.choices},
         {name: escape(label) for name, label in TRANSITION_LABELS.items()},
         {rule.column: escape(Deadline(rule.deadline).label) for rule in sla.DEADLINES},
-        tuple(escape(text) for text in (_("%(time)s left"), _("overdue by %(time)s"), _("%(days)s d"),
-                                        _("provisional"), _("reopened"))),
+        tuple(escape(text) for text in (LEFT, OVERDUE_BY, DAYS, _("provisional"), _("reopened"))),
     )
+
+
+def countdown_text(due: dt.datetime, now: dt.datetime, *, texts: tuple = (LEFT, OVERDUE_BY, DAYS)) -> str:
+    """The text countdown.js shows ("01:59:59 left", "overdue by 2 d 03:00:00"), rendered by the server for the first
+    paint and for pages without script. ``texts``: the three labels, translated (a list passes them once)."""
+    left, overdue_by, days_text = texts
+    seconds = int(abs(due - now).total_seconds())
+    days, rest = divmod(seconds, 86400)
+    clock = f"{rest // 3600:02d}:{rest % 3600 // 60:02d}:{rest % 60:02d}"
+    time = f"{days_text % {'days': days}} {clock}" if days else clock
+    return (overdue_by if due < now else left) % {"time": time}
 
 
 class QueueRows:
@@ -50,6 +64,7 @@ class QueueRows:
 
     def __init__(self, *, now: dt.datetime) -> None:
         self.now = now
+        self.zone = timezone.get_current_timezone()  # the request's, resolved once rather than per row
         self.detail = reverse("tickets:order-detail", args=[int(PK_MARK)])
         labels = _labels(get_language())
         self.kinds, self.states, self.steps, self.deadlines, texts = labels
@@ -61,10 +76,12 @@ class QueueRows:
 
     def countdown(self, due) -> str:
         state = " overdue" if due.overdue else " soon" if due.soon else ""
-        at = timezone.localtime(due.at).strftime("%Y-%m-%d %H:%M")
-        return (f'<time class="countdown{state}" datetime="{due.iso}" data-countdown data-due="{due.iso}" '
+        local = due.at.astimezone(self.zone)
+        at, iso = local.strftime("%Y-%m-%d %H:%M"), local.isoformat(timespec="milliseconds")
+        return (f'<time class="countdown{state}" datetime="{iso}" data-countdown data-due="{iso}" '
                 f'data-left="{self.left}" data-overdue="{self.overdue_by}" data-days="{self.days}" '
-                f'title="{self.deadlines[due.column]} · {at}">{escape(due.text)}</time>')
+                f'title="{self.deadlines[due.column]} · {at}">'
+                f'{countdown_text(due.at, self.now, texts=(self.left, self.overdue_by, self.days))}</time>')
 
     def deadline(self, due) -> str:
         if due is None:
@@ -77,13 +94,14 @@ class QueueRows:
         buttons = " ".join(
             f'<a class="button secondary small" href="{url}#transition-{name}" data-transition="{name}">'
             f'{self.steps.get(name) or escape(name)}</a>' for name in steps) or '<span class="muted">—</span>'
-        owner = escape(order.owner.get_full_name() or order.owner.username)
-        handler = (f'<br><span class="muted">{escape(order.handler.get_full_name() or order.handler.username)}</span>'
-                   if order.handler_id else "")
+        owner = escape(full_name(order.owner_first_name, order.owner_last_name) or order.owner_username)
+        handler = (f'<br><span class="muted">'
+                   f'{escape(full_name(order.handler_first_name, order.handler_last_name) or order.handler_username)}'
+                   f'</span>' if order.handler_id else "")
         reopened = f' <span class="tag bad">{self.reopened}</span>' if order.reopen_count else ""
         overdue = ' class="is-overdue"' if due is not None and due.overdue else ""
         number = escape(order.number or "")
-        department = escape(order.department.name) if order.department_id else self.none
+        department = escape(order.department_name) if order.department_id else self.none
         # Every value from the database goes through escape(); the labels were escaped once in __init__; names of
         # transitions, kinds and states are identifiers ([a-z_]).
         return mark_safe(  # noqa: S308
@@ -94,7 +112,7 @@ class QueueRows:
             f'<td class="nowrap">{self.kinds.get(order.kind) or escape(order.kind)}</td>'
             f'<td class="nowrap"><span class="tag wo-{order.state}">'
             f'{self.states.get(order.state) or escape(order.state)}</span>{reopened}</td>'
-            f'<td>{escape(order.customer.name) or self.none}<br><span class="muted nowrap">{escape(phone)}</span></td>'
+            f'<td>{escape(order.customer_name) or self.none}<br><span class="muted nowrap">{escape(phone)}</span></td>'
             f'<td class="nowrap">{owner}</td>'
             f'<td class="nowrap">{department}{handler}</td>'
             f'<td class="nowrap deadline">{self.deadline(due)}</td>'
