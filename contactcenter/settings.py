@@ -155,6 +155,9 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 AUTH_CACHE_SECONDS = env_int("AUTH_CACHE_SECONDS", 300, minimum=0, maximum=86400)
 # The same for the units' tree and the SLA policies that every new order reads (tickets.reference).
 REFERENCE_CACHE_SECONDS = env_int("REFERENCE_CACHE_SECONDS", 300, minimum=0, maximum=86400)
+# A user's saved filters as the queue and the search page list them (tickets.selectors.saved): dropped when the user
+# saves or deletes one; the lifetime bounds changes in the admin or raw SQL. 0 turns the cache off.
+SAVED_FILTERS_CACHE_SECONDS = env_int("SAVED_FILTERS_CACHE_SECONDS", 300, minimum=0, maximum=86400)
 # Merging duplicates (issue 18): how long a lead or supervisor may undo a merge.
 MERGE_UNDO_MINUTES = env_int("MERGE_UNDO_MINUTES", 30, minimum=0, maximum=7 * 24 * 60)
 # How long the generations a request read (contactcenter.cache) serve the same process's next requests: a change

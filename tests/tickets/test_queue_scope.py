@@ -78,6 +78,7 @@ def test_saved_filters_are_per_user(people):
     complaint = new("complaint", people.agent)
     new("repair", people.agent)
     client = page(people.agent)
+    assert "我的投诉" not in text(client.get(QUEUE))  # the page's list is read (and kept) before the save
     response = client.post("/filters/", {"page": "queue", "name": "我的投诉",
                                          "query": "tab=mine&kind=complaint&page=3&kind=&evil=1"})
     assert response.status_code == 302
@@ -90,10 +91,12 @@ def test_saved_filters_are_per_user(people):
     # saving again under the same name replaces it; another user cannot delete it
     client.post("/filters/", {"page": "queue", "name": "我的投诉", "query": "kind=repair"})
     assert SavedFilter.objects.get(user=people.agent).query == "kind=repair"
+    assert 'href="?kind=repair">我的投诉</a>' in text(client.get(QUEUE))  # the list shows the change at once
     assert page(people.agent2).post(f"/filters/{saved.pk}/delete/").status_code == 302
     assert SavedFilter.objects.filter(pk=saved.pk).exists()
     assert client.post(f"/filters/{saved.pk}/delete/").status_code == 302
     assert not SavedFilter.objects.filter(pk=saved.pk).exists()
+    assert "我的投诉" not in text(client.get(QUEUE))
 
 
 @pytest.mark.parametrize("form", [{"page": "queue", "name": ""}, {"page": "queue", "name": "x" * 61},

@@ -29,6 +29,7 @@ from .outages import (
     public_outages,
     upcoming_outage_q,
 )
+from .saved import SavedFilterRow, saved_filters
 from .search import COUNT_LIMIT, search_work_orders
 from .surges import Surge, surge_at, surges
 
@@ -39,6 +40,7 @@ __all__ = [
     "AreaReach",
     "CallerOutages",
     "RepeatCandidate",
+    "SavedFilterRow",
     "Surge",
     "active_outage_q",
     "calendar_years_missing",
@@ -55,6 +57,7 @@ __all__ = [
     "overdue_q",
     "public_outages",
     "repeat_candidates",
+    "saved_filters",
     "search_work_orders",
     "surge_at",
     "surges",

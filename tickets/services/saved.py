@@ -1,5 +1,6 @@
 """Saved filters 常用筛选: a user names the filters of the queue or the search page to come back to them."""
 
+from django.core.cache import cache
 from django.db import transaction
 from django.http import QueryDict
 from django.utils.translation import gettext as _
@@ -7,6 +8,7 @@ from django.utils.translation import gettext as _
 from contactcenter.errors import InvalidInput, NotFound
 
 from ..models import SavedFilter, SavedFilterPage, User
+from ..selectors.saved import saved_filters_key
 
 MAX_PER_PAGE = 30
 
@@ -36,12 +38,23 @@ def saved_filter_save(*, user: User, page: str, name: str, query: QueryDict, key
                            extra={"field": "name"})
     saved, _created = SavedFilter.objects.update_or_create(user=user, page=page, name=name,
                                                            defaults={"query": encoded})
+    _forget(user.pk, page)
     return saved
 
 
 @transaction.atomic
 def saved_filter_delete(*, user: User, pk: int) -> None:
     """Delete one of the user's own saved filters (another user's: 404, as if it did not exist)."""
+    page = SavedFilter.objects.filter(user=user, pk=pk).values_list("page", flat=True).first()
     deleted, _rows = SavedFilter.objects.filter(user=user, pk=pk).delete()
     if not deleted:
         raise NotFound(_("No such saved filter."))
+    _forget(user.pk, page)
+
+
+def _forget(user_id: int, page: str) -> None:
+    """The pages list the user's filters from the cache (``selectors.saved``): drop that list now and once the
+    change is committed (a page read between the two must not keep the old list)."""
+    key = saved_filters_key(user_id, page)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))

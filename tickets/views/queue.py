@@ -29,7 +29,7 @@ from .. import selectors, services, sla
 from ..filters import MAX_ID, WorkOrderFilter, filled
 from ..forms.bulk import BULK_LABELS
 from ..forms.transitions import TRANSITION_LABELS, transition_form
-from ..models import Deadline, Kind, Role, SavedFilter, SavedFilterPage, State, User, WorkOrder
+from ..models import Deadline, Kind, Role, SavedFilterPage, State, User, WorkOrder
 from ..phones import phone_for
 from ..queue_tabs import OnDuty, shift_orders
 from ..reference import department_choices, unit_with_ancestors
@@ -188,9 +188,6 @@ def bulk_context() -> dict:
     return {"bulk_actions": BULK_LABELS, "bulk_department_options": select_options(department_choices())}
 
 
-def saved_filters(user: User, page: str) -> list[SavedFilter]:
-    return list(SavedFilter.objects.filter(user=user, page=page).only("id", "name", "query"))
-
 
 @login_required
 @permission_required(SEES_ORDERS, raise_exception=True)
@@ -231,7 +228,7 @@ def queue(request):
         "shifts": on_duty.shifts, "members": on_duty.members,
         "kinds": Kind.choices, "states": [(value, label) for value, label in State.choices
                                           if value in selectors.OPEN_STATES],
-        "saved": saved_filters(user, SavedFilterPage.QUEUE), "saved_page": SavedFilterPage.QUEUE,
+        "saved": selectors.saved_filters(user, SavedFilterPage.QUEUE), "saved_page": SavedFilterPage.QUEUE,
         **bulk_context(),
         # the lead's and supervisor's page: a surge of repair calls proposes an outage notice
         "surges": selectors.surges(now) if user.has_perm("tickets.cancel_order") else [],

@@ -21,7 +21,7 @@ from ..filters import WorkOrderFilter, filled
 from ..models import Kind, SavedFilterPage, State
 from ..phones import phone_for
 from ..reference import department_choices, unit_choices
-from .queue import PAGE_SIZE, SEES_ORDERS, _next_url, bulk_context, saved_filters
+from .queue import PAGE_SIZE, SEES_ORDERS, _next_url, bulk_context
 from .rows import SearchRows, select_options
 
 SNIPPET = 120  # characters of the description shown around the first match
@@ -92,7 +92,7 @@ def search_page(request):
         "now": timezone.now(), "kinds": Kind.choices, "states": State.choices,
         "department_options": select_options(department_choices(), found.form["department"].value()),
         "unit_options": select_options(unit_choices(), found.form["unit"].value()),
-        "saved": saved_filters(user, SavedFilterPage.SEARCH), "saved_page": SavedFilterPage.SEARCH,
+        "saved": selectors.saved_filters(user, SavedFilterPage.SEARCH), "saved_page": SavedFilterPage.SEARCH,
         **bulk_context(),
     }, status=status)
 
