@@ -1,10 +1,14 @@
 """Reads of the ledger shared by the API, the supervisor's pages and the monthly report."""
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
-from tickets.models import User
+from tickets.models import User, WorkOrder
 from tickets.selectors import unit_subtree_ids  # noqa: F401  (kpi's filters and reports read the tree through here)
 
 from .models import LedgerEntry
@@ -44,3 +48,52 @@ def ledger_totals(entries: QuerySet[LedgerEntry]) -> dict:
         "reversals": sum((r["reversals"] for r in rules), Decimal("0")),
         "net": sum((r["net"] for r in rules), Decimal("0")),
     }
+
+
+# --- What caused an entry: its ``source`` key ("work_order:17") in words, with a link where there is a page -----
+
+SOURCE_KINDS = {
+    "work_order": (_("Work order"), "tickets:order-detail"),
+    "call": (_("Call"), ""),
+    "shift": (_("Shift"), ""),
+    "shift_member": (_("Shift duty"), ""),
+    "handover": (_("Handover"), "shifts:handover"),
+    "handover_item": (_("Handover item"), ""),
+    "outage": (_("Outage notice"), "tickets:outage-detail"),
+    "ledger_entry": (_("Reverses entry"), ""),
+    "manual": (_("Entered by"), ""),
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    label: str  # e.g. 工单 GZ202612070000017, 来电 #42, 录入人 lead
+    url: str = ""
+
+
+def describe_sources(sources: Iterable[str]) -> dict[str, Source]:
+    """Each ``source`` key of a page of entries in words: the orders by their numbers (one query for the page), the
+    others by kind and id; the key as it is when it is none of these."""
+    parsed = {}
+    for source in set(sources):
+        kind, _sep, ident = source.partition(":")
+        parsed[source] = (kind, ident)
+    order_ids = {int(ident) for kind, ident in parsed.values() if kind == "work_order" and ident.isdigit()}
+    numbers = dict(WorkOrder.objects.filter(pk__in=order_ids).values_list("pk", "number")) if order_ids else {}
+    described = {}
+    for source, (kind, ident) in parsed.items():
+        if kind not in SOURCE_KINDS or not ident:
+            described[source] = Source(source)
+            continue
+        label, route = SOURCE_KINDS[kind]
+        if kind == "manual":
+            described[source] = Source(f"{label} {ident}")
+        elif not ident.isdigit():
+            described[source] = Source(source)
+        elif kind == "work_order":
+            number = numbers.get(int(ident))
+            described[source] = Source(f"{label} {number or '#' + ident}",
+                                       reverse(route, args=[int(ident)]) if number else "")
+        else:
+            described[source] = Source(f"{label} #{ident}", reverse(route, args=[int(ident)]) if route else "")
+    return described

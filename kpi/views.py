@@ -31,9 +31,19 @@ def ledger(request):
     entries = LedgerPageFilter(data, queryset=selectors.visible_entries(request.user), request=request)
     filtered = entries.qs if entries.is_valid() else entries.queryset.none()
     page = Paginator(filtered.select_related("reversed_by"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = _with_sources(page.object_list)
     return render(request, "kpi/ledger.html", {
         "filter": entries, "page": page, "totals": selectors.ledger_totals(filtered),
     })
+
+
+def _with_sources(entries) -> list:
+    """The entries, each with ``source_shown``: what caused it in words and a link (``selectors.describe_sources``)."""
+    entries = list(entries)
+    described = selectors.describe_sources(entry.source for entry in entries)
+    for entry in entries:
+        entry.source_shown = described[entry.source]
+    return entries
 
 
 @login_required
@@ -48,6 +58,7 @@ def entry_reverse(request, pk: int):
         if reversal is not None:
             messages.success(request, _("Entry %(id)s has been reversed.") % {"id": entry.pk})
             return redirect(_ledger_url(entry.period))
+    _with_sources([entry])
     return render(request, "kpi/entry_reverse.html", {"entry": entry, "form": form}, status=form.status_code)
 
 

@@ -195,7 +195,7 @@ def test_login_form_logs_in_and_nav_shows_the_ledger(client, people):
 def test_supervisor_reverses_once(client, people, ledger):
     client = as_user(client, people.supervisor)
     form = client.get(reverse_url(ledger.ring2))
-    assert form.status_code == 200 and "call:2" in form.content.decode()
+    assert form.status_code == 200 and "来电 #2" in form.content.decode()  # the entry being reversed, in words
 
     response = client.post(reverse_url(ledger.ring2), {"reason": "申诉成立"})
     assert response.status_code == 302
@@ -320,3 +320,23 @@ def test_pages_are_english_on_request(client, people, ledger):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     body = client.get(reverse_url(ledger.ring2)).content.decode()
     assert "Reverse an entry" in body and "冲销考核记录" not in body
+
+
+def test_the_source_column_names_what_caused_each_entry_in_words(client, ledger, people):
+    """A supervisor reading the ledger sees "工单 GZ…" linked to the order, not the key ``work_order:17``; one query
+    names every order of the page."""
+    from tests.factories import CustomerFactory  # noqa: F401  (the order below needs no customer of its own)
+    from tickets.services import work_order_create
+
+    order = work_order_create(kind="repair", description="停电", caller_number="13900000001", actor=people.agent)
+    late = breach("repair_arrival_late", f"work_order:{order.pk}", local(2024, 3, 20, 12), department_id=None,
+                  unit_id=None)
+    body = as_user(client, people.supervisor).get(LEDGER, {"period": "2024-03"}).content.decode()
+    row = body[body.index(f'id="entry-{late.pk}"'):]
+    row = row[:row.index("</tr>")]
+    assert f'href="/orders/{order.pk}/"' in row and order.number in row and "工单" in row
+    assert "work_order:" not in row
+    call_row = body[body.index(f'id="entry-{ledger.ring2.pk}"'):]
+    assert "来电" in call_row[:call_row.index("</tr>")] and "call:2" not in call_row[:call_row.index("</tr>")]
+    manual_row = body[body.index(f'id="entry-{ledger.intranet.pk}"'):]
+    assert people.lead.username in manual_row[:manual_row.index("</tr>")]
