@@ -246,3 +246,19 @@ def test_the_order_page_marks_a_provisional_deadline(api, people, org, time_mach
     order = accept_and_dispatch(api, people, org, "consultation")
     page = signed_in(people.agent).get(f"/orders/{order['id']}/").content.decode()
     assert 'class="tag provisional"' in page
+
+
+def test_a_calendar_day_reads_in_the_users_language():
+    """The admin lists the holidays and make-up working days by their text: 节假日 / 调休上班 in Chinese."""
+    import datetime as dt
+
+    from django.utils import translation
+
+    from tickets.models.calendar import CalendarDay
+
+    holiday = CalendarDay(date=dt.date(2027, 1, 1), is_working_day=False, name="元旦")
+    make_up = CalendarDay(date=dt.date(2027, 2, 20), is_working_day=True, name="春节调休")
+    with translation.override("zh-hans"):
+        assert str(holiday) == "2027-01-01 节假日 元旦" and str(make_up) == "2027-02-20 调休上班 春节调休"
+    with translation.override("en"):
+        assert str(holiday) == "2027-01-01 holiday 元旦" and str(make_up) == "2027-02-20 make-up working day 春节调休"

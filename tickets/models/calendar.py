@@ -44,4 +44,5 @@ class CalendarDay(models.Model):
         ordering = ["date"]
 
     def __str__(self) -> str:
-        return f"{self.date} {'working' if self.is_working_day else 'holiday'} {self.name}"
+        kind = _("make-up working day") if self.is_working_day else _("holiday")
+        return f"{self.date} {kind} {self.name}".strip()
