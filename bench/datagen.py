@@ -1051,13 +1051,14 @@ class Generator:
         checks.append((f"exactly {self.sizes.due:,} orders are due at G", due == self.sizes.due, f"{due:,} due"))
         numbers = pg.scalar("SELECT count(DISTINCT number) FROM tickets_workorder")
         checks.append(("order numbers are unique and set", numbers == self.sizes.orders, f"{numbers:,} distinct"))
-        early = pg.scalar(f"""
-            SELECT (SELECT count(*) FROM tickets_workorder
-                    WHERE GREATEST({', '.join(FACT_COLUMNS)}) > {G})
-                 + (SELECT count(*) FROM tickets_call WHERE GREATEST(ended_at, created_at) > {G})
-                 + (SELECT count(*) FROM tickets_callback WHERE made_at > {G})
-                 + (SELECT count(*) FROM kpi_ledgerentry WHERE GREATEST(occurred_at, created_at) > {G})""")
-        checks.append(("no fact lies after G (orders, calls, callbacks, ledger)", early == 0, f"{early} rows"))
+        late = {table: pg.scalar(f"SELECT count(*) FROM {table} WHERE {condition} > {G}") for table, condition in (
+            ("tickets_workorder", f"GREATEST({', '.join(FACT_COLUMNS)})"),
+            ("tickets_call", "GREATEST(ended_at, created_at)"), ("tickets_callback", "made_at"),
+            ("kpi_ledgerentry", "GREATEST(occurred_at, created_at)"))}
+        early = sum(late.values())
+        checks.append(("no fact lies after G (orders, calls, callbacks, ledger)", early == 0,
+                       f"{early} rows" + (f" ({', '.join(f'{t}: {n}' for t, n in late.items() if n)}; "
+                                          f"G = {self.g.isoformat()})" if early else "")))
         ordered = pg.scalar("""
             SELECT count(*) FROM tickets_workorder
             WHERE NOT (forwarded_at IS NULL OR forwarded_at >= accepted_at)

@@ -13,6 +13,7 @@ from tests.actions import act
 from tickets import selectors
 from tickets.models import Callback, WorkOrder
 from tickets.serializers import CallSerializer, WorkOrderDetailSerializer, WorkOrderSerializer
+from tickets.serializers.workorders import PossibleDuplicateSerializer
 from tickets.services import call_log, work_order_create
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +61,12 @@ def test_orders_and_calls_are_written_as_drf_writes_them(people, org, who):
     if who == "manager":
         theirs["caller_number"] = ours["caller_number"]
     assert list(ours) == list(theirs) and dict(ours) == dict(theirs)
+    candidates = selectors.repeat_candidates(phone="13900000002", address="示范路1号")
+    assert candidates
+    for candidate in candidates:  # what every create answers with (possible_duplicates)
+        ours = PossibleDuplicateSerializer(candidate, context=context).data
+        theirs = _drf(PossibleDuplicateSerializer, candidate, context)
+        assert list(ours) == list(theirs) and dict(ours) == dict(theirs)
 
 
 def test_a_list_writes_each_order_with_its_own_methods(people, org):

@@ -134,9 +134,10 @@ class WorkOrderDetailSerializer(WorkOrderSerializer):
         read_only_fields = fields
 
 
-class PossibleDuplicateSerializer(serializers.Serializer):
+class PossibleDuplicateSerializer(PlannedOutput, serializers.Serializer):
     """An open order a new one may repeat (``selectors.console.repeat_candidates``): the caller's own, or one of the
-    last 24 hours at the same address or in the same building, of the same kind."""
+    last 24 hours at the same address or in the same building, of the same kind. Planned: every create answers
+    with these."""
 
     id = serializers.IntegerField(source="order.pk")
     number = serializers.CharField(source="order.number")
