@@ -7,6 +7,7 @@ Every error body is JSON: ``{"detail": ..., "code": ...}`` or DRF's field errors
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -62,12 +63,13 @@ def exception_handler(exc, context):
         return Response(body, status=exc.status_code)
     if isinstance(exc, ConcurrentTransition):
         return Response(
-            {"detail": "It was changed by someone else meanwhile; reload it and try again.",
+            {"detail": _("It was changed by someone else meanwhile; reload it and try again."),
              "code": "concurrent_change"},
             status=status.HTTP_409_CONFLICT,
         )
     if isinstance(exc, TransitionNotAllowed):
-        return Response({"detail": str(exc), "code": "transition_not_allowed"}, status=status.HTTP_409_CONFLICT)
+        return Response({"detail": _("This step is not allowed in the current state; reload it and try again."),
+                         "code": "transition_not_allowed"}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}

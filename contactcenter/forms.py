@@ -41,8 +41,8 @@ class ServiceForm(forms.Form):
 
     This is the pages' one mapping of domain errors (the API's is ``contactcenter.errors.exception_handler``):
     NotPermitted → 403; any other refusal → an error on the form, answered with the error's status code.
-    The services speak English to the API; ``service_messages`` gives each refusal in the user's language,
-    looked up by the error's code, then its English message, then its field.
+    A service's message is already in the request's language (the API answers with the same words);
+    ``service_messages`` lets a page word a refusal its own way, by the error's code.
     """
 
     status_code = 200
@@ -55,8 +55,8 @@ class ServiceForm(forms.Form):
             raise PermissionDenied(error.detail) from error
         except DomainError as error:
             field = error.extra.get("field")
-            messages = self.service_messages
-            message = messages.get(error.code) or messages.get(error.detail) or messages.get(field) or error.detail
+            # The service's message is in the request's language already; a page may word a code its own way.
+            message = self.service_messages.get(error.code) or error.detail
             self.add_error(field if field in self.fields else None, message)
             self.status_code = error.status_code
         except (ConcurrentTransition, TransitionNotAllowed):

@@ -5,21 +5,24 @@ conditions met (409), and permitted to this user (403)? And the concurrency guar
 import functools
 from collections.abc import Sequence
 
+from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransitionMixin, FSMFieldMixin, can_proceed, has_transition_perm
 
 from .errors import Conflict, NotPermitted
 
 
 def check_transition(obj, name: str, actor, *, names: Sequence[str], what: str) -> None:
+    """``what`` names the object in the user's language, without an article ("outage notice")."""
     if name not in names:
-        raise Conflict(f"{what} has no transition {name!r}", code="unknown_transition",
-                       extra={"transitions": list(names)})
+        raise Conflict(_("This %(what)s has no transition “%(name)s”") % {"what": what, "name": name},
+                       code="unknown_transition", extra={"transitions": list(names)})
     method = getattr(obj, name)
     if not can_proceed(method):
-        raise Conflict(f"{name!r} is not allowed from state {str(obj.state)!r}", code="transition_not_allowed",
-                       extra={"state": str(obj.state)})
+        state = obj.get_state_display() if hasattr(obj, "get_state_display") else obj.state
+        raise Conflict(_("“%(name)s” is not allowed from state “%(state)s”") % {"name": name, "state": state},
+                       code="transition_not_allowed", extra={"state": str(obj.state)})
     if not has_transition_perm(method, actor):
-        raise NotPermitted(f"You may not {name!r} this {what.split(' ', 1)[-1]}")
+        raise NotPermitted(_("You may not “%(name)s” this %(what)s") % {"name": name, "what": what})
 
 
 def available_transitions(obj, user) -> list[str]:

@@ -8,28 +8,11 @@ from django.core.validators import RegexValidator
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from contactcenter.forms import ServiceForm as BaseServiceForm
-from contactcenter.forms import local_datetime_field
+from contactcenter.forms import ServiceForm, local_datetime_field
 from tickets.models import Department, User
 
 from .filters import PERIOD, LedgerEntryFilter
 from .models import PenaltyRule
-
-# The services speak English to the API; the pages show their refusals in the user's language.
-SERVICE_MESSAGES = {
-    "A manual entry needs a reason": _("A manual entry needs a reason."),
-    "Charge either an agent or a department": _("Charge either an agent or a department, not both."),
-    "The amount must be positive": _("The amount must be positive."),
-    "occurred_at is in the future": _("The time of the breach is in the future."),
-    "This rule charges an agent": _("This rule charges an agent."),
-    "This rule charges a department": _("This rule charges a department."),
-    "Only a supervisor posts an amount other than the rule's": _(
-        "Only a supervisor posts an amount other than the rule's."),
-    "Say why the amount differs from the rule's": _("Say why the amount differs from the rule's."),
-    "A reversal needs a reason": _("A reversal needs a reason."),
-    "A reversal cannot itself be reversed": _("A reversal cannot itself be reversed."),
-    "This entry has already been reversed": _("This entry has already been reversed."),
-}
 
 
 def rule_name(rule) -> str:
@@ -74,10 +57,6 @@ class LedgerPageFilter(LedgerEntryFilter):
 
     def shown_fields(self):
         return [self.form[name] for name in self.SHOWN]
-
-
-class ServiceForm(BaseServiceForm):
-    service_messages = SERVICE_MESSAGES
 
 
 class ReverseForm(ServiceForm):

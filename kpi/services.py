@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from contactcenter.errors import Conflict, InvalidInput, NotPermitted
 from tickets.models import Department, Unit, User
@@ -63,32 +64,33 @@ def entry_post_manual(
     """A penalty found by a person (e.g. intranet_violation, 200 yuan, seed 000 考核 3), with a reason. It takes the
     rule's amount; another amount only by a supervisor, who says why (kept on the entry)."""
     if not actor.has_perm("kpi.post_manual_entry"):
-        raise NotPermitted("Only a shift lead or a supervisor posts manual entries")
+        raise NotPermitted(_("Only a shift lead or a supervisor posts manual entries"))
     if not reason.strip():
-        raise InvalidInput("A manual entry needs a reason", extra={"field": "reason"})
+        raise InvalidInput(_("A manual entry needs a reason"), extra={"field": "reason"})
     if (agent is None) == (department is None):
-        raise InvalidInput("Charge either an agent or a department", extra={"field": "agent"})
+        raise InvalidInput(_("Charge either an agent or a department"), extra={"field": "agent"})
     if rule.charged_to == ChargedTo.AGENT and agent is None:
-        raise InvalidInput("This rule charges an agent", code="charged_to_agent", extra={"field": "agent"})
+        raise InvalidInput(_("This rule charges an agent"), code="charged_to_agent", extra={"field": "agent"})
     if rule.charged_to == ChargedTo.DEPARTMENT and department is None:
-        raise InvalidInput("This rule charges a department", code="charged_to_department",
+        raise InvalidInput(_("This rule charges a department"), code="charged_to_department",
                            extra={"field": "department"})
     if agent is not None and not agent.has_perm("tickets.take_calls"):
         # seed 000 考核 charges the hotline's on-duty staff (在班人员), not a manager or a department's handler.
-        raise InvalidInput(f"{agent.username} is not on the hotline's duty staff", code="not_an_agent",
-                           extra={"field": "agent"})
+        raise InvalidInput(_("%(username)s is not on the hotline's duty staff") % {"username": agent.username},
+                           code="not_an_agent", extra={"field": "agent"})
     if amount is not None and amount <= 0:
-        raise InvalidInput("The amount must be positive", extra={"field": "amount"})
+        raise InvalidInput(_("The amount must be positive"), extra={"field": "amount"})
     if amount is not None and amount != rule.amount:
         if not actor.has_perm("kpi.set_entry_amount"):
-            raise NotPermitted("Only a supervisor posts an amount other than the rule's", code="amount_not_permitted")
+            raise NotPermitted(_("Only a supervisor posts an amount other than the rule's"),
+                               code="amount_not_permitted")
         if not amount_reason.strip():
-            raise InvalidInput("Say why the amount differs from the rule's", extra={"field": "amount_reason"})
+            raise InvalidInput(_("Say why the amount differs from the rule's"), extra={"field": "amount_reason"})
     else:
         amount_reason = ""
     occurred_at = occurred_at or timezone.now()
     if occurred_at > timezone.now() + dt.timedelta(minutes=5):
-        raise InvalidInput("occurred_at is in the future", extra={"field": "occurred_at"})
+        raise InvalidInput(_("occurred_at is in the future"), extra={"field": "occurred_at"})
     unit: Unit | None = agent.unit if agent is not None else department.unit
     return LedgerEntry.objects.create(
         key=f"manual:{uuid.uuid4()}", kind=EntryKind.MANUAL, rule=rule, agent=agent, department=department,
@@ -102,15 +104,15 @@ def entry_post_manual(
 def entry_reverse(*, entry: LedgerEntry, actor: User, reason: str) -> LedgerEntry:
     """An appeal upheld: a new entry of the opposite amount, in the original's period. Once per entry."""
     if not actor.has_perm("kpi.reverse_ledgerentry"):
-        raise NotPermitted("Only a supervisor reverses ledger entries")
+        raise NotPermitted(_("Only a supervisor reverses ledger entries"))
     if entry.agent_id is not None and entry.agent_id == actor.pk:  # supervisors take calls and can be charged
-        raise NotPermitted("A penalty charged to you is reversed by another supervisor")
+        raise NotPermitted(_("A penalty charged to you is reversed by another supervisor"))
     if not reason.strip():
-        raise InvalidInput("A reversal needs a reason", extra={"field": "reason"})
+        raise InvalidInput(_("A reversal needs a reason"), extra={"field": "reason"})
     if entry.kind == EntryKind.REVERSAL:
-        raise Conflict("A reversal cannot itself be reversed", code="is_reversal")
+        raise Conflict(_("A reversal cannot itself be reversed"), code="is_reversal")
     if LedgerEntry.objects.filter(reverses=entry).exists():
-        raise Conflict("This entry has already been reversed", code="already_reversed")
+        raise Conflict(_("This entry has already been reversed"), code="already_reversed")
     try:
         with transaction.atomic():
             return LedgerEntry.objects.create(
@@ -120,4 +122,4 @@ def entry_reverse(*, entry: LedgerEntry, actor: User, reason: str) -> LedgerEntr
                 created_by=actor,
             )
     except IntegrityError:  # a concurrent reversal won
-        raise Conflict("This entry has already been reversed", code="already_reversed") from None
+        raise Conflict(_("This entry has already been reversed"), code="already_reversed") from None

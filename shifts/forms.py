@@ -21,8 +21,7 @@ HANDOVER_STATES = {
     HandoverState.ACCEPTED.value: pgettext_lazy("handover state", "Accepted"),
 }
 
-# The services speak English to the API; the pages show their refusals in the user's language, by the error's
-# code (messages that carry values) or its field.
+# The pages' own words for some refusals, by the error's code (the services' messages are in the user's language).
 SERVICE_CODES = {
     "shift_exists": _("This unit already has that shift on that date."),
     "member_checked_in": _("A member who has checked in cannot be removed."),
@@ -39,19 +38,10 @@ SERVICE_CODES = {
     "flag_reason_required": _("Say why this order could have been handled in the shift: its first-question owner "
                               "is charged for it (seed 000 考核 6)."),
 }
-SERVICE_FIELDS = {
-    "kind": _("Only replies owed upward and notes are added by hand."),
-    "text": _("The item needs a text."),
-    "reason": _("A refusal needs a reason."),
-    "flagged": _("A flagged item is not a carried work order of this handover."),
-    "cleaning_done": _("Answer every item of the checklist."),
-    "equipment_ok": _("Answer every item of the checklist."),
-    "items_counted": _("Answer every item of the checklist."),
-}
 
 
 class ServiceForm(BaseServiceForm):
-    service_messages = {**SERVICE_FIELDS, **SERVICE_CODES}
+    service_messages = SERVICE_CODES
 
 
 def _people(*roles: str):

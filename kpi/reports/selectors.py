@@ -4,6 +4,7 @@ from typing import IO
 
 from django.db.models import QuerySet
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from contactcenter.errors import Conflict, NotFound
 
@@ -27,11 +28,12 @@ def report_download(run: ReportRun) -> tuple[IO[bytes], str, str]:
     """The finished run's file, the name to save it as (month and unit, in the run's language) and its
     content type. 409 while the run is not done; 404 when its file has gone from the storage."""
     if run.status != ReportStatus.DONE or not run.file:
-        raise Conflict(f"The report is {run.status}, not done: there is nothing to download yet", code="not_ready")
+        raise Conflict(_("The report is %(status)s, not done: there is nothing to download yet")
+                       % {"status": run.get_status_display()}, code="not_ready")
     try:
         file = run.file.open("rb")
     except FileNotFoundError:
-        raise NotFound("The report's file is missing from the storage; ask for the report again") from None
+        raise NotFound(_("The report's file is missing from the storage; ask for the report again")) from None
     start, end = month_bounds(run.period)
     header = Assessment(period=run.period, unit=run.unit, start=start, end=end,
                         generated_at=run.finished_at or run.requested_at, ring_limit=0)

@@ -54,15 +54,16 @@ def request_language(language: str | None) -> str:
 def _valid_period(period: str) -> str:
     period = (period or "").strip()
     if not PERIOD_RE.fullmatch(period):
-        raise InvalidInput("The month must look like YYYY-MM, e.g. 2026-10", code="bad_period",
+        raise InvalidInput(gettext("The month must look like YYYY-MM, e.g. 2026-10"), code="bad_period",
                            extra={"field": "period"})
     latest = period_of(timezone.now())  # the current month is allowed: its figures so far
     if period > latest:
-        raise InvalidInput(f"The month {period} has not begun yet; the latest month is {latest}",
+        raise InvalidInput(gettext("The month %(period)s has not begun yet; the latest month is %(latest)s")
+                           % {"period": period, "latest": latest},
                            code="future_period", extra={"field": "period"})
     if period < EARLIEST_PERIOD:
-        raise InvalidInput(f"The month must not be before {EARLIEST_PERIOD}", code="bad_period",
-                           extra={"field": "period"})
+        raise InvalidInput(gettext("The month must not be before %(earliest)s") % {"earliest": EARLIEST_PERIOD},
+                           code="bad_period", extra={"field": "period"})
     return period
 
 
@@ -71,7 +72,8 @@ def _valid_unit(unit: Unit | int | None) -> Unit | None:
         return unit
     found = Unit.objects.filter(pk=unit).first()
     if found is None:
-        raise InvalidInput(f"There is no unit {unit}", code="unknown_unit", extra={"field": "unit"})
+        raise InvalidInput(gettext("There is no unit %(unit)s") % {"unit": unit}, code="unknown_unit",
+                           extra={"field": "unit"})
     return found
 
 
@@ -81,14 +83,16 @@ def report_request(*, actor: User, period: str, unit: Unit | int | None = None, 
     """A person asks for the report of ``period`` (``YYYY-MM``) for ``unit`` (None: the whole center) as
     ``fmt``. The run is queued; a worker generates it."""
     if not actor.has_perm("kpi.export_report"):
-        raise NotPermitted("Only a supervisor or a manager exports the monthly assessment report")
+        raise NotPermitted(gettext("Only a supervisor or a manager exports the monthly assessment report"))
     period = _valid_period(period)
     unit = _valid_unit(unit)
     if fmt not in ReportFormat.values:
-        raise InvalidInput(f"Unknown format {fmt!r}: choose one of {', '.join(ReportFormat.values)}",
+        raise InvalidInput(gettext("Unknown format “%(format)s”: choose one of %(formats)s")
+                           % {"format": fmt, "formats": ", ".join(ReportFormat.values)},
                            code="unknown_format", extra={"field": "format"})
     if language not in LANGUAGES:
-        raise InvalidInput(f"Unknown language {language!r}", code="unknown_language", extra={"field": "language"})
+        raise InvalidInput(gettext("Unknown language “%(language)s”") % {"language": language}, code="unknown_language",
+                           extra={"field": "language"})
     run = ReportRun.objects.create(period=period, unit=unit, format=fmt, language=language, requested_by=actor)
     transaction.on_commit(partial(_send, run.pk))
     return run

@@ -22,6 +22,7 @@ from decimal import Decimal
 
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from contactcenter.errors import InvalidInput
 from tickets.models import Unit
@@ -81,11 +82,11 @@ def monthly_trends(*, unit: Unit | None, months: int = 12, until: str | None = N
     now = timezone.now()
     until = until or period_of(now)
     if not isinstance(until, str) or not PERIOD_RE.fullmatch(until):
-        raise InvalidInput("until must look like YYYY-MM", code="invalid_period", extra={"field": "until"})
+        raise InvalidInput(_("until must look like YYYY-MM"), code="invalid_period", extra={"field": "until"})
     if until > period_of(now):
-        raise InvalidInput("until is in the future", code="future_period", extra={"field": "until"})
+        raise InvalidInput(_("until is in the future"), code="future_period", extra={"field": "until"})
     if not 1 <= months <= MAX_MONTHS:
-        raise InvalidInput(f"months must be between 1 and {MAX_MONTHS}", code="invalid_months",
+        raise InvalidInput(_("months must be between 1 and %(max)s") % {"max": MAX_MONTHS}, code="invalid_months",
                            extra={"field": "months"})
 
     periods = periods_until(until, months)
@@ -100,7 +101,7 @@ def cache_key(unit: Unit | None, period: str) -> str:
 
 
 def cache_timeout(period: str, now: dt.datetime) -> int:
-    _, end = month_bounds(period)
+    _start, end = month_bounds(period)
     if now < end:
         return SHORT_TIMEOUT
     return SETTLING_TIMEOUT if now < end + SETTLING else LONG_TIMEOUT

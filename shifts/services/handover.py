@@ -6,6 +6,7 @@ import datetime as dt
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from contactcenter.errors import Conflict, InvalidInput, NotPermitted
 from contactcenter.fsm import available_transitions, check_transition
@@ -65,7 +66,7 @@ def handover_open(*, shift: Shift, actor: User | None = None) -> Handover:
     or when its lead opens the page), listing the open orders the shift holds. A person opening it must be
     the shift's lead or a supervisor; beat passes no actor."""
     if actor is not None and not (actor.pk == shift.lead_id or actor.has_perm("shifts.supervise_handover")):
-        raise NotPermitted("Only the shift's lead opens its handover")
+        raise NotPermitted(_("Only the shift's lead opens its handover"))
     handover, created = Handover.objects.get_or_create(outgoing=shift, defaults={"incoming": shift_next(shift)})
     if handover.incoming_id is None:
         incoming = shift_next(shift)
@@ -86,11 +87,11 @@ def handover_add_item(*, handover: Handover, actor: User, kind: str, text: str,
     """A pending item of the outgoing shift: a reply owed to the upper company, or a note."""
     handover_outgoing_check(handover=handover, actor=actor)
     if kind not in (HandoverItemKind.REPLY, HandoverItemKind.NOTE):
-        raise InvalidInput("Only replies owed upward and notes are added by hand", extra={"field": "kind"})
+        raise InvalidInput(_("Only replies owed upward and notes are added by hand"), extra={"field": "kind"})
     if handover.state not in (HandoverState.DRAFT, HandoverState.REFUSED):
-        raise Conflict("Items are added before the handover is signed", code="handover_signed")
+        raise Conflict(_("Items are added before the handover is signed"), code="handover_signed")
     if not text.strip():
-        raise InvalidInput("The item needs a text", extra={"field": "text"})
+        raise InvalidInput(_("The item needs a text"), extra={"field": "text"})
     return HandoverItem.objects.create(handover=handover, kind=kind, text=text.strip(), due_at=due_at)
 
 
@@ -98,18 +99,18 @@ def handover_outgoing_check(*, handover: Handover, actor: User) -> None:
     """403 unless the actor is the outgoing lead (or a supervisor), who adds items and signs. The pages and the API
     ask it before reading the fields, so a refusal never depends on what was sent."""
     if not is_outgoing_lead(handover, actor):
-        raise NotPermitted("Only the outgoing lead adds items and signs the handover")
+        raise NotPermitted(_("Only the outgoing lead adds items and signs the handover"))
 
 
 def handover_incoming_check(*, handover: Handover, actor: User) -> None:
     """403 unless the actor is the incoming lead (or a supervisor), who accepts or refuses; asked before reading
     the review's fields (the state is the transition's own question: 409)."""
     if not is_incoming_lead(handover, actor):
-        raise NotPermitted("Only the incoming lead reviews the handover")
+        raise NotPermitted(_("Only the incoming lead reviews the handover"))
 
 
 def handover_transition_check(*, handover: Handover, name: str, actor: User) -> None:
-    check_transition(handover, name, actor, names=HANDOVER_TRANSITIONS, what="A handover")
+    check_transition(handover, name, actor, names=HANDOVER_TRANSITIONS, what=_("handover"))
 
 
 def handover_available_transitions(handover: Handover, user: User) -> list[str]:
@@ -139,7 +140,7 @@ def handover_submit(*, handover: Handover, actor: User, cleaning_done: bool, equ
     for field, value in (("cleaning_done", cleaning_done), ("equipment_ok", equipment_ok),
                          ("items_counted", items_counted)):
         if not isinstance(value, bool):
-            raise InvalidInput(f"{field} (true or false) is required", extra={"field": field})
+            raise InvalidInput(_("%(field)s (true or false) is required") % {"field": field}, extra={"field": field})
     _refresh_items(handover)
     return _fire(handover, "submit", actor=actor, note=note, by=actor, cleaning_done=cleaning_done,
                  equipment_ok=equipment_ok, items_counted=items_counted, notes=notes or "")
@@ -153,7 +154,7 @@ def handover_refuse(*, handover: Handover, actor: User, reason: str, for_cleanin
     handover_transition_check(handover=handover, name="refuse", actor=actor)
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidInput("A refusal needs a reason", extra={"field": "reason"})
+        raise InvalidInput(_("A refusal needs a reason"), extra={"field": "reason"})
     return _fire(handover, "refuse", actor=actor, note=note or reason, reason=reason, for_cleaning=bool(for_cleaning))
 
 
@@ -163,7 +164,7 @@ def handover_accept(*, handover: Handover, actor: User, flagged: list | None = N
     in the shift" (seed 000 考核 6) are noted. The incoming shift now handles the carried orders."""
     handover_transition_check(handover=handover, name="accept", actor=actor)
     if handover.incoming_id is None:
-        raise Conflict("There is no incoming shift to accept this handover", code="no_incoming_shift")
+        raise Conflict(_("There is no incoming shift to accept this handover"), code="no_incoming_shift")
     flags = _flags(handover, flagged or [])
     return _fire(handover, "accept", actor=actor, note=note, by=actor,
                  after=lambda at: _accept_items(handover, flags, at))
@@ -177,13 +178,13 @@ def _flags(handover: Handover, flagged: list) -> dict[int, str]:
     for entry in flagged:
         item_id, note = (entry.get("item"), entry.get("note", "")) if isinstance(entry, dict) else (entry, "")
         if item_id not in orders:
-            raise InvalidInput(f"{item_id!r} is not a carried work order of this handover",
+            raise InvalidInput(_("“%(item)s” is not a carried work order of this handover") % {"item": item_id},
                                extra={"field": "flagged"})
         note = str(note or "").strip()
         if not note:
             # A flag charges the order's first-question owner (seed 000 考核 6): the lead says why it could have been
             # handled in the shift — what the agent reads in the ledger, and what an appeal is decided on.
-            raise InvalidInput("Say why each flagged order could have been handled in the shift",
+            raise InvalidInput(_("Say why each flagged order could have been handled in the shift"),
                                code="flag_reason_required", extra={"field": "flagged", "item": item_id})
         result[item_id] = note[:2000]
     return result

@@ -5,6 +5,7 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from contactcenter.errors import Conflict, NotPermitted
 from tickets.models import Unit, User
@@ -17,14 +18,15 @@ def shift_create(*, unit: Unit, template: ShiftTemplate, date: dt.date, lead: Us
                  actor: User) -> Shift:
     """Roster a shift; the lead is always a member. A template that crosses midnight ends the next day."""
     if not actor.has_perm("shifts.add_shift"):
-        raise NotPermitted("Only a shift lead or a supervisor builds the roster")
+        raise NotPermitted(_("Only a shift lead or a supervisor builds the roster"))
     starts_at, ends_at = template.bounds(date, timezone.get_current_timezone())
     try:
         with transaction.atomic():
             shift = Shift.objects.create(unit=unit, template=template, date=date, starts_at=starts_at,
                                          ends_at=ends_at, lead=lead)
     except IntegrityError:
-        raise Conflict(f"{unit} already has a {template.name} on {date}", code="shift_exists") from None
+        raise Conflict(_("%(unit)s already has a %(shift)s on %(date)s")
+                       % {"unit": unit, "shift": template.name, "date": date}, code="shift_exists") from None
     shift_set_members(shift=shift, members=members, actor=actor)
     return shift
 
@@ -33,11 +35,11 @@ def shift_create(*, unit: Unit, template: ShiftTemplate, date: dt.date, lead: Us
 def shift_set_members(*, shift: Shift, members: list[User], actor: User) -> Shift:
     """Replace the members (attendance facts of those who stay are kept)."""
     if not actor.has_perm("shifts.change_shift"):
-        raise NotPermitted("Only a shift lead or a supervisor changes the roster")
+        raise NotPermitted(_("Only a shift lead or a supervisor changes the roster"))
     wanted = {user.pk: user for user in [shift.lead, *members]}
     leaving = shift.memberships.exclude(user_id__in=wanted)
     if leaving.filter(Q(checked_in_at__isnull=False) | Q(checked_out_at__isnull=False)).exists():
-        raise Conflict("A member who has checked in cannot be removed", code="member_checked_in")
+        raise Conflict(_("A member who has checked in cannot be removed"), code="member_checked_in")
     leaving.delete()
     present = set(shift.memberships.values_list("user_id", flat=True))
     ShiftMember.objects.bulk_create(ShiftMember(shift=shift, user=u) for pk, u in wanted.items() if pk not in present)

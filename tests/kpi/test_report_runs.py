@@ -281,23 +281,23 @@ def test_supervisors_may_and_anonymous_may_not(api, client, people, broker, cloc
 
 # --- Bad input: 400 with a clear message, nothing queued -----------------------------------------------------
 
-@pytest.mark.parametrize(("body", "field", "words"), [
-    ({"period": "2026-13"}, "period", "YYYY-MM"),
-    ({"period": "abc"}, "period", "YYYY-MM"),
-    ({"period": "2026-1"}, "period", "YYYY-MM"),
-    ({"period": "2026-100"}, "period", "YYYY-MM"),
-    ({"period": "2026-12"}, "period", "has not begun yet"),  # next month (the clock says 2026-11-22)
-    ({"period": "2027-01"}, "period", "has not begun yet"),
-    ({"period": "1999-12"}, "period", "2000-01"),
-    ({"period": "2026-10", "unit": 999999}, "unit", "no unit 999999"),
+@pytest.mark.parametrize(("body", "field", "code", "words"), [
+    ({"period": "2026-13"}, "period", "bad_period", "YYYY-MM"),
+    ({"period": "abc"}, "period", "bad_period", "YYYY-MM"),
+    ({"period": "2026-1"}, "period", "bad_period", "YYYY-MM"),
+    ({"period": "2026-100"}, "period", "bad_period", "YYYY-MM"),
+    ({"period": "2026-12"}, "period", "future_period", "2026-11"),  # next month (the clock says 2026-11-22)
+    ({"period": "2027-01"}, "period", "future_period", "2026-11"),
+    ({"period": "1999-12"}, "period", "bad_period", "2000-01"),
+    ({"period": "2026-10", "unit": 999999}, "unit", "unknown_unit", "999999"),
 ])
-def test_a_bad_month_or_unit_is_refused(api, people, broker, clock, body, field, words,
+def test_a_bad_month_or_unit_is_refused(api, people, broker, clock, body, field, code, words,
                                         django_capture_on_commit_callbacks):
     response = ask(api(people.manager), django_capture_on_commit_callbacks, **body)
 
     assert response.status_code == 400, response.content
-    error = response.json()
-    assert error["field"] == field and words in error["detail"], error
+    error = response.json()  # in the request's language (Chinese by default): the words are the values it names
+    assert error["field"] == field and error["code"] == code and words in error["detail"], error
     assert not ReportRun.objects.exists() and broker == []
 
 

@@ -178,12 +178,12 @@ def test_the_beat_schedule_runs_the_recomputation():
     assert task.enabled and (task.interval.every, task.interval.period) == (5, "minutes")
 
 
-@pytest.mark.parametrize(("text", "message"), [
+@pytest.mark.parametrize(("text", "message"), [  # the parser's refusals in the default language (Chinese)
     ("2027-01-01,holiday,元旦\n2028-01-01,holiday,元旦\n", "mixes years"),
-    ("2027-13-01,holiday\n", "not a date"),
-    ("2027-01-01,vacation\n", "holiday or workday"),
-    ("# nothing\n", "no days"),
-    ("2027-01-01,holiday\n2027-01-01,workday\n", "twice"),
+    ("2027-13-01,holiday\n", "第 1 行：不是有效日期"),
+    ("2027-01-01,vacation\n", "holiday 或 workday"),
+    ("# nothing\n", "没有任何日期"),
+    ("2027-01-01,holiday\n2027-01-01,workday\n", "重复的日期"),
 ])
 def test_a_bad_file_is_refused_and_changes_nothing(tmp_path, text, message):
     path = tmp_path / "bad.txt"
@@ -262,3 +262,15 @@ def test_a_calendar_day_reads_in_the_users_language():
         assert str(holiday) == "2027-01-01 节假日 元旦" and str(make_up) == "2027-02-20 调休上班 春节调休"
     with translation.override("en"):
         assert str(holiday) == "2027-01-01 holiday 元旦" and str(make_up) == "2027-02-20 make-up working day 春节调休"
+
+
+def test_an_arrangement_with_a_date_of_another_year_is_refused_on_the_form(people):
+    """A date outside the year entered is named on the form (400-like: the admin page again, nothing saved), never
+    a server error."""
+    people.supervisor.is_staff = True
+    people.supervisor.save()
+    response = signed_in(people.supervisor).post("/admin/tickets/calendaryear/add/", {
+        "year": "2027", "source": "国务院办公厅通知",
+        "arrangement": "2027-01-01, holiday, 元旦\n2028-01-01, holiday, 元旦"})
+    assert response.status_code == 200
+    assert "2028-01-01" in response.content.decode() and not CalendarDay.objects.filter(date__year=2027).exists()

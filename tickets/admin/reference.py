@@ -71,7 +71,7 @@ class CalendarYearForm(forms.ModelForm):
 
         data = super().clean()
         try:
-            self.days, _ = parse_arrangement(data.get("arrangement") or "")
+            self.days, _source = parse_arrangement(data.get("arrangement") or "")
         except InvalidInput as error:
             raise forms.ValidationError({"arrangement": error.detail}) from None
         year = data.get("year") or self.instance.year

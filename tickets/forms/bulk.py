@@ -11,7 +11,7 @@ from contactcenter.forms import ServiceForm
 from ..models import Department
 from ..serializers import NOTE_MAX
 from ..services.workorders import BULK_MAX
-from .labels import SERVICE_CODES, SERVICE_FIELDS, SERVICE_MESSAGES
+from .labels import SERVICE_CODES
 
 BULK_LABELS = [
     ("dispatch", pgettext_lazy("work order transition", "Dispatch")),
@@ -43,7 +43,7 @@ class IdListField(forms.Field):
 
 
 class BulkForm(ServiceForm):
-    service_messages = {**SERVICE_FIELDS, **SERVICE_MESSAGES, **SERVICE_CODES}
+    service_messages = SERVICE_CODES
 
     orders = IdListField(label=_("Work orders"))
     action = forms.ChoiceField(label=_("Action"), choices=BULK_LABELS)

@@ -27,13 +27,11 @@ CALL_OUTCOMES = [
 CLASSIFICATIONS = [*Kind.choices, *CALL_OUTCOMES]
 ORDER_KINDS = frozenset(Kind.values)
 
+ONLY_CONSULTATIONS = _("Only a consultation can be answered on the call.")
+# The page's own words for some refusals, by the error's code (the services' messages are in the user's language).
 SERVICE_MESSAGES = {
     "invalid_phone": _("Enter a phone number."),
     "unknown_account": _("No customer has this account number."),
-    "Only a consultation can be answered on the call": _("Only a consultation can be answered on the call."),
-    "ring_started_at is in the future": _("The call cannot have started in the future."),
-    "A call cannot ring for more than an hour": _("A call cannot ring for more than an hour."),
-    "A call cannot last more than a day": _("A call cannot last more than a day."),
     "in_future": _("The call cannot have started in the future."),
     "call_too_old": _("A call you type in is logged within an hour of its first ring; older calls come from the "
                       "telephony system."),
@@ -128,7 +126,7 @@ class ConsoleForm(ServiceForm):
         if classification in ORDER_KINDS and not data.get("description", "").strip():
             self.add_error("description", _("Describe what the customer asks for."))
         if data.get("answer") and classification != Kind.CONSULTATION:
-            self.add_error("answer", SERVICE_MESSAGES["Only a consultation can be answered on the call"])
+            self.add_error("answer", ONLY_CONSULTATIONS)
         if classification not in ORDER_KINDS and len(data.get("description", "")) > NOTE_MAX:
             self.add_error("description", _("A note has at most %(max)d characters.") % {"max": NOTE_MAX})
         return data

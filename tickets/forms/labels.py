@@ -32,8 +32,7 @@ TRANSITION_LABELS = {
     "unmerge": pgettext_lazy("work order transition", "Undo the merge"),  # 撤销合并
 }
 
-# The services speak English to the API; the pages give their refusals in the user's language: by the error's
-# code, else its (stable) English message, else its field.
+# The pages' own words for some refusals, by the error's code (the services' messages are in the user's language).
 SERVICE_CODES = {
     "unknown_transition": _("The work order has no such step."),
     "transition_not_allowed": _("This step is not allowed in the work order's current state; reload the page."),
@@ -43,26 +42,4 @@ SERVICE_CODES = {
     "not_connected": _("This person is not an agent of this work order: choose its first-question owner or an agent "
                        "who took one of its calls."),
     "permission_denied": _("Your role may not take this step."),
-}
-SERVICE_MESSAGES = {
-    "A repair is dispatched to a repair crew": _("A repair is dispatched to a repair crew."),
-    "The order is already with this department": _("The work order is already with this department."),
-    "Complaints are forwarded to a supervision office": _("Complaints are forwarded to a supervision office."),
-    "A valid finding needs its cause": _("A valid finding needs its cause."),
-    "An unreached callback has no ratings": _("A callback that did not reach the customer has no ratings."),
-    "satisfied (true or false) is required when the customer was reached":
-        _("Say whether the customer was satisfied."),
-    "attitude is required when the customer was reached": _("Rate the service attitude."),
-    "quality is required when the customer was reached": _("Rate the work quality."),
-}
-SERVICE_FIELDS = {
-    "department": _("Choose another department."),
-    "handler": _("The handler must be a member of the chosen department."),
-    "responsible": _("Unknown user."),
-    "reason": _("Give a reason."),
-    "answer": _("Write the answer."),
-    "reply_text": _("Write the reply to the customer."),
-    "valid": _("Say whether the complaint is valid."),
-    "reached": _("Say whether the customer was reached."),
-    "satisfied": _("Say whether the customer was satisfied."),
 }

@@ -15,8 +15,7 @@ from ..models import Department, Kind, OutageKind, OutageNotice, User, WorkOrder
 from ..serializers.outages import AREA_MAX, CAUSE_MAX
 from ..services.customers import normalize_phone
 
-# The services speak English to the API; the pages show their refusals in the user's language: by the error's
-# code, else by its (stable) message, else by its field.
+# The pages' own words for some refusals, by the error's code (the services' messages are in the user's language).
 SERVICE_CODES = {
     "unknown_transition": _("The notice has no such step."),
     "transition_not_allowed": _("This step is not allowed in the notice's current state; reload the page."),
@@ -25,9 +24,6 @@ SERVICE_CODES = {
 SERVICE_MESSAGES = {
     "area_term_too_short": _("Each community, street or feeder needs at least two characters (one character, such "
                              "as 市, would match every address)."),
-    "Name at least one community, street or feeder": _("Name at least one community, street or feeder."),
-    "The expected restoration must come after the start": _("The expected restoration must come after the start."),
-    "restored_at must lie between the start and now": _("The restoration time must lie between the start and now."),
 }
 
 WIDE_AREA = _("The area matches %(matched)s of the unit's %(customers)s customers: every repair call from them would "

@@ -27,7 +27,7 @@ from ..models import (
 )
 from ..serializers import NOTE_MAX, TEXT_MAX
 from ..services import workorders as actions
-from .labels import SERVICE_CODES, SERVICE_FIELDS, SERVICE_MESSAGES
+from .labels import SERVICE_CODES
 from .labels import TRANSITION_LABELS as TRANSITION_LABELS  # re-exported: the queue pages import it from here
 
 RECENT_CALLS = 10  # the urge form offers the customer's latest calls
@@ -63,7 +63,7 @@ class TransitionForm(ServiceForm):
 
     service: staticmethod  # the typed service this form calls (``actions.work_order_dispatch`` …)
 
-    service_messages = {**SERVICE_FIELDS, **SERVICE_MESSAGES, **SERVICE_CODES}
+    service_messages = SERVICE_CODES
     situation: str | None = None  # tickets.models.phrases.Situation of the standard phrases shown beside it
     text_field: str | None = None  # the field written to the customer, where a forbidden phrase is shown
     customer_text: str | None = None  # which text to the customer it is (CustomerText): the phrases' context

@@ -8,7 +8,7 @@ from contactcenter.errors import InvalidInput
 
 from .. import services
 from ..models import AreaType, Customer, Department, OutageKind, OutageNotice, OutageTransition
-from ..services.customers import normalize_phone
+from ..services.customers import NOT_A_PHONE, normalize_phone
 from ..services.outages import outage_available_transitions
 
 AREA_MAX = 2000
@@ -139,7 +139,7 @@ class ForCallerQuerySerializer(serializers.Serializer):
         try:
             return normalize_phone(value)
         except InvalidInput:
-            raise serializers.ValidationError("Not a phone number.") from None
+            raise serializers.ValidationError(str(NOT_A_PHONE)) from None
 
     def validate(self, attrs):
         given = [name for name in ("phone", "customer", "address") if attrs.get(name)]

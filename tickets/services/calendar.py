@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from contactcenter.errors import InvalidInput, NotPermitted
 
@@ -52,17 +53,20 @@ def parse_arrangement(text: str) -> tuple[list[HolidayDay], str]:
             continue
         parts = [part.strip() for part in re.split(r"[,，\t ]+", line, maxsplit=2)]
         if len(parts) < 2:
-            raise InvalidInput(f"line {number}: expected 'date, holiday|workday[, name]': {raw!r}")
+            raise InvalidInput(_("Line %(number)s: expected “date, holiday|workday[, name]”: “%(line)s”")
+                               % {"number": number, "line": raw})
         try:
             day = dt.date.fromisoformat(parts[0])
         except ValueError:
-            raise InvalidInput(f"line {number}: not a date (YYYY-MM-DD): {parts[0]!r}") from None
+            raise InvalidInput(_("Line %(number)s: not a date (YYYY-MM-DD): “%(value)s”")
+                               % {"number": number, "value": parts[0]}) from None
         kind = parts[1].lower()
         if kind not in KINDS:
-            raise InvalidInput(f"line {number}: the second column is holiday or workday, not {parts[1]!r}")
+            raise InvalidInput(_("Line %(number)s: the second column is holiday or workday, not “%(value)s”")
+                               % {"number": number, "value": parts[1]})
         days.append(HolidayDay(day, KINDS[kind], parts[2] if len(parts) > 2 else ""))
     if not days:
-        raise InvalidInput("the arrangement has no days", extra={"field": "days"})
+        raise InvalidInput(_("The arrangement has no days"), extra={"field": "days"})
     return days, source
 
 
@@ -72,16 +76,18 @@ def calendar_year_enter(*, year: int, days: list[HolidayDay], source: str, actor
     had; the year becomes official and its provisional deadlines are due for recomputation. Every row changed is in
     the audit trail (who: ``actor``; the command line passes the user it is run for)."""
     if actor is not None and not actor.has_perm("tickets.change_calendaryear"):
-        raise NotPermitted("Only a supervisor enters the holiday calendar")
+        raise NotPermitted(_("Only a supervisor enters the holiday calendar"))
     if not 2000 <= year <= 2099:
-        raise InvalidInput("The year must lie between 2000 and 2099", extra={"field": "year"})
+        raise InvalidInput(_("The year must lie between 2000 and 2099"), extra={"field": "year"})
     dates = [day.date for day in days]
     outside = sorted({d for d in dates if d.year != year})
     if outside:
-        raise InvalidInput(f"Dates outside {year}: {', '.join(map(str, outside))}", extra={"field": "days"})
+        raise InvalidInput(_("Dates outside %(year)s: %(dates)s")
+                           % {"year": year, "dates": ", ".join(map(str, outside))}, extra={"field": "days"})
     twice = sorted({d for d in dates if dates.count(d) > 1})
     if twice:
-        raise InvalidInput(f"Dates given twice: {', '.join(map(str, twice))}", extra={"field": "days"})
+        raise InvalidInput(_("Dates given twice: %(dates)s") % {"dates": ", ".join(map(str, twice))},
+                           extra={"field": "days"})
     wanted = {day.date: day for day in days}
     # ``_history_user``: django-simple-history's documented way to name who made a change outside a request
     # ("Manually specifying a user"); the audit trail shows the actor.

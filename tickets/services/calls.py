@@ -3,6 +3,8 @@ import datetime as dt
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from contactcenter.errors import InvalidInput, NotPermitted
 
@@ -23,12 +25,13 @@ def _seat_of_call(*, agent: User | None, logged_by: User) -> User | None:
     else logs only calls at their own seat (the call's ring time is judged against that agent: ring_over_3)."""
     if logged_by.has_perm(LOG_ANY_CALL):
         if agent is not None and not agent.has_perm("tickets.take_calls"):
-            raise InvalidInput(f"{agent.username} does not take calls", code="not_an_agent", extra={"field": "agent"})
+            raise InvalidInput(_("%(username)s does not take calls") % {"username": agent.username},
+                               code="not_an_agent", extra={"field": "agent"})
         return agent
     if not logged_by.has_perm("tickets.take_calls"):
-        raise NotPermitted("Only the telephony system and those who take calls log calls")
+        raise NotPermitted(_("Only the telephony system and those who take calls log calls"))
     if agent is not None and agent.pk != logged_by.pk:
-        raise NotPermitted("You log only the calls at your own seat; the telephony system logs the others",
+        raise NotPermitted(_("You log only the calls at your own seat; the telephony system logs the others"),
                            code="not_your_seat")
     return logged_by
 
@@ -38,26 +41,32 @@ def _check_times(*, ring_started_at: dt.datetime, answered_at: dt.datetime | Non
     """Never in the future; no older than the telephony link may lag (CALL_LOG_MAX_AGE_HOURS) or, typed in by an
     agent, than a call just taken (CALL_TYPED_MAX_AGE_MINUTES)."""
     if answered_at is not None and answered_at < ring_started_at:
-        raise InvalidInput("answered_at is before ring_started_at", extra={"field": "answered_at"})
+        raise InvalidInput(_("answered_at is before ring_started_at"), extra={"field": "answered_at"})
     if ended_at is not None and ended_at < (answered_at or ring_started_at):
-        raise InvalidInput("ended_at is before the call was answered or started ringing", extra={"field": "ended_at"})
+        raise InvalidInput(_("ended_at is before the call was answered or started ringing"),
+                           extra={"field": "ended_at"})
     now = timezone.now()
     for name, moment in (("ring_started_at", ring_started_at), ("answered_at", answered_at), ("ended_at", ended_at)):
         if moment is not None and moment > now + CLOCK_SKEW:
-            raise InvalidInput(f"{name} is in the future", code="in_future", extra={"field": name})
+            in_future = {"ring_started_at": _("ring_started_at is in the future"),
+                         "answered_at": _("answered_at is in the future"), "ended_at": _("ended_at is in the future")}
+            raise InvalidInput(in_future[name], code="in_future", extra={"field": name})
     if telephony:
-        oldest, limit = now - dt.timedelta(hours=settings.CALL_LOG_MAX_AGE_HOURS), (
-            f"{settings.CALL_LOG_MAX_AGE_HOURS} hours")
+        hours = settings.CALL_LOG_MAX_AGE_HOURS
+        oldest = now - dt.timedelta(hours=hours)
+        too_old = ngettext("A call is logged within %(count)s hour of its first ring",
+                           "A call is logged within %(count)s hours of its first ring", hours) % {"count": hours}
     else:
-        oldest, limit = now - dt.timedelta(minutes=settings.CALL_TYPED_MAX_AGE_MINUTES), (
-            f"{settings.CALL_TYPED_MAX_AGE_MINUTES} minutes")
+        minutes = settings.CALL_TYPED_MAX_AGE_MINUTES
+        oldest = now - dt.timedelta(minutes=minutes)
+        too_old = ngettext("A call is logged within %(count)s minute of its first ring",
+                           "A call is logged within %(count)s minutes of its first ring", minutes) % {"count": minutes}
     if ring_started_at < oldest:
-        raise InvalidInput(f"A call is logged within {limit} of its first ring", code="call_too_old",
-                           extra={"field": "ring_started_at"})
+        raise InvalidInput(too_old, code="call_too_old", extra={"field": "ring_started_at"})
     if (answered_at or ended_at or ring_started_at) - ring_started_at > MAX_RING:
-        raise InvalidInput("A call cannot ring for more than an hour", extra={"field": "answered_at"})
+        raise InvalidInput(_("A call cannot ring for more than an hour"), extra={"field": "answered_at"})
     if ended_at is not None and ended_at - ring_started_at > MAX_CALL:
-        raise InvalidInput("A call cannot last more than a day", extra={"field": "ended_at"})
+        raise InvalidInput(_("A call cannot last more than a day"), extra={"field": "ended_at"})
 
 
 @transaction.atomic
@@ -82,12 +91,13 @@ def call_log(
                  telephony=logged_by.has_perm(LOG_ANY_CALL))
     if answered_at is None:
         if outcome and outcome != CallOutcome.ABANDONED:
-            raise InvalidInput("A call that was never answered is abandoned", extra={"field": "outcome"})
+            raise InvalidInput(_("A call that was never answered is abandoned"), extra={"field": "outcome"})
         derived = CallOutcome.ABANDONED
         rang_until = ended_at or ring_started_at
     else:
         if outcome and outcome not in AGENT_OUTCOMES:
-            raise InvalidInput(f"outcome {outcome!r} is not possible for an answered call", extra={"field": "outcome"})
+            raise InvalidInput(_("Outcome “%(outcome)s” is not possible for an answered call") % {"outcome": outcome},
+                               extra={"field": "outcome"})
         derived = outcome or CallOutcome.ANSWERED
         rang_until = answered_at
     if customer is None:
@@ -112,14 +122,15 @@ def call_classify(*, call: Call, outcome: str, actor: User, note: str = "") -> C
     """The agent who took a call logged by the telephony system says what it was: answered, silent, a wrong
     number or harassment (seed 000 用语 2–5). A call never answered stays abandoned."""
     if not actor.has_perm("tickets.take_calls"):
-        raise NotPermitted("Only the front office classifies calls")
+        raise NotPermitted(_("Only the front office classifies calls"))
     if call.agent_id is not None and call.agent_id != actor.pk and not actor.has_perm("tickets.cancel_order"):
-        raise NotPermitted("Only the agent who took the call (or a lead) classifies it")
+        raise NotPermitted(_("Only the agent who took the call (or a lead) classifies it"))
     if call.answered_at is None:
-        raise InvalidInput("A call that was never answered is abandoned", code="call_not_answered",
+        raise InvalidInput(_("A call that was never answered is abandoned"), code="call_not_answered",
                            extra={"field": "outcome"})
     if outcome not in AGENT_OUTCOMES:
-        raise InvalidInput(f"outcome {outcome!r} is not possible for an answered call", extra={"field": "outcome"})
+        raise InvalidInput(_("Outcome “%(outcome)s” is not possible for an answered call") % {"outcome": outcome},
+                           extra={"field": "outcome"})
     call = Call.objects.select_for_update().get(pk=call.pk)
     call.outcome = outcome
     if note:

@@ -2,7 +2,8 @@ import re
 import unicodedata
 
 from django.db import transaction
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from contactcenter.errors import InvalidInput
 from contactcenter.rows import insert, newest
@@ -13,7 +14,7 @@ from ..models import AreaType, Customer, Unit, WorkOrder
 _PHONE = re.compile(r"\+?[0-9]{3,20}", re.ASCII)
 _MOBILE = re.compile(r"1[3-9][0-9]{9}", re.ASCII)
 _DROPPED = set("().")  # after NFKC: full-width （）．are these too
-NOT_A_PHONE = _("Not a phone number: give its digits, optionally with +86, spaces, dashes or brackets.")
+NOT_A_PHONE = gettext_lazy("Not a phone number: give its digits, optionally with +86, spaces, dashes or brackets.")
 
 
 def normalize_phone(raw: str, *, field: str = "caller_number") -> str:
@@ -46,7 +47,7 @@ def normalize_phone(raw: str, *, field: str = "caller_number") -> str:
         else:
             phone = "0" + national  # a landline: area code and number
     if not _PHONE.fullmatch(phone):
-        raise InvalidInput(NOT_A_PHONE, code="invalid_phone", extra={"field": field})
+        raise InvalidInput(str(NOT_A_PHONE), code="invalid_phone", extra={"field": field})
     return phone
 
 
@@ -60,7 +61,8 @@ def customer_find_or_create(
     if account_number:
         customer = Customer.objects.filter(account_number=account_number).first()
         if customer is None:
-            raise InvalidInput(f"No customer with account number {account_number}", code="unknown_account")
+            raise InvalidInput(_("No customer with account number %(number)s") % {"number": account_number},
+                               code="unknown_account")
         return customer
     customer = newest(Customer, phone=phone)  # the most recent file with the number (as filter().first())
     if customer is not None:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from contactcenter.errors import InvalidInput, NotPermitted
 from contactcenter.fsm import available_transitions, check_transition
@@ -22,11 +23,12 @@ def _check_area(area: str) -> None:
     """An area is a list of communities, streets or feeders, each of at least two characters ("市" alone would
     swallow every repair call of the city)."""
     if not area_terms(area):
-        raise InvalidInput("Name at least one community, street or feeder", extra={"field": "area"})
+        raise InvalidInput(_("Name at least one community, street or feeder"), extra={"field": "area"})
     short = short_terms(area)
     if short:
         raise InvalidInput(
-            f"Each community, street or feeder has at least {MIN_TERM_CHARS} characters: {'、'.join(short)}",
+            _("Each community, street or feeder has at least %(count)s characters: %(terms)s")
+            % {"count": MIN_TERM_CHARS, "terms": "、".join(short)},
             code="area_term_too_short", extra={"field": "area", "terms": short})
 
 
@@ -38,8 +40,9 @@ def _check_reach(area: str, notice: OutageNotice, *, confirmed: bool) -> dict:
         return {}
     if not confirmed:
         raise InvalidInput(
-            f"The area matches {reach.matched} of {reach.customers} customers ({reach.share:.0%}): every repair call "
-            "from them would be linked to this notice. Check the area, or confirm that it is this wide.",
+            _("The area matches %(matched)s of %(customers)s customers (%(share)s): every repair call from them would "
+              "be linked to this notice. Check the area, or confirm that it is this wide.")
+            % {"matched": reach.matched, "customers": reach.customers, "share": f"{reach.share:.0%}"},
             code="wide_area_needs_confirmation",
             extra={"field": "area", "matched": reach.matched, "customers": reach.customers})
     return {"wide_area_confirmed": True, "matched": reach.matched, "customers": reach.customers}
@@ -55,13 +58,14 @@ def outage_receive(
     publish it (kpi: outage_publish_late). A notice a surge of repair calls proposed (``selectors.surges``) keeps
     those orders: they are linked to it when it is published."""
     if not actor.has_perm("tickets.take_calls"):
-        raise NotPermitted("Only the front office receives outage notices")
+        raise NotPermitted(_("Only the front office receives outage notices"))
     _check_area(area)
     if expected_restore_at <= starts_at:
-        raise InvalidInput("The expected restoration must come after the start", extra={"field": "expected_restore_at"})
+        raise InvalidInput(_("The expected restoration must come after the start"),
+                           extra={"field": "expected_restore_at"})
     now = timezone.now()
     if received_at is not None and received_at > now:
-        raise InvalidInput("received_at is in the future", code="received_in_future", extra={"field": "received_at"})
+        raise InvalidInput(_("received_at is in the future"), code="received_in_future", extra={"field": "received_at"})
     notice = OutageNotice.objects.create(
         kind=kind, area=area.strip(), cause=cause.strip(), starts_at=starts_at, expected_restore_at=expected_restore_at,
         unit=actor.unit, source_department=source_department, received_at=received_at or now, received_by=actor,
@@ -76,7 +80,7 @@ def outage_receive(
 
 def outage_transition_check(*, notice: OutageNotice, name: str, actor: User) -> None:
     """409 unless ``name`` is a transition allowed now; 403 unless the user may fire it (asked before the input)."""
-    check_transition(notice, name, actor, names=OUTAGE_TRANSITIONS, what="An outage notice")
+    check_transition(notice, name, actor, names=OUTAGE_TRANSITIONS, what=_("outage notice"))
 
 
 def outage_available_transitions(notice: OutageNotice, user: User) -> list[str]:
@@ -133,11 +137,12 @@ def outage_update(*, notice: OutageNotice, actor: User, expected_restore_at: dt.
     """A new expected restoration, cause or area while the outage lasts (a wider area asks for confirmation)."""
     outage_transition_check(notice=notice, name="update", actor=actor)
     if expected_restore_at is not None and expected_restore_at <= notice.starts_at:
-        raise InvalidInput("The expected restoration must come after the start", extra={"field": "expected_restore_at"})
+        raise InvalidInput(_("The expected restoration must come after the start"),
+                           extra={"field": "expected_restore_at"})
     if area is not None:
         _check_area(area)
     if expected_restore_at is None and not cause and not area:
-        raise InvalidInput("Nothing to update", extra={"field": "expected_restore_at"})
+        raise InvalidInput(_("Nothing to update"), extra={"field": "expected_restore_at"})
     reach = _check_reach(area, notice, confirmed=confirm_wide_area) if area else {}
     changes = {"expected_restore_at": expected_restore_at, "cause": cause, "area": area}
     data = {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in changes.items() if v}
@@ -151,7 +156,7 @@ def outage_restore(*, notice: OutageNotice, actor: User, restored_at: dt.datetim
     outage_transition_check(notice=notice, name="restore", actor=actor)
     now = timezone.now()
     if restored_at is not None and (restored_at > now or restored_at < notice.starts_at):
-        raise InvalidInput("restored_at must lie between the start and now", extra={"field": "restored_at"})
+        raise InvalidInput(_("restored_at must lie between the start and now"), extra={"field": "restored_at"})
 
     def resolve_linked_repairs(notice: OutageNotice) -> dict:
         resolved = 0

@@ -23,7 +23,7 @@ def saved_filter_save(*, user: User, page: str, name: str, query: QueryDict, key
     if len(name) > 60:
         raise InvalidInput(_("A filter's name is at most 60 characters long."), extra={"field": "name"})
     if page not in SavedFilterPage.values:
-        raise InvalidInput(f"Unknown page {page!r}", extra={"field": "page"})
+        raise InvalidInput(_("Unknown page “%(page)s”") % {"page": page}, extra={"field": "page"})
     kept = QueryDict(mutable=True)
     for key in sorted(keys & set(query)):
         values = [value for value in query.getlist(key) if value.strip()]

@@ -7,13 +7,13 @@ from django.views.decorators.http import require_POST
 
 from .. import selectors, services
 from ..forms.bulk import BulkForm
-from ..forms.labels import SERVICE_CODES, SERVICE_MESSAGES
+from ..forms.labels import SERVICE_CODES
 from .queue import SEES_ORDERS, _next_url
 
 
 def _reason(outcome) -> str:
     """The refusal in the user's language (the pages' table of the services' messages), else as the service said."""
-    return str(SERVICE_CODES.get(outcome.code) or SERVICE_MESSAGES.get(outcome.detail) or outcome.detail)
+    return str(SERVICE_CODES.get(outcome.code) or outcome.detail)
 
 
 @login_required

@@ -3,6 +3,7 @@ complaint's first contact and its finding. Every text said to the customer is ch
 服务禁语 (``tickets.services.phrases``) before anything changes."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from contactcenter.errors import InvalidInput
 
@@ -70,19 +71,20 @@ def work_order_investigate(*, order: WorkOrder, actor: User, valid: bool, cause:
     """The finding of a complaint (report, suggestion): valid 属实 or not, its cause and the responsible person."""
     work_order_transition_check(order=order, name="investigate", actor=actor)  # 409/403 before the input
     if not isinstance(valid, bool):
-        raise InvalidInput("valid (true or false) is required", extra={"field": "valid"})
+        raise InvalidInput(_("valid (true or false) is required"), extra={"field": "valid"})
     cause = cause or ""
     if cause and cause not in FindingCause.values:
-        raise InvalidInput(f"Unknown cause {cause!r}", extra={"field": "cause"})
+        raise InvalidInput(_("Unknown cause “%(cause)s”") % {"cause": cause}, extra={"field": "cause"})
     if valid and not cause:
-        raise InvalidInput("A valid finding needs its cause", extra={"field": "cause"})
+        raise InvalidInput(_("A valid finding needs its cause"), extra={"field": "cause"})
     if (responsible is not None and valid and cause == FindingCause.ATTITUDE
             and responsible.pk not in agents_connected(order)):
         # seed 000 考核 8 (100 yuan) charges the on-duty staff whose attitude caused the complaint: an agent who
         # dealt with this customer on this order, not anyone a department names.
         raise InvalidInput(
-            f"{responsible.username} is not an agent of this order: name its first-question owner or an agent who "
-            "took one of its calls", code="not_connected", extra={"field": "responsible"})
+            _("%(username)s is not an agent of this order: name its first-question owner or an agent who took one of "
+              "its calls") % {"username": responsible.username},
+            code="not_connected", extra={"field": "responsible"})
     data = {"valid": valid, "cause": cause, "responsible": responsible.username if responsible else None}
     return fire(order, "investigate", actor=actor, note=note, data=data, valid=valid, cause=cause,
                 responsible=responsible, finding_note=note)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from contactcenter.errors import DomainError, InvalidInput
@@ -38,15 +39,15 @@ def work_orders_bulk(*, orders: Sequence[WorkOrder], action: str, actor: User, d
     """Apply ``action`` to each order (already read as the actor may see them). 400 for an unknown action, too many
     orders, or an input the action needs and lacks (before any order is touched)."""
     if action not in BULK_ACTIONS:
-        raise InvalidInput(f"Unknown bulk action {action!r}", extra={"field": "action"})
+        raise InvalidInput(_("Unknown bulk action “%(action)s”") % {"action": action}, extra={"field": "action"})
     if len(orders) > BULK_MAX:
-        raise InvalidInput(f"At most {BULK_MAX} orders at once", extra={"field": "orders"})
+        raise InvalidInput(_("At most %(count)s orders at once") % {"count": BULK_MAX}, extra={"field": "orders"})
     if action in ("dispatch", "reassign") and department is None:
-        raise InvalidInput("department is required", extra={"field": "department"})
+        raise InvalidInput(_("department is required"), extra={"field": "department"})
     if action == "add_note" and not (note or "").strip():
-        raise InvalidInput("note is required", extra={"field": "note"})
+        raise InvalidInput(_("note is required"), extra={"field": "note"})
     if action == "cancel" and not (reason or "").strip():
-        raise InvalidInput("reason is required", extra={"field": "reason"})
+        raise InvalidInput(_("reason is required"), extra={"field": "reason"})
     perform = {
         "dispatch": lambda order: work_order_dispatch(order=order, actor=actor, department=department,
                                                       handler=handler, note=note),

@@ -2,6 +2,7 @@
 (seed 000 细则 9); an order owing a callback is archived only once it is done (or tried three times)."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from contactcenter.errors import InvalidInput
 
@@ -17,20 +18,22 @@ def work_order_callback(*, order: WorkOrder, actor: User, reached: bool, satisfi
     counted."""
     work_order_transition_check(order=order, name="callback", actor=actor)  # 409/403 before the input
     if not isinstance(reached, bool):
-        raise InvalidInput("reached (true or false) is required", extra={"field": "reached"})
+        raise InvalidInput(_("reached (true or false) is required"), extra={"field": "reached"})
     attitude, quality, suggestions = attitude or "", quality or "", suggestions or ""
     if reached:
+        required = {"attitude": _("attitude is required when the customer was reached"),
+                    "quality": _("quality is required when the customer was reached")}
         for name, rating in (("attitude", attitude), ("quality", quality)):
             if not rating:
-                raise InvalidInput(f"{name} is required when the customer was reached", extra={"field": name})
+                raise InvalidInput(required[name], extra={"field": name})
         if not isinstance(satisfied, bool):
-            raise InvalidInput("satisfied (true or false) is required when the customer was reached",
+            raise InvalidInput(_("satisfied (true or false) is required when the customer was reached"),
                                extra={"field": "satisfied"})
     elif attitude or quality or satisfied is not None:
-        raise InvalidInput("An unreached callback has no ratings", extra={"field": "reached"})
+        raise InvalidInput(_("An unreached callback has no ratings"), extra={"field": "reached"})
     for name, rating in (("attitude", attitude), ("quality", quality)):
         if rating and rating not in Rating.values:
-            raise InvalidInput(f"Unknown rating {rating!r}", extra={"field": name})
+            raise InvalidInput(_("Unknown rating “%(rating)s”") % {"rating": rating}, extra={"field": name})
 
     def record(order: WorkOrder, at) -> None:
         Callback.objects.create(order=order, agent=actor, made_at=at, reached=reached, attitude=attitude,

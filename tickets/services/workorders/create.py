@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from contactcenter.errors import InvalidInput, NotPermitted
 from contactcenter.rows import insert, insert_numbered
@@ -35,11 +36,11 @@ def work_order_create(
     words checked: ``confirm_phrases`` keeps a warned one). A repair from the area of a published outage is linked
     to that notice instead of being dispatched again."""
     if kind not in KIND_MODELS:
-        raise InvalidInput(f"Unknown kind {kind!r}", extra={"field": "kind"})
+        raise InvalidInput(_("Unknown kind “%(kind)s”") % {"kind": kind}, extra={"field": "kind"})
     if not actor.has_perm("tickets.take_calls"):
-        raise NotPermitted("Only the front office accepts work orders")
+        raise NotPermitted(_("Only the front office accepts work orders"))
     if answer and kind != Kind.CONSULTATION:
-        raise InvalidInput("Only a consultation can be answered on the call", extra={"field": "answer"})
+        raise InvalidInput(_("Only a consultation can be answered on the call"), extra={"field": "answer"})
     phone = normalize_phone(caller_number)
     unit = unit_with_ancestors(actor.unit_id)
     if customer is None:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from django.db.models.expressions import Combinable
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from contactcenter.fsm import available_transitions as fsm_available
 from contactcenter.fsm import check_transition
@@ -33,7 +34,8 @@ def available_transitions(order: WorkOrder, user: User) -> list[str]:
 def work_order_transition_check(*, order: WorkOrder, name: str, actor: User) -> None:
     """409 if ``name`` is not a transition of this order's machine or not allowed now; 403 if not permitted. The API
     and the pages ask it before reading the input: a refusal never depends on what was sent."""
-    check_transition(order, name, actor, names=transition_names(order), what=f"A {order.get_kind_display()} order")
+    what = _("%(kind)s order") % {"kind": order.get_kind_display()}
+    check_transition(order, name, actor, names=transition_names(order), what=what)
 
 
 def fire(order: WorkOrder, name: str, *, actor: User, note: str = "", call: Call | None = None,
@@ -73,10 +75,17 @@ def fire(order: WorkOrder, name: str, *, actor: User, note: str = "", call: Call
     return order
 
 
+def required_message(field: str) -> str:
+    """"<field> is required" in the user's language, with the field's name in words where it is known."""
+    known = {"note": _("note is required"), "reason": _("reason is required"), "answer": _("answer is required"),
+             "reply_text": _("reply_text is required"), "department": _("department is required")}
+    return known.get(field) or _("%(field)s is required") % {"field": field}
+
+
 def require_text(value: str | None, field: str) -> str:
     """A required text, stripped: 400 naming the field when it is missing or blank."""
     from contactcenter.errors import InvalidInput
 
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"{field} is required", extra={"field": field})
+        raise InvalidInput(required_message(field), extra={"field": field})
     return value.strip()

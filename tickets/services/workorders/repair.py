@@ -2,6 +2,7 @@
 published outage after acceptance, or unlinked from it by the agent."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from contactcenter.errors import InvalidInput
 
@@ -44,6 +45,6 @@ def work_order_link_outage(*, order: WorkOrder, actor: User, outage: OutageNotic
     resolved when the outage is restored. 400 for a notice that is not published."""
     work_order_transition_check(order=order, name="link_outage", actor=actor)  # 409/403 before the input
     if outage is None or outage.state != OutageState.PUBLISHED:
-        raise InvalidInput("Only a published outage notice can be linked", code="outage_not_published",
+        raise InvalidInput(_("Only a published outage notice can be linked"), code="outage_not_published",
                            extra={"field": "outage"})
     return fire(order, "link_outage", actor=actor, note=note, data={"outage": outage.pk}, outage=outage)

@@ -2,6 +2,7 @@
 sender 退单, urge 催办, escalate 上报, a note 备注, cancel as a duplicate."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from contactcenter.errors import InvalidInput
 
@@ -37,13 +38,14 @@ def _check_department(order: WorkOrder, department: Department | None, handler: 
     """Where an order may be dispatched (or reassigned): a repair to a repair crew, never to the department that has
     it already; a handler only from that department."""
     if department is None:
-        raise InvalidInput("department is required", extra={"field": "department"})
+        raise InvalidInput(_("department is required"), extra={"field": "department"})
     if order.kind == Kind.REPAIR and department.kind != DepartmentKind.REPAIR_CREW:
-        raise InvalidInput("A repair is dispatched to a repair crew", extra={"field": "department"})
+        raise InvalidInput(_("A repair is dispatched to a repair crew"), extra={"field": "department"})
     if department.pk == order.department_id:
-        raise InvalidInput("The order is already with this department", extra={"field": "department"})
+        raise InvalidInput(_("The order is already with this department"), extra={"field": "department"})
     if handler is not None and handler.department_id != department.pk:
-        raise InvalidInput(f"{handler.username!r} is not a member of {department}", extra={"field": "handler"})
+        raise InvalidInput(_("“%(username)s” is not a member of %(department)s")
+                           % {"username": handler.username, "department": department}, extra={"field": "handler"})
 
 
 @transaction.atomic
@@ -72,11 +74,11 @@ def work_order_forward(*, order: WorkOrder, actor: User, department: Department 
     work_order_transition_check(order=order, name="forward", actor=actor)  # 409/403 before the input
     if department is not None:
         if department.kind != DepartmentKind.SUPERVISION:
-            raise InvalidInput("Complaints are forwarded to a supervision office", extra={"field": "department"})
+            raise InvalidInput(_("Complaints are forwarded to a supervision office"), extra={"field": "department"})
     else:
         department = supervision_office_for(order)
         if department is None:
-            raise InvalidInput("No supervision office is configured", code="no_supervision_office")
+            raise InvalidInput(_("No supervision office is configured"), code="no_supervision_office")
     return fire(order, "forward", actor=actor, note=note, data={"department": department.pk}, department=department)
 
 
