@@ -953,7 +953,7 @@ class Generator:
                                || CASE WHEN b.code = 'attitude_complaint' THEN 'finding'
                                        ELSE bench.isoformat(b.due) END,
                            'automatic', r.amount, b.due, {period.format(t='b.due')},
-                           'work_order:' || w.id, '', b.due + interval '30 seconds',
+                           'work_order:' || w.id, '', LEAST(b.due + interval '30 seconds', {G}),
                            CASE WHEN NOT b.to_department THEN b.agent_id END, NULL::bigint,
                            CASE WHEN b.to_department THEN w.department_id END, NULL::bigint,
                            CASE WHEN b.to_department THEN dep.unit_id ELSE b.agent_unit_id END,
