@@ -1,0 +1,50 @@
+"""The ledger 考核台账 in a real browser (Chromium through Playwright, against ``live_server``): a supervisor reads
+what caused each entry in words — 工单 <number> linked to the order, 来电 #n — and follows the link to the order,
+at 1440×900 and 390×844 (the table scrolls inside its box; the page is never wider than the screen).
+
+``SCREENSHOTS=1`` also writes docs/screenshots/ledger.png and docs/screenshots/ledger-phone.png."""
+
+import pytest
+from django.utils import timezone
+
+from kpi import services
+from kpi.models import PenaltyRule
+from kpi.services import Breach
+from tickets.services import work_order_create
+
+from . import test_handover_browser as handover
+from .test_search_browser import page_width, shoot
+
+browser, plain_cookies, log_in = handover.browser, handover.plain_cookies, handover.log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.mark.parametrize("viewport", [(1440, 900), (390, 844)], ids=["desktop", "phone"])
+def test_a_supervisor_reads_and_follows_what_caused_an_entry(live_server, browser, plain_cookies, people, org,
+                                                             viewport):
+    order = work_order_create(kind="repair", description="家里停电", caller_number="13900000001",
+                              actor=people.agent)
+    now = timezone.now()
+    services.post_breaches([
+        Breach(rule=PenaltyRule.objects.get(code="repair_arrival_late"), source=f"work_order:{order.pk}",
+               occurrence=now.isoformat(), occurred_at=now, department_id=org.repair.pk, unit_id=org.city.pk),
+        Breach(rule=PenaltyRule.objects.get(code="ring_over_3"), source="call:42", occurrence="ring",
+               occurred_at=now, agent_id=people.agent.pk, unit_id=org.center.pk),
+    ])
+    supervisor = log_in(browser, live_server.url, "supervisor")
+    supervisor.set_viewport_size({"width": viewport[0], "height": viewport[1]})
+    supervisor.goto(f"{live_server.url}/kpi/ledger/")
+    link = supervisor.locator(f'a[href="/orders/{order.pk}/"]')
+    assert link.count() == 1 and order.number in link.inner_text() and "工单" in link.inner_text()
+    assert "来电 #42" in supervisor.locator("#entries").inner_text()
+    assert "work_order:" not in supervisor.content()
+    shoot(supervisor, "ledger.png" if viewport[0] > 400 else "ledger-phone.png")
+    wide = supervisor.evaluate("""() => [...document.querySelectorAll('body *')].filter(e =>
+        e.getBoundingClientRect().right > document.documentElement.clientWidth + 1).slice(0, 5).map(e =>
+        e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""")
+    assert page_width(supervisor) <= viewport[0], wide
+    link.scroll_into_view_if_needed()
+    link.click()
+    supervisor.wait_for_url(f"**/orders/{order.pk}/")
+    assert order.number in supervisor.content()
