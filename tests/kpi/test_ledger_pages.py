@@ -325,7 +325,6 @@ def test_pages_are_english_on_request(client, people, ledger):
 def test_the_source_column_names_what_caused_each_entry_in_words(client, ledger, people):
     """A supervisor reading the ledger sees "工单 GZ…" linked to the order, not the key ``work_order:17``; one query
     names every order of the page."""
-    from tests.factories import CustomerFactory  # noqa: F401  (the order below needs no customer of its own)
     from tickets.services import work_order_create
 
     order = work_order_create(kind="repair", description="停电", caller_number="13900000001", actor=people.agent)
