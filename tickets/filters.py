@@ -44,6 +44,34 @@ def _phone(value: str) -> str:
         return value
 
 
+# The choices of a filter by a related row, as callables (django-filter calls them with the request): a filter set
+# deep-copies its filters for every request, and a queryset held by a filter would be deep-copied with them.
+def _users(request):
+    return User.objects.all()
+
+
+def _departments(request):
+    return Department.objects.all()
+
+
+def _units(request):
+    return Unit.objects.all()
+
+
+class FormClassOnce:
+    """django-filter builds its form's class anew for every filter set (a new class, a form field built for each
+    filter); the fields depend on the filter set's class alone here, so the class is built once per filter set class.
+    Each form still deep-copies its fields, as every Django form does."""
+
+    _form_classes: dict = {}
+
+    def get_form_class(self):
+        made = FormClassOnce._form_classes.get(type(self))
+        if made is None:
+            made = FormClassOnce._form_classes[type(self)] = super().get_form_class()
+        return made
+
+
 class PhoneSearchForWholeNumbers:
     """A search by phone number only for the roles that see whole numbers (``tickets.phones.sees_whole_phones``).
     For the others it would undo the masking: 139****0001 hides 4 digits, 10,000 searches find the customer's."""
@@ -57,22 +85,22 @@ class PhoneSearchForWholeNumbers:
         return valid
 
 
-class WorkOrderFilter(PhoneSearchForWholeNumbers, django_filters.FilterSet):
+class WorkOrderFilter(FormClassOnce, PhoneSearchForWholeNumbers, django_filters.FilterSet):
     # distinct=False: a filter on the order's own column cannot repeat a row, and django-filter's default
     # (SELECT DISTINCT over every selected column, and the count over that) costs a sort of the whole result.
     kind = django_filters.MultipleChoiceFilter(choices=Kind.choices, distinct=False)
     state = django_filters.MultipleChoiceFilter(choices=State.choices, distinct=False)
-    owner = django_filters.ModelChoiceFilter(field_name="owner", to_field_name="username", queryset=User.objects.all())
+    owner = django_filters.ModelChoiceFilter(field_name="owner", to_field_name="username", queryset=_users)
     handler = django_filters.ModelChoiceFilter(field_name="handler", to_field_name="username",
-                                               queryset=User.objects.all())
-    department = django_filters.ModelChoiceFilter(queryset=Department.objects.all())
+                                               queryset=_users)
+    department = django_filters.ModelChoiceFilter(queryset=_departments)
     customer = django_filters.NumberFilter(field_name="customer_id", min_value=1, max_value=MAX_ID)
     phone = django_filters.CharFilter(method="filter_phone", label="Caller or customer phone")
     number = django_filters.CharFilter(method="filter_number", label="Any part of the order number")
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="Has a passed, unmet deadline")
     due_soon = django_filters.BooleanFilter(method="filter_due_soon",
                                             label="Has an unmet deadline falling due within the next hour")
-    unit = django_filters.ModelChoiceFilter(queryset=Unit.objects.all(), method="filter_unit",
+    unit = django_filters.ModelChoiceFilter(queryset=_units, method="filter_unit",
                                             label="In this unit or a unit below it")
     open = django_filters.BooleanFilter(method="filter_open", label="Not archived or cancelled")
     accepted_after = AwareDateTimeFilter(field_name="accepted_at", lookup_expr="gte")
@@ -122,7 +150,7 @@ class CustomerFilter(PhoneSearchForWholeNumbers, django_filters.FilterSet):
 
 class CallFilter(PhoneSearchForWholeNumbers, django_filters.FilterSet):
     phone = django_filters.CharFilter(method="filter_phone")
-    agent = django_filters.ModelChoiceFilter(to_field_name="username", queryset=User.objects.all())
+    agent = django_filters.ModelChoiceFilter(to_field_name="username", queryset=_users)
     outcome = django_filters.MultipleChoiceFilter(choices=CallOutcome.choices, distinct=False)  # see WorkOrderFilter
     customer = django_filters.NumberFilter(field_name="customer_id", min_value=1, max_value=MAX_ID)
     ring_after = AwareDateTimeFilter(field_name="ring_started_at", lookup_expr="gte")
