@@ -10,7 +10,7 @@ PYTEST_ARGS ?= -n auto
 # A -m in PYTEST_ARGS comes later on the command line and so replaces this selection.
 TEST_SELECTION := -m "not faults"
 
-.PHONY: help venv run test test-faults lint diagrams clean messages bench bench-tools vendor fonts
+.PHONY: help venv run test test-faults lint diagrams clean messages bench bench-tools vendor fonts clients
 
 help:
 	@echo "make venv      create .venv and install the pyproject dependencies (incl. [test])"
@@ -52,8 +52,15 @@ run: venv fonts
 	$(PY) manage.py seed_demo; \
 	exec bin/run-local
 
-test: venv fonts
+test: venv fonts clients
 	$(PY) -m pytest $(TEST_SELECTION) $(PYTEST_ARGS)
+
+# The TypeScript client's generator and compiler (tests/test_generated_clients.py), from package-lock.json.
+clients: node_modules/.installed
+node_modules/.installed: package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: apt-get install nodejs npm"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 # Fault tests: each starts its own PostgreSQL cluster and redis-server on free ports (never the shared ones) and
 # real gunicorn / Celery worker / beat processes, then stops, kills and restarts them. One at a time (no -n).

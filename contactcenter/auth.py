@@ -15,6 +15,7 @@ so no request uses an entry read before the change, in any process. ``AUTH_CACHE
 format, whose entries held pickled users: during a rolling upgrade neither version reads the other's entries.
 """
 
+import datetime as dt
 import hashlib
 
 from django.conf import settings
@@ -22,9 +23,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 from django.contrib.auth.models import Permission
 from django.db import DEFAULT_DB_ALIAS
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from rest_framework.authentication import TokenAuthentication
-from rest_framework.authtoken.models import Token
+from knox.auth import TokenAuthentication
+from knox.crypto import hash_token
+from knox.models import AuthToken
 from rest_framework.exceptions import AuthenticationFailed
 
 from .cache import generational, new_generation
@@ -109,21 +112,34 @@ class ModelBackend(DjangoModelBackend):
 
 
 class CachedTokenAuthentication(TokenAuthentication):
-    """DRF's token authentication (``Authorization: Token <key>``), the token's user from the cache under a digest
-    of the token (the token itself is never stored)."""
+    """django-rest-knox's token authentication (``Authorization: Token <token>``; tokens stored as SHA-512 digests,
+    each with its expiry), the token's user and expiry from the cache under a SHA-256 digest of the token: neither
+    the token nor knox's digest is stored. An expired token is refused from the cache as from the database."""
 
-    def authenticate_credentials(self, key):
+    def authenticate_credentials(self, token: bytes):
+        try:
+            key = token.decode("utf-8")
+        except UnicodeDecodeError:
+            raise AuthenticationFailed(_("Invalid token.")) from None
         if not settings.AUTH_CACHE_SECONDS:
-            return super().authenticate_credentials(key)
+            return super().authenticate_credentials(token)
         digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
-        entry = _cached(f"auth:entry:token:{digest}", lambda: self._owner(key))
+        entry = generational(GENERATION, f"auth:entry:token:{digest}", lambda: self._entry(token),
+                             seconds=settings.AUTH_CACHE_SECONDS)
         if entry is None:
             raise AuthenticationFailed(_("Invalid token."))
+        expiry = entry["expiry"] and dt.datetime.fromisoformat(entry["expiry"])
+        if expiry and expiry <= timezone.now():
+            raise AuthenticationFailed(_("Token expired."))
         user = _user_from(entry)
         if not user.is_active:
             raise AuthenticationFailed(_("User inactive or deleted."))
-        return user, Token(key=key, user=user)
+        return user, AuthToken(digest=hash_token(key), token_key=key[:15], user=user, expiry=expiry or None)
 
-    def _owner(self, key):
-        token = self.get_model().objects.select_related("user").filter(key=key).first()
-        return None if token is None else token.user
+    def _entry(self, token: bytes) -> dict | None:
+        """The token's user as the cache keeps it, and the token's expiry (ISO 8601, or None: never)."""
+        try:
+            user, auth_token = super().authenticate_credentials(token)  # deletes the user's expired tokens
+        except AuthenticationFailed:
+            return None
+        return {**_entry(user), "expiry": auth_token.expiry.isoformat() if auth_token.expiry else None}

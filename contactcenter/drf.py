@@ -3,6 +3,8 @@ serializers (``PlannedOutput``/``PlannedInput``). Over 400 lines: the planned se
 their plan-building helpers belong next to them."""
 
 import datetime as dt
+import json
+import math
 from collections.abc import Mapping
 
 import django_filters
@@ -12,11 +14,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
-from rest_framework import parsers, permissions, serializers
+from rest_framework import filters, parsers, permissions, serializers
 from rest_framework.exceptions import MethodNotAllowed, ParseError
+from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.fields import get_error_detail
 from rest_framework.relations import PKOnlyObject
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 from rest_framework.utils.formatting import lazy_format
+
+from . import idempotency
 
 MAX_ID = 2**63 - 1  # the largest bigint: an id beyond it is refused (400), never sent to the database
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -72,9 +79,58 @@ class AwareDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = AwareDateTimeFormField
 
 
-class MethodsFirst:
+class Replayed(Exception):
+    """Raised by ``Idempotent.initial`` to answer with a kept answer instead of running the handler."""
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
+class Idempotent:
+    """A POST with an ``Idempotency-Key`` header (``contactcenter.idempotency``): claimed once the user is known,
+    before the handler runs; the handler's answer kept; a copy of the request answered with the kept answer
+    (header ``Idempotent-Replayed: true``), never run twice."""
+
+    idempotency_claim = None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        key = request.headers.get(idempotency.HEADER)
+        if request.method != "POST" or key is None or not request.user.is_authenticated:
+            return
+        digest = idempotency.fingerprint(request.method, request.get_full_path(), request.body)
+        found = idempotency.claim(user=request.user, key=key, digest=digest)
+        if found.replay is not None:
+            status_code, body = found.replay
+            response = Response(json.loads(body) if body else None, status=status_code)
+            response["Idempotent-Replayed"] = "true"
+            raise Replayed(response)
+        self.idempotency_claim = found.row
+
+    def handle_exception(self, exc):
+        if isinstance(exc, Replayed):
+            return exc.response
+        try:
+            return super().handle_exception(exc)
+        except Exception:
+            if self.idempotency_claim is not None:  # a 500 on its way: the key is released, the retry runs
+                idempotency.release(self.idempotency_claim)
+                self.idempotency_claim = None
+            raise
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.idempotency_claim is not None:
+            body = b"" if response.data is None else JSONRenderer().render(response.data)
+            idempotency.complete(self.idempotency_claim, status_code=response.status_code, body=body)
+            self.idempotency_claim = None
+        return response
+
+
+class MethodsFirst(Idempotent):
     """Answer 405 for a method the endpoint does not have, before authentication and permissions decide:
-    "this does not exist" (DELETE on a ledger entry) must not read as "you may not"."""
+    "this does not exist" (DELETE on a ledger entry) must not read as "you may not". Every API view has it, and
+    with it idempotent POSTs (``Idempotent``)."""
 
     def initial(self, request, *args, **kwargs):
         method = request.method.lower()
@@ -95,8 +151,10 @@ class FiltersOnListsOnly:
         return super().filter_queryset(queryset)
 
 
-def _nested_deeper_than(data, limit: int) -> bool:
-    """Whether JSON data has objects/arrays nested more than ``limit`` levels (walked without recursion)."""
+def _refusal(data, limit: int) -> str | None:
+    """Why JSON data is refused, or None: objects/arrays nested more than ``limit`` levels, or a number no column
+    holds (``1e999`` reads as an infinite float; NaN and Infinity are already refused by DRF's strict JSON).
+    Walked without recursion."""
     stack = [(data, 1)]
     while stack:
         value, depth = stack.pop()
@@ -105,11 +163,13 @@ def _nested_deeper_than(data, limit: int) -> bool:
         elif isinstance(value, list):
             children = value
         else:
+            if isinstance(value, float) and not math.isfinite(value):
+                return _("A number out of range (%(number)s) is not accepted.") % {"number": value}
             continue
         if depth > limit:
-            return True
+            return _too_deep(limit)
         stack.extend((child, depth + 1) for child in children)
-    return False
+    return None
 
 
 def _too_deep(limit: int) -> str:
@@ -117,9 +177,9 @@ def _too_deep(limit: int) -> str:
 
 
 class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser, refusing JSON nested deeper than ``settings.JSON_MAX_DEPTH`` levels with a 400: no
-    request of this API nests more than a few levels, and 10,000 nested brackets must not end in a 500 from
-    a RecursionError in the decoder (or later in a serializer)."""
+    """DRF's JSON parser, refusing with a 400 JSON nested deeper than ``settings.JSON_MAX_DEPTH`` levels (no request
+    of this API nests more than a few levels, and 10,000 nested brackets must not end in a 500 from a RecursionError
+    in the decoder or later in a serializer) and numbers too large for a float (``1e999``, ``-1e999``)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.JSON_MAX_DEPTH
@@ -127,9 +187,41 @@ class JSONParser(parsers.JSONParser):
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise ParseError(_too_deep(limit)) from None
-        if _nested_deeper_than(data, limit):
-            raise ParseError(_too_deep(limit))
+        refused = _refusal(data, limit)
+        if refused:
+            raise ParseError(refused)
         return data
+
+
+class OrderingFilter(filters.OrderingFilter):
+    """DRF's ``?ordering=``, limited to the fields the view lists in ``ordering_fields`` — none when it lists none.
+    DRF's default would allow every field of the serializer: sorting customers by a masked phone number walks the
+    hidden digits one by one. A field not listed is refused (400, naming the allowed ones), not silently ignored."""
+
+    def get_valid_fields(self, queryset, view, context=None):
+        return [(name, name) for name in getattr(view, "ordering_fields", None) or ()]
+
+    def get_ordering(self, request, queryset, view):
+        given = request.query_params.get(self.ordering_param)
+        if given:
+            allowed = [name for name, _label in self.get_valid_fields(queryset, view)]
+            unknown = [name for name in (part.strip() for part in given.split(","))
+                       if name.removeprefix("-") not in allowed]
+            if unknown:
+                raise DRFValidationError({self.ordering_param: [
+                    _("Cannot sort by %(fields)s; sort by one of: %(allowed)s.") % {
+                        "fields": ", ".join(unknown), "allowed": ", ".join(allowed) or "—"}]})
+        return super().get_ordering(request, queryset, view)
+
+    def get_schema_operation_parameters(self, view):
+        allowed = getattr(view, "ordering_fields", None) or ()
+        if not allowed:
+            return []
+        return [{
+            "name": self.ordering_param, "required": False, "in": "query",
+            "description": f"Sort by: {', '.join(allowed)} (a leading - for descending; several, comma-separated)",
+            "schema": {"type": "string", "maxLength": 200},
+        }]
 
 
 # --- The error answers every app documents, and the permission classes they share ----------------------------

@@ -22,29 +22,41 @@ The API's fuzz test (tests/test_fuzz_api.py) holds every response to this schema
 """
 
 from drf_spectacular import openapi
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from drf_spectacular.plumbing import ResolvedComponent, get_doc
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import ResolvedComponent, build_bearer_security_scheme_object, get_doc
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.permissions import AllowAny
 
 from .drf import MethodsFirst
 
 JSON = "application/json"
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    """The API token (``contactcenter.auth.CachedTokenAuthentication``): ``Authorization: Token <token>``."""
+
+    target_class = "contactcenter.auth.CachedTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Token")
+
 ERROR = {"$ref": "#/components/schemas/Error"}
 VALIDATION_ERROR_NAME = "ValidationError"
+FIELD_ERRORS_NAME = "FieldErrors"
+FIELD_ERRORS = {  # named, and nested by reference: generators (openapi-python-client) build no inline object union
+    "type": "object",
+    "description": "Each invalid field with its messages, or for a nested field its own FieldErrors.",
+    "minProperties": 1,
+    "additionalProperties": {
+        "oneOf": [{"type": "array", "items": {"type": "string"}},
+                  {"$ref": f"#/components/schemas/{FIELD_ERRORS_NAME}"}],
+    },
+}
 VALIDATION_ERROR = {
     "description": 'Either {"detail", "code"} (with the offending "field" for some), or the invalid fields, each '
                    'with its messages (a nested object for a nested field; "non_field_errors" for the whole body).',
-    "oneOf": [
-        ERROR,
-        {
-            "type": "object",
-            "title": "FieldErrors",
-            "minProperties": 1,
-            "additionalProperties": {
-                "oneOf": [{"type": "array", "items": {}}, {"type": "object"}],
-            },
-        },
-    ],
+    "oneOf": [ERROR, {"$ref": f"#/components/schemas/{FIELD_ERRORS_NAME}"}],
 }
 TIME_OF_DAY = {"format": "partial-time", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$"}
 DESCRIPTIONS = {
@@ -52,7 +64,15 @@ DESCRIPTIONS = {
     "401": "Not signed in: no credentials, or a token that is not valid",
     "403": "Not permitted for this user's role",
     "404": "Not found (or not visible to this user; for a list: a page past the end)",
+    "409": "Conflict: not allowed in the current state, or a copy of a request (same Idempotency-Key) still being "
+           "answered",
+    "422": "This Idempotency-Key was used for another request (code idempotency_key_reused)",
 }
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+    description="Any unique string (a UUID): the same POST sent again with it — a retry after a timeout, a double "
+                "click — gets the first answer (header Idempotent-Replayed: true), with no second effect, for "
+                "IDEMPOTENCY_HOURS (24); the same key with another request → 422.")
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -60,6 +80,15 @@ class AutoSchema(openapi.AutoSchema):
         """The view's or action's own docstring; never the one of our mixin ``MethodsFirst``."""
         description = super().get_description()
         return "" if description == get_doc(MethodsFirst) else description
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        return [*parameters, IDEMPOTENCY_KEY] if self._idempotent() else parameters
+
+    def _idempotent(self) -> bool:
+        from .drf import Idempotent
+
+        return self.method == "POST" and isinstance(self.view, Idempotent)
 
     def get_operation(self, path, path_regex, path_prefix, method, registry):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
@@ -69,6 +98,8 @@ class AutoSchema(openapi.AutoSchema):
         responses = operation["responses"]
         for code in self._error_codes(path):
             response = responses.setdefault(code, {"description": DESCRIPTIONS[code]})
+            if code == "409" and "content" in response:
+                continue  # the operation's own conflict answer (a transition's), which says more
             response["content"] = {JSON: {"schema": {"$ref": f"#/components/schemas/{VALIDATION_ERROR_NAME}"}
                                           if code == "400" else ERROR}}
         operation["responses"] = dict(sorted(responses.items()))
@@ -80,6 +111,8 @@ class AutoSchema(openapi.AutoSchema):
             codes += ["401", "403"]
         if "{" in path or self._paginated_list():
             codes.append("404")
+        if self._idempotent():
+            codes += ["409", "422"]
         return codes
 
     def _paginated_list(self) -> bool:
@@ -92,6 +125,9 @@ class AutoSchema(openapi.AutoSchema):
         from .drf import ErrorSerializer  # the Error component every app's annotations use
 
         self.resolve_serializer(ErrorSerializer, "response")
+        self.registry.register_on_missing(ResolvedComponent(
+            name=FIELD_ERRORS_NAME, type=ResolvedComponent.SCHEMA, object=FIELD_ERRORS_NAME, schema=FIELD_ERRORS,
+        ))
         self.registry.register_on_missing(ResolvedComponent(
             name=VALIDATION_ERROR_NAME, type=ResolvedComponent.SCHEMA, object=VALIDATION_ERROR_NAME,
             schema=VALIDATION_ERROR,

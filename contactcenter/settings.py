@@ -46,7 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.forms",  # its widget templates, for FORM_RENDERER
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens (contactcenter.auth)
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -54,7 +54,7 @@ INSTALLED_APPS = [
     "csp",
     "django_celery_beat",
     "simple_history",  # the audit trail of rules, policies, phrases and roles (kpi.audit)
-    "contactcenter",  # no models: the cross-app wiring (roles sync, the seed_demo command)
+    "contactcenter",  # the cross-app wiring (roles sync, seed_demo) and idempotency keys
     "tickets",
     "shifts",
     "kpi",
@@ -152,6 +152,20 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # How long a request may reuse the signed-in user and their permissions from the cache instead of two queries.
 # Every change of a user, token, group or permission through the ORM invalidates them at once (contactcenter.auth);
 # the lifetime bounds only changes made behind the ORM's back (raw SQL). 0 turns the cache off.
+# API tokens (django-rest-knox): POST /api/v1/auth/token/ issues one that lives API_TOKEN_HOURS (a shift and its
+# overtime); a service account's long-lived token is issued by an admin (``manage.py issue_service_token``, or the
+# users' admin action). Each is stored as a SHA-512 digest; a password change or a deactivation ends them all.
+API_TOKEN_HOURS = env_int("API_TOKEN_HOURS", 12, minimum=1, maximum=24 * 366)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=API_TOKEN_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",  # as DRF's own tokens: clients send `Authorization: Token <token>`
+    "AUTO_REFRESH": False,  # a fixed lifetime, known when the token is issued
+}
+# Click-to-dial through Asterisk (AMI Originate): ami://user:secret@pbx:5038?context=from-internal&caller_id=95598.
+# Empty: callbacks are dialled by hand (the telephony events link is manage.py asterisk_bridge either way).
+ASTERISK_AMI_URL = env_str("ASTERISK_AMI_URL", "")
+# An Idempotency-Key is kept this long: the same key and request within it gets the first answer again.
+IDEMPOTENCY_HOURS = env_int("IDEMPOTENCY_HOURS", 24, minimum=1, maximum=24 * 31)
 AUTH_CACHE_SECONDS = env_int("AUTH_CACHE_SECONDS", 300, minimum=0, maximum=86400)
 # The same for the units' tree and the SLA policies that every new order reads (tickets.reference).
 REFERENCE_CACHE_SECONDS = env_int("REFERENCE_CACHE_SECONDS", 300, minimum=0, maximum=86400)
@@ -220,7 +234,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "contactcenter.drf.OrderingFilter",  # only the fields a view lists
     ],
     "DEFAULT_SCHEMA_CLASS": "contactcenter.openapi.AutoSchema",  # + the error answers every endpoint can give
     "DEFAULT_PARSER_CLASSES": [
@@ -247,6 +261,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The API's bodies are JSON: the schema documents that one (forms are still parsed, as DRF's test client
+    # sends them); three content types per body made generated clients fail to import.
+    "PARSER_WHITELIST": ["contactcenter.drf.JSONParser"],
     "ENUM_NAME_OVERRIDES": {
         "WorkOrderKindEnum": "tickets.models.workorders.Kind",
         "WorkOrderStateEnum": "tickets.models.workorders.State",

@@ -26,6 +26,7 @@ REFERENCE_DATA = [
     ("kpi.migrations.0004_report_schedules", "schedule_reports", "django_celery_beat.CrontabSchedule"),
     ("shifts.migrations.0002_templates_and_schedule", "seed", "shifts.ShiftTemplate"),
     ("tickets.migrations.0023_surges", "seed", "tickets.SurgeRule"),
+    ("contactcenter.migrations.0002_forget_keys_daily", "schedule", "django_celery_beat.PeriodicTask"),
 ]
 
 

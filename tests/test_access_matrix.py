@@ -40,8 +40,8 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.resolvers import RoutePattern
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
+from contactcenter.tokens import issue_token
 from kpi.models import LedgerEntry, PenaltyRule, ReportRun, SweepCursor
 from kpi.services import entry_post_manual
 from shifts import services as shift_services
@@ -109,6 +109,9 @@ MATRIX: dict[str, dict] = {
     "password_reset_complete": {"kind": PAGE, "GET": PUBLIC_PAGE},
     "set_language": {"kind": PAGE, "GET": PUBLIC_PAGE, "POST": PUBLIC_PAGE},  # GET changes nothing (Django's view)
     "api-token": {"kind": API, "POST": PUBLIC},
+    # Ending one's own tokens: any token holder (a session is not a token: the anonymous and sessions get 401)
+    "api-logout": {"kind": API, "POST": allow(ANY_LOGIN, TELEPHONY)},
+    "api-logout-all": {"kind": API, "POST": allow(ANY_LOGIN, TELEPHONY)},
     # --- API documentation: any logged-in user (schema: token or session; docs: pages) ------------------
     "schema": {"kind": API, "GET": allow(ANY_LOGIN, TELEPHONY)},  # the integrator reads it with its token
     # The API's own documentation, under /api/: for the integrator too (the service account's other pages: 403).
@@ -126,6 +129,8 @@ MATRIX: dict[str, dict] = {
     # The telephony system logs the calls of every seat and reads them back (token only).
     "call-list": {"kind": API, "GET": allow(FRONT, MANAGER, TELEPHONY), "POST": allow(FRONT, TELEPHONY)},
     "call-detail": {"kind": API, "kwargs": {"pk": Ref("call")}, "GET": allow(FRONT, MANAGER, TELEPHONY)},
+    # Call events (ring / answer / end) come from the switch alone: an agent logs calls only whole, at their seat.
+    "call-events": {"kind": API, "POST": allow(TELEPHONY)},
     "work-order-list": {"kind": API, "GET": allow(LOGGED_IN), "POST": allow(FRONT)},
     "work-order-detail": {"kind": API, "kwargs": {"pk": Ref("repair_order")}, "GET": allow(LOGGED_IN)},
     # Bulk actions: anyone who sees orders may ask (an empty body: 400); each order is checked as on its own.
@@ -198,6 +203,10 @@ MATRIX: dict[str, dict] = {
     "tickets:order-transition[urge]": {"kind": PAGE, "kwargs": {"pk": Ref("repair_order"), "name": "urge"},
                                        "POST": allow(FRONT)},
     "tickets:callbacks": {"kind": PAGE, "GET": allow(FRONT)},
+    # Click-to-dial an order whose callback is not due: hidden from those who dial (a due one is dialled:
+    # tests/tickets/test_call_events.py), refused to the others.
+    "tickets:callback-dial": {"kind": PAGE, "kwargs": {"pk": Ref("repair_order")},
+                              "POST": {**allow(), **{role: HIDE for role in (*FRONT, ADMIN)}}},
     "tickets:search": {"kind": PAGE, "GET": allow(LOGGED_IN)},
     # bulk actions: anyone who sees orders may ask; each order is then checked as on its own (tests/tickets/test_bulk)
     "tickets:bulk": {"kind": PAGE, "POST": allow(LOGGED_IN)},
@@ -233,6 +242,7 @@ BODIES: dict[tuple[str, str], dict] = {
     ("handover-transition[submit]", "POST"): {"cleaning_done": True, "equipment_ok": True, "items_counted": True},
     ("ledger-entry-reverse", "POST"): {"reason": "申诉成立"},
     ("penalty-rule-detail", "PATCH"): {"amount": "30.00"},
+    ("call-events", "POST"): {"call_id": "matrix-1", "event": "ring", "at": "2026-01-05T09:00:00+08:00"},
 }
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -403,7 +413,7 @@ def _build_world() -> SimpleNamespace:
         client = Client()
         client.force_login(user)
         w.sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
-        w.tokens[role] = Token.objects.create(user=user).key
+        w.tokens[role] = issue_token(user)[1]
     w.users = people
     return w
 
@@ -545,7 +555,7 @@ def as_user(user, kind: str = API) -> Client:
     client = Client()
     client.force_login(user)
     if kind == API:
-        return Client(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+        return Client(HTTP_AUTHORIZATION=f"Token {issue_token(user)[1]}")
     return client
 
 

@@ -10,12 +10,13 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from knox.models import AuthToken
 from redis.exceptions import ConnectionError as RedisConnectionError
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from conftest import _redis_url
 from contactcenter.auth import ModelBackend
+from contactcenter.tokens import issue_token
 from tests.actions import outage_act
 from tickets.models import SlaPolicy, Unit
 from tickets.reference import active_policies, unit_with_ancestors
@@ -25,10 +26,10 @@ pytestmark = pytest.mark.django_db
 ORDERS = "/api/v1/work-orders/"
 
 
-def _token_client(user) -> tuple[APIClient, Token]:
-    token = Token.objects.create(user=user)
+def _token_client(user) -> tuple[APIClient, str]:
+    token = issue_token(user)[1]
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client, token
 
 
@@ -42,7 +43,7 @@ def _auth_queries(send) -> int:
     """How many queries of a request read the token, the user or permissions."""
     with CaptureQueriesContext(connection) as captured:
         send()
-    return sum(any(t in q["sql"] for t in ("authtoken_token", "auth_permission", "django_session"))
+    return sum(any(t in q["sql"] for t in ("knox_authtoken", "auth_permission", "django_session"))
                or q["sql"].startswith('SELECT "tickets_user"') for q in captured.captured_queries)
 
 
@@ -86,8 +87,11 @@ def test_a_deactivated_user_and_a_deleted_token_are_refused_at_once(people):
     assert client.get(ORDERS).status_code == 401
     people.agent.is_active = True
     people.agent.save(update_fields=["is_active"])
+    assert client.get(ORDERS).status_code == 401  # the deactivation ended the token: reactivated, they sign in again
+
+    client, token = _token_client(people.agent)
     assert client.get(ORDERS).status_code == 200
-    token.delete()
+    AuthToken.objects.filter(user=people.agent).delete()
     assert client.get(ORDERS).status_code == 401
 
 
@@ -111,7 +115,8 @@ def test_the_cache_off_reads_the_database_every_time(people, settings):
     settings.AUTH_CACHE_SECONDS = 0
     client, _ = _token_client(people.agent)
     client.get(ORDERS)
-    assert _auth_queries(lambda: client.get(ORDERS)) == 2  # the token with its user, the permissions
+    # the token with its user, the user's other tokens (knox deletes the expired ones), the permissions
+    assert _auth_queries(lambda: client.get(ORDERS)) == 3
 
 
 def test_a_failing_cache_costs_queries_not_errors(people, monkeypatch, settings):
@@ -124,7 +129,7 @@ def test_a_failing_cache_costs_queries_not_errors(people, monkeypatch, settings)
 
     for method in ("get_many", "get", "set", "add"):
         monkeypatch.setattr(cache, method, down)
-    assert _auth_queries(lambda: client.get(ORDERS)) == 2
+    assert _auth_queries(lambda: client.get(ORDERS)) == 3  # as with the cache off
     response = client.post(ORDERS, {"kind": "repair", "description": "停电", "caller_number": "13900000001"},
                            format="json")
     assert response.status_code == 201, response.content
@@ -137,7 +142,7 @@ def test_the_token_is_not_in_the_cache_in_clear(people, settings):
     client, token = _token_client(people.agent)
     client.get(ORDERS)
     keys = list(caches["default"]._cache)
-    assert keys and not any(token.key in key for key in keys)
+    assert keys and not any(token in key for key in keys)
 
 
 # --- Reference data: the accepting unit's chain and the SLA policies.

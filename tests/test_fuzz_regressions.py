@@ -5,9 +5,9 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from contactcenter.tokens import issue_token
 from kpi.models import PenaltyRule
 from kpi.reports.services import report_generate, report_request
 from kpi.services import entry_post_manual
@@ -28,7 +28,7 @@ def schema(people):
 
 def token_client(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user)[1]}")
     return client
 
 

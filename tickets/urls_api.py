@@ -16,6 +16,8 @@ router.register("phrases/forbidden", phrases.ForbiddenPhraseViewSet, basename="f
 
 urlpatterns = [
     path("auth/token/", auth.TokenView.as_view(), name="api-token"),
+    path("auth/logout/", auth.LogoutView.as_view(), name="api-logout"),
+    path("auth/logout-all/", auth.LogoutAllView.as_view(), name="api-logout-all"),
     path("phrases/check/", phrases.PhraseCheckView.as_view(), name="phrase-check"),
     *router.urls,
 ]

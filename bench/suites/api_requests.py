@@ -66,15 +66,15 @@ def prepare_fixtures(log=print) -> Fixtures:
     from django.conf import settings
     from django.contrib.auth.models import Permission
     from django.test import Client
-    from rest_framework.authtoken.models import Token
 
+    from contactcenter.tokens import issue_token
     from tickets.models import User
     from tickets.selectors import OPEN_STATES
 
     agents = list(User.objects.filter(groups__name="agent", is_active=True).order_by("id")[:AGENTS])
     if not agents:
         raise RuntimeError("the bench data set has no agents")
-    tokens = [Token.objects.get_or_create(user=a)[0].key for a in agents]
+    tokens = [issue_token(a)[1] for a in agents]
     sessions = []
     for agent in agents:  # a login as the test client makes it: a session row, the configured backend
         client = Client()
@@ -102,8 +102,8 @@ def prepare_fixtures(log=print) -> Fixtures:
         f"orders, {len(queues)} queues")
     return Fixtures(
         agents=[a.username for a in agents], tokens=tokens, sessions=sessions,
-        telephony_token=Token.objects.get_or_create(user=telephony)[0].key,
-        noperm_token=Token.objects.get_or_create(user=noperm)[0].key,
+        telephony_token=issue_token(telephony)[1],
+        noperm_token=issue_token(noperm)[1],
         phones=phones, order_ids=order_ids, queues=queues, session_cookie=settings.SESSION_COOKIE_NAME,
     )
 

@@ -48,11 +48,11 @@ def run(ctx) -> Section:
     from django.db import transaction
     from django.test import RequestFactory
     from rest_framework import serializers
-    from rest_framework.authtoken.models import Token
     from rest_framework.request import Request
 
     from contactcenter.auth import CachedTokenAuthentication
     from contactcenter.rows import insert_numbered, newest
+    from contactcenter.tokens import issue_token
     from tickets import selectors
     from tickets.models import Customer, User, WorkOrder
     from tickets.serializers import WorkOrderCreateSerializer, WorkOrderDetailSerializer
@@ -94,7 +94,7 @@ def run(ctx) -> Section:
             WorkOrder.objects.get(pk=order.pk)
             transaction.set_rollback(True)
 
-    token = Token.objects.get_or_create(user=agent)[0].key
+    token = issue_token(agent)[1].encode()  # as the Authorization header hands it over
     authentication = CachedTokenAuthentication()
     plain_request = RequestFactory().get("/api/v1/")
     plain_request.session = SessionStore()  # as SessionMiddleware leaves it (the message storage falls back to it)

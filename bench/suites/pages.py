@@ -143,14 +143,14 @@ def _subject():
 
 def _telephony():
     from django.contrib.auth.models import Permission
-    from rest_framework.authtoken.models import Token
 
+    from contactcenter.tokens import issue_token
     from tickets.models import User
 
     user = User.objects.create(username="bench-telephony")
     user.user_permissions.add(*Permission.objects.filter(content_type__app_label="tickets",
                                                          codename__in=["add_call", "view_call", "log_any_call"]))
-    return Token.objects.create(user=user).key
+    return issue_token(user)[1]
 
 
 def _push(ctx, agent, phones: list[str], section: Section) -> tuple[Figure, Figure, Figure, list[str]]:

@@ -2,7 +2,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from contactcenter.drf import ModelSerializer
+from contactcenter.drf import MAX_ID, ModelSerializer
 
 from ..models import ReportFormat, ReportRun, ReportStatus
 
@@ -12,7 +12,7 @@ class ReportRequestSerializer(serializers.Serializer):
 
     period = serializers.CharField(max_length=20, help_text="YYYY-MM (Asia/Shanghai); not after the current month")
     format = serializers.ChoiceField(choices=ReportFormat.choices, default=ReportFormat.XLSX)
-    unit = serializers.IntegerField(required=False, allow_null=True, default=None,
+    unit = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID,
                                     help_text="A unit's id (the unit and every unit below it); empty: the whole center")
 
 

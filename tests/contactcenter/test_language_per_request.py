@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from rest_framework.authtoken.models import Token
 
+from contactcenter.tokens import issue_token
 from tests.factories import PASSWORD
 
 PAGES = ["/kpi/ledger/", "/kpi/ledger/new/", "/queue/", "/outages/", "/callbacks/", "/kpi/dashboard/",
@@ -48,7 +48,7 @@ def test_no_english_label_after_english_use(live_server, people, settings):
     for page in PAGES:  # the English UI is used
         assert "KPI ledger" in english.get(f"{base}/kpi/ledger/").text
         english.get(base + page)
-    token = Token.objects.create(user=people.supervisor).key
+    token = issue_token(people.supervisor)[1]
     chinese_error = _api_error(base, token, "zh-hans")
     assert chinese_error != _api_error(base, token, "en")
 

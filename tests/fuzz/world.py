@@ -17,8 +17,8 @@ from decimal import Decimal
 from django.core.management import call_command
 from django.utils import timezone
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 
+from contactcenter.tokens import issue_token
 from kpi import sweeps
 from kpi.models import LedgerEntry, PenaltyRule, ReportRun, ReportStatus
 from kpi.reports.services import report_generate, report_request
@@ -128,7 +128,7 @@ def build_world() -> RealValues:
     usernames = sorted(users)
     customers = Customer.objects.order_by("pk")
     values = RealValues()
-    values.tokens = {name: Token.objects.get_or_create(user=users[name])[0].key for name in ROLES.values() if name}
+    values.tokens = {name: issue_token(users[name])[1] for name in ROLES.values() if name}
     values.path_ids = {
         "units": ids(Unit), "departments": ids(Department), "customers": ids(Customer), "calls": ids(Call),
         "work-orders": ids(WorkOrder), "outages": ids(OutageNotice), "shifts": ids(Shift),

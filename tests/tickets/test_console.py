@@ -316,7 +316,7 @@ def test_the_incoming_endpoint_returns_only_this_agents_new_calls(people, custom
     assert (shown["caller_number"], shown["customer"], shown["ring_seconds"], shown["ring_late"]) == (
         customer.phone, "张三", 12, True)
     assert shown["use_url"] == f"/console/?call={mine.pk}"
-    assert page(people.agent).get(INCOMING, {"after": mine.pk}).json() == {"after": mine.pk, "calls": []}
+    assert page(people.agent).get(INCOMING, {"after": mine.pk}).json() == {"after": mine.pk, "calls": [], "ringing": []}
     assert [c["id"] for c in page(people.agent2).get(INCOMING, {"after": before}).json()["calls"]] == [theirs.pk]
 
 

@@ -7,9 +7,9 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from contactcenter.tokens import issue_token
 from kpi.sweeps import sweep_deadlines
 from tests.actions import act
 from tickets.models import Callback, User, WorkOrder
@@ -59,7 +59,7 @@ def test_list_queries_do_not_grow_with_rows(api, people, org, url):
 
 def _token_client(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user)[1]}")
     return client
 
 

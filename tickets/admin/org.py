@@ -1,11 +1,14 @@
 """The organisation in the admin: units, departments, users (with the history of their roles) and the roles."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+
+from contactcenter.tokens import rotate_service_token
 
 from ..models import Department, Unit, User
 
@@ -49,9 +52,29 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
     search_fields = ["username", "first_name", "last_name", "email", "seat"]
     list_select_related = ["unit", "department"]
     autocomplete_fields = ["unit", "department"]
+    actions = ["issue_service_token"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.action(description=_("Issue a new long-lived API token (service accounts; the old tokens end)"),
+                  permissions=["change"])
+    def issue_service_token(self, request, queryset):
+        """The telephony link's token, rotated: shown once on the next page, never stored in clear."""
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose exactly one service account."), messages.ERROR)
+            return None
+        account = queryset.get()
+        try:
+            token = rotate_service_token(account)
+        except ValueError:
+            self.message_user(request, _("%(user)s is not a service account: a person's tokens expire.")
+                              % {"user": account.get_username()}, messages.ERROR)
+            return None
+        return TemplateResponse(request, "admin/tickets/user/service_token.html", {
+            **self.admin_site.each_context(request), "title": _("New API token"), "account": account,
+            "token": token, "opts": self.model._meta,
+        })
 
     @admin.display(description=_("name"))
     def full_name(self, user: User) -> str:

@@ -1,18 +1,21 @@
-"""``POST /api/v1/auth/token/``: a username and password for the token to send as ``Authorization: Token <token>``."""
+"""``POST /api/v1/auth/token/``: a username and password for a token to send as ``Authorization: Token <token>``,
+which expires (``API_TOKEN_HOURS``); ``POST /api/v1/auth/logout/`` ends the token sent, ``/logout-all/`` every token
+of its user (django-rest-knox stores each as a digest; a new password or a deactivation ends them too)."""
 
 from django.contrib.auth import authenticate, user_logged_in
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions
-from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from contactcenter.auth import CachedTokenAuthentication
 from contactcenter.drf import ErrorSerializer
 from contactcenter.errors import InvalidInput
 from contactcenter.middleware import lockout_response
+from contactcenter.tokens import issue_token, revoke_tokens
 
-from ..serializers import TokenRequestSerializer, TokenResponseSerializer
+from ..serializers import LogoutResponseSerializer, TokenRequestSerializer, TokenResponseSerializer
 
 
 class TokenView(APIView):
@@ -41,5 +44,28 @@ class TokenView(APIView):
             raise InvalidInput(_("Wrong username or password."), code="invalid_credentials")
         # A login like the page's: clears the failed-login count (django-axes) and sets last_login.
         user_logged_in.send(sender=user.__class__, request=request, user=user)
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        stored, token = issue_token(user)
+        return Response(TokenResponseSerializer({"token": token, "expiry": stored.expiry}).data)
+
+
+class LogoutView(APIView):
+    """End the token this request sends: it answers 401 from then on. A session is not a token (logout is a page)."""
+
+    authentication_classes = [CachedTokenAuthentication]
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: LogoutResponseSerializer})
+    def post(self, request):
+        revoked = type(request.auth).objects.filter(digest=request.auth.digest).delete()[0]
+        return Response({"revoked": revoked})
+
+
+class LogoutAllView(APIView):
+    """End every token of the user who sends this one (a lost phone, a left laptop): all answer 401 from then on."""
+
+    authentication_classes = [CachedTokenAuthentication]
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: LogoutResponseSerializer})
+    def post(self, request):
+        return Response({"revoked": revoke_tokens(request.user)})

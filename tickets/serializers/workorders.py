@@ -170,7 +170,7 @@ class WorkOrderCreateSerializer(PlannedInput, serializers.Serializer):
     customer = PrimaryKeyField(model=Customer, required=False, default=None, allow_null=True)
     account_number = serializers.CharField(max_length=32, required=False, default="", allow_blank=True)
     call = PrimaryKeyField(model=Call, required=False, default=None, allow_null=True)
-    area_type = serializers.ChoiceField(choices=AreaType.choices, required=False, default="")
+    area_type = serializers.ChoiceField(choices=AreaType.choices, required=False)  # absent: the customer's
     address = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
     answer = serializers.CharField(max_length=TEXT_MAX, required=False, default="", allow_blank=True,
                                    help_text="Consultation only: answered on the call, closed at once")

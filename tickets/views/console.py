@@ -5,6 +5,7 @@ accepts the work order with the fewest fields, or logs the call's outcome. Thin:
 
 Push: the page polls ``incoming`` once a second (static/js/console.js says why)."""
 
+import uuid
 from functools import partial
 
 from django.contrib import messages
@@ -21,12 +22,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from contactcenter import idempotency
 from contactcenter.errors import InvalidInput
 
 from .. import selectors, service_level, services
 from ..forms.console import ANSWERED, CLASSIFICATIONS, ConsoleForm
-from ..models import Call, CallOutcome, Kind, WorkOrder
-from ..phones import phone_for
+from ..models import Call, CallOutcome, Customer, Kind, WorkOrder
+from ..phones import phone_for, sees_whole_phones
 from ..selectors import console as selectors_console
 from .queue import order_deadlines
 
@@ -124,6 +126,7 @@ def _page(request, form: ConsoleForm, *, phone: str = "", account: str = "", cal
         "countdown_script": COUNTDOWN_SCRIPT if created and finders.find(COUNTDOWN_SCRIPT) else None,
         "surges": selectors.surges(),
         "now": timezone.now(),
+        "idempotency_key": uuid.uuid4().hex,  # the form's: sent twice, it is taken once (idempotency.page_once)
     }, status=status)
 
 
@@ -134,7 +137,7 @@ def console(request):
     """来电工作台. GET ``?call=`` prefills a call from the incoming panel, ``?phone=`` / ``?account=`` finds the
     caller's file; a POST with ``action=lookup`` does the same (the form's Find button without JavaScript)."""
     if request.method == "POST" and request.POST.get("action") != "lookup":
-        return _take_call(request)
+        return idempotency.page_once(request, _take_call)  # a double click takes the call once
     data = request.POST if request.method == "POST" else request.GET
     phone = data.get("phone") or data.get("caller_number") or ""
     account = data.get("account") or data.get("account_number") or ""
@@ -250,7 +253,24 @@ def incoming(request):
     return JsonResponse({
         "after": calls[-1].pk if calls else int(after),
         "calls": [_call_json(_show_call(call, show, ring_limit)) for call in calls],
+        "ringing": [_ringing_json(ringing, show, request.user)
+                    for ringing in selectors_console.ringing_calls(request.user)],
     })
+
+
+def _ringing_json(ringing, show, user) -> dict:
+    """A call ringing at the agent's seat (the switch's ``ring``): the caller popped up, their file a click away."""
+    customer = Customer.objects.filter(phone=ringing.caller_number).order_by("-id").first() if ringing.caller_number \
+        else None
+    whole = sees_whole_phones(user)
+    return {
+        "call_id": ringing.switch_call_id,
+        "caller_number": show(ringing.caller_number) if ringing.caller_number else "",
+        "customer": (customer.name or customer.account_number) if customer else "",
+        "since": ringing.rang_at.isoformat(),
+        "file_url": f"{reverse('tickets:console')}?phone={ringing.caller_number}" if whole and ringing.caller_number
+        else "",
+    }
 
 
 def _call_json(call: Call) -> dict:
