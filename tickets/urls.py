@@ -21,6 +21,7 @@ urlpatterns = [
     path("orders/<int:pk>/", queue.order_detail, name="order-detail"),
     path("orders/<int:pk>/transitions/<slug:name>/", queue.order_transition, name="order-transition"),
     path("callbacks/", callbacks.callbacks, name="callbacks"),
+    path("callbacks/<int:pk>/dial/", callbacks.callback_dial, name="callback-dial"),
     # Public (no login): a utility links its website here.
     path("public/outages/", outages.public_outages, name="public-outages"),
 ]

@@ -63,6 +63,29 @@
     empty.hidden = list.children.length > 0;
   }
 
+  // The switch reports a call ringing at this seat (calls/events ``ring``): the caller, before picking up.
+  const ringing = document.getElementById("ringing");
+
+  function showRinging(calls) {
+    if (!ringing) return;
+    ringing.replaceChildren();
+    for (const call of calls || []) {
+      const line = document.createElement("p");
+      const label = document.createElement("strong");
+      label.textContent = `${ringing.dataset.label} `;
+      line.append(label, `${call.caller_number} ${call.customer} `);
+      if (call.file_url) {
+        const open = document.createElement("a");
+        open.className = "button small";
+        open.href = call.file_url;
+        open.textContent = ringing.dataset.open;
+        line.append(open);
+      }
+      ringing.append(line);
+    }
+    ringing.hidden = ringing.children.length === 0;
+  }
+
   async function poll() {
     let wait = POLL_MS;
     try {
@@ -76,6 +99,7 @@
       if (!response.ok) throw new Error(String(response.status));
       const data = await response.json();
       if (data.calls.length) show(data.calls);
+      showRinging(data.ringing);
       after = data.after;
       status.textContent = "";
     } catch (error) {

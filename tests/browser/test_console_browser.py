@@ -155,3 +155,36 @@ def test_the_console_switches_language(live_server, browser, plain_cookies, peop
     agent.click("button[value=zh-hans]")
     agent.wait_for_selector("html[lang=zh-hans]")
     assert "停电信息" in agent.locator("nav").inner_text() and agent.url.endswith("/console/")
+
+
+RINGING = Path(settings.BASE_DIR) / "docs" / "screenshots" / "console-ringing.png"
+
+
+@pytest.mark.parametrize("width, height", [(1440, 900), (390, 844)])
+def test_a_call_ringing_at_the_seat_pops_the_caller_up(live_server, browser, plain_cookies, people, caller,
+                                                       width, height):
+    """The switch reports ``ring`` at the agent's seat (calls/events): before the agent picks up, the console names
+    the caller and offers their file; at ``end`` the pop goes away."""
+    base = live_server.url
+    token = post_json(f"{base}/api/v1/auth/token/", {"username": "telephony", "password": PASSWORD})["token"]
+    agent = log_in(browser, base, "agent")
+    agent.set_viewport_size({"width": width, "height": height})
+    agent.goto(f"{base}/console/")
+    ringing = agent.locator("#ringing")
+    assert ringing.is_hidden()
+
+    now = timezone.now()
+    post_json(f"{base}/api/v1/calls/events/", {"call_id": f"pbx-{width}", "event": "ring", "at": now.isoformat(),
+                                               "caller_number": caller.phone, "seat": people.agent.seat}, token)
+    ringing.wait_for(state="visible", timeout=5000)
+    assert caller.phone in ringing.inner_text() and caller.name in ringing.inner_text()
+    assert ringing.get_by_role("link").get_attribute("href") == f"/console/?phone={caller.phone}"
+    box = ringing.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width  # on screen at either width
+    if os.environ.get("SCREENSHOTS"):
+        agent.screenshot(path=str(RINGING.with_name(f"console-ringing-{width}.png")))
+
+    post_json(f"{base}/api/v1/calls/events/", {"call_id": f"pbx-{width}", "event": "end",
+                                               "at": timezone.now().isoformat()}, token)
+    ringing.wait_for(state="hidden", timeout=5000)
+    agent.close()

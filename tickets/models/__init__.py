@@ -9,6 +9,7 @@ from .saved import SavedFilter, SavedFilterPage
 from .sla import Deadline, Measure, SlaPolicy
 from .states import FINAL_STATES, NOT_JUDGED
 from .surges import SurgeRule
+from .telephony import CallEventKind, SwitchCall
 from .workorders import (
     KIND_MODELS,
     NUMBER_DIGITS,
@@ -32,6 +33,8 @@ __all__ = [
     "SavedFilter",
     "SavedFilterPage",
     "SurgeRule",
+    "CallEventKind",
+    "SwitchCall",
     "KIND_MODELS",
     "NUMBER_DIGITS",
     "AreaType",

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..addresses import building_of
-from ..models import Call, Callback, Customer, User, WorkOrder
+from ..models import Call, Callback, Customer, SwitchCall, User, WorkOrder
 from ..models.workorders import FINAL_STATES
 from .outages import CallerOutages, caller_outages
 
@@ -37,6 +37,17 @@ def unhandled_calls(agent: User, now: dt.datetime | None = None) -> list[Call]:
     """This agent's calls of the last minutes that no work order names yet, newest first."""
     since = (now or timezone.now()) - UNHANDLED_WINDOW
     return list(_put_through(agent).filter(ring_started_at__gte=since, orders__isnull=True).order_by("-pk")[:5])
+
+
+RINGING_WINDOW = dt.timedelta(minutes=2)
+
+
+def ringing_calls(agent: User, now: dt.datetime | None = None) -> list[SwitchCall]:
+    """The calls ringing at this agent's seat now (reported by the switch's ``ring``, not yet ended): the console
+    pops the caller up before the agent picks up."""
+    since = (now or timezone.now()) - RINGING_WINDOW
+    return list(SwitchCall.objects.filter(agent=agent, call__isnull=True, ended_at__isnull=True, rang_at__gte=since)
+                .order_by("-rang_at")[:3])
 
 
 def agent_call(agent: User, pk: int) -> Call | None:

@@ -2,7 +2,7 @@
 work-order actions are those of ``tickets.services.workorders`` (one module per family)."""
 
 from . import workorders
-from .calls import call_classify, call_log
+from .calls import call_classify, call_event, call_log
 from .customers import customer_find_or_create, customer_update, normalize_phone
 from .outages import (
     outage_available_transitions,
@@ -19,6 +19,7 @@ from .workorders import *  # noqa: F403  (every work-order action, listed in wor
 
 __all__ = [
     "call_classify",
+    "call_event",
     "call_log",
     "customer_find_or_create",
     "customer_update",

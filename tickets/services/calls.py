@@ -8,7 +8,7 @@ from django.utils.translation import ngettext
 
 from contactcenter.errors import InvalidInput, NotPermitted
 
-from ..models import Call, CallOutcome, Customer, User
+from ..models import Call, CallEventKind, CallOutcome, Customer, SwitchCall, User
 from .customers import normalize_phone
 
 MAX_RING = dt.timedelta(hours=1)
@@ -137,3 +137,72 @@ def call_classify(*, call: Call, outcome: str, actor: User, note: str = "") -> C
         call.note = f"{call.note}\n{note}".strip()
     call.save(update_fields=["outcome", "note"])
     return call
+
+
+@transaction.atomic
+def call_event(
+    *,
+    switch_call_id: str,
+    event: str,
+    at: dt.datetime,
+    reported_by: User,
+    caller_number: str = "",
+    agent: User | None = None,
+    seat: str = "",
+) -> SwitchCall:
+    """One event of a call as the switch reports it (ring at a seat, answer, end), by the switch's call id. Each
+    moment is the first reported (a repeated event changes nothing); events may come in any order. A call that has
+    rung and ended is logged once (``call_log``, the times checked as for a whole call); an answer reported after
+    the end corrects the logged call's ring time and outcome. Only the telephony system reports events."""
+    if not reported_by.has_perm(LOG_ANY_CALL):
+        raise NotPermitted(_("Only the telephony system reports call events"))
+    if event not in CallEventKind.values:
+        raise InvalidInput(_("Unknown call event “%(event)s”") % {"event": event}, extra={"field": "event"})
+    if at > timezone.now() + CLOCK_SKEW:
+        raise InvalidInput(_("The event's time is in the future"), code="in_future", extra={"field": "at"})
+    if agent is not None and not agent.has_perm("tickets.take_calls"):
+        raise InvalidInput(_("%(username)s does not take calls") % {"username": agent.username},
+                           code="not_an_agent", extra={"field": "agent"})
+    if agent is None and seat:
+        agent = _agent_at(seat)
+    switch_call, _created = SwitchCall.objects.select_for_update().get_or_create(
+        switch_call_id=switch_call_id, defaults={"reported_by": reported_by})
+    if caller_number and not switch_call.caller_number:
+        switch_call.caller_number = normalize_phone(caller_number)
+    if agent is not None and (switch_call.agent_id is None or event == CallEventKind.ANSWER):
+        switch_call.agent = agent  # who answered, if the ring named another seat first
+    switch_call.seat = seat or switch_call.seat or (agent.seat if agent else "")
+    moment = {CallEventKind.RING: "rang_at", CallEventKind.ANSWER: "answered_at", CallEventKind.END: "ended_at"}[event]
+    if getattr(switch_call, moment) is None:
+        setattr(switch_call, moment, at)
+    switch_call.save()
+    if switch_call.call_id is None and switch_call.rang_at and switch_call.ended_at:
+        if not switch_call.caller_number:
+            raise InvalidInput(_("The call's caller_number was never reported"), extra={"field": "caller_number"})
+        switch_call.call = call_log(
+            caller_number=switch_call.caller_number, ring_started_at=switch_call.rang_at,
+            answered_at=switch_call.answered_at, ended_at=switch_call.ended_at, agent=switch_call.agent,
+            seat=switch_call.seat, logged_by=reported_by)
+        switch_call.save(update_fields=["call"])
+    elif switch_call.call_id is not None and event == CallEventKind.ANSWER and switch_call.call.answered_at is None:
+        _answered_late(switch_call)
+    return switch_call
+
+
+def _agent_at(seat: str) -> User | None:
+    """The agent whose seat (extension) this is, if exactly one active user who takes calls has it."""
+    seated = [user for user in User.objects.filter(seat=seat, is_active=True)[:2]
+              if user.has_perm("tickets.take_calls")]
+    return seated[0] if len(seated) == 1 else None
+
+
+def _answered_late(switch_call: SwitchCall) -> None:
+    """An answer reported after the end: the logged call was answered after all."""
+    call = Call.objects.select_for_update().get(pk=switch_call.call_id)
+    _check_times(ring_started_at=call.ring_started_at, answered_at=switch_call.answered_at, ended_at=call.ended_at,
+                 telephony=True)
+    call.answered_at = switch_call.answered_at
+    call.agent = switch_call.agent or call.agent
+    call.ring_seconds = int((call.answered_at - call.ring_started_at).total_seconds())
+    call.outcome = CallOutcome.ANSWERED
+    call.save(update_fields=["answered_at", "agent", "ring_seconds", "outcome"])

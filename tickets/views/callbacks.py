@@ -4,16 +4,21 @@ each with its callback form (seed 000 细则 9: complaints 100 %, repairs sample
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from .. import selectors
 from ..forms.transitions import TRANSITION_LABELS, transition_form
 from ..models import Kind, User, WorkOrder
+from ..telephony.asterisk import AmiTarget, DialFailed, originate
 from .queue import PAGE_SIZE, TAKES_CALLS, Due, Step, iso, phrases_partial, steps_for
 
 
@@ -44,6 +49,30 @@ def due_callbacks(user: User, now: dt.datetime):
             .order_by(complaints_first, "callback_due_at", "id"))
 
 
+def _switch() -> AmiTarget | None:
+    return AmiTarget.from_url(settings.ASTERISK_AMI_URL)
+
+
+@login_required
+@permission_required(TAKES_CALLS, raise_exception=True)
+@require_http_methods(["POST"])
+def callback_dial(request, pk: int):
+    """拨打: the switch rings the agent's phone, then the customer's (click-to-dial, AMI Originate)."""
+    order = get_object_or_404(due_callbacks(request.user, timezone.now()), pk=pk)
+    target, seat = _switch(), request.user.seat
+    number = order.customer.phone if order.customer_id and order.customer.phone else order.caller_number
+    if target is None or not seat:
+        messages.error(request, _("Click-to-dial needs the switch (ASTERISK_AMI_URL) and your seat."))
+    else:
+        try:
+            originate(target, seat=seat, number=number)
+        except DialFailed as failed:
+            messages.error(request, _("The switch could not dial: %(reason)s") % {"reason": failed})
+        else:
+            messages.success(request, _("Your phone rings: pick up to call %(number)s.") % {"number": number})
+    return redirect(f"{reverse('tickets:callbacks')}#callback-{order.pk}")
+
+
 @login_required
 @permission_required(TAKES_CALLS, raise_exception=True)
 @require_http_methods(["GET", "HEAD"])
@@ -61,4 +90,5 @@ def callbacks(request):
                                 [(name, TRANSITION_LABELS.get(name, name)) for name in names if name != "callback"]))
     return render(request, "tickets/queue/callbacks.html", {
         "page": page, "rows": rows, "now": now, "now_iso": iso(now), "phrases_partial": phrases_partial(),
+        "dials": _switch() is not None and bool(user.seat),
     })
