@@ -267,3 +267,15 @@ def test_a_refused_or_absent_switch_says_so_and_the_button_hides_without_one(peo
     other = Client()
     other.force_login(people.manager)
     assert other.post(f"/callbacks/{callback_due.pk}/dial/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_what_the_switch_reported_read_only(switch, people, clock):
+    event(switch, "ring", 0, call_id="seen-in-admin", caller_number="13900000001", agent="agent")
+    admin = Client()
+    admin.force_login(type(people.agent).objects.create_superuser("root", password="x-123456789"))
+
+    listed = admin.get("/admin/tickets/switchcall/")
+
+    assert listed.status_code == 200 and "seen-in-admin" in listed.content.decode()
+    assert admin.get("/admin/tickets/switchcall/add/").status_code == 403

@@ -1,8 +1,9 @@
-"""Customers and calls in the admin: calls are logged by the service, and shown as logged."""
+"""Customers and calls in the admin: calls are logged by the service, and shown as logged (and, reported event by
+event, as the switch sent them)."""
 
 from django.contrib import admin
 
-from ..models import Call, Customer
+from ..models import Call, Customer, SwitchCall
 
 
 @admin.register(Customer)
@@ -48,4 +49,24 @@ class CallAdmin(admin.ModelAdmin):
     ]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(SwitchCall)
+class SwitchCallAdmin(admin.ModelAdmin):
+    """A call as the switch reported it, event by event (``call_event``): read-only, to see what the link sent."""
+
+    list_display = ["switch_call_id", "caller_number", "agent", "seat", "rang_at", "answered_at", "ended_at", "call"]
+    list_filter = ["agent"]
+    date_hierarchy = "rang_at"
+    search_fields = ["switch_call_id", "caller_number", "seat"]
+    list_select_related = ["agent", "call"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
