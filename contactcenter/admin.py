@@ -1,4 +1,11 @@
-"""Admin plumbing every app's admin uses."""
+"""Admin plumbing every app's admin uses; the webhooks' subscriptions, delivery log and outbox."""
+
+from django.contrib import admin
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from . import webhooks
+from .models import DomainEvent, WebhookDelivery, WebhookSubscription
 
 
 class ViewOnlyMixin:
@@ -12,3 +19,42 @@ class ViewOnlyMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- Webhooks: a supervisor's subscriptions, their delivery log, the outbox ---------------------------------
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["url", "kinds", "active", "created_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # a URL typed without its scheme
+    list_filter = ["active"]
+    search_fields = ["url"]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """The delivery log; "deliver again" (replay) for a receiver that lost events."""
+
+    list_display = ["event", "subscription", "state", "attempts", "last_status", "next_attempt_at", "delivered_at"]
+    list_filter = ["state", "subscription"]
+    list_select_related = ["event", "subscription"]
+    readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
+    actions = ["deliver_again"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Deliver again"), permissions=["change"])
+    def deliver_again(self, request, queryset):
+        count = webhooks.replay(queryset)
+        self.message_user(request, _("%(count)s deliveries will be sent again.") % {"count": count})
+
+
+@admin.register(DomainEvent)
+class DomainEventAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    list_display = ["id", "kind", "key", "occurred_at"]
+    list_filter = ["kind"]
+    search_fields = ["key"]

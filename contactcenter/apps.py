@@ -17,6 +17,17 @@ class ContactcenterConfig(AppConfig):
         post_migrate.connect(sync_roles, dispatch_uid="contactcenter.sync_roles")
         self._connect_auth_cache()
         self._register_lookups()
+        self._connect_webhooks()
+
+    @staticmethod
+    def _connect_webhooks() -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from .events import forget_subscriptions
+        from .models import WebhookSubscription
+
+        post_save.connect(forget_subscriptions, sender=WebhookSubscription, dispatch_uid="webhooks-save")
+        post_delete.connect(forget_subscriptions, sender=WebhookSubscription, dispatch_uid="webhooks-delete")
 
     @staticmethod
     def _register_lookups() -> None:

@@ -9,6 +9,16 @@ ROLES = ("agent", "shift_lead", "department_handler", "supervisor", "manager", "
 # Roles of systems, not people: they use the API with a token and never sign in to a page (the login forms refuse).
 SERVICE_ROLES = ("telephony",)
 
+# This app's own grants: a supervisor manages the webhook subscriptions (the admin) and reads their delivery log.
+ROLE_PERMISSIONS = {
+    "supervisor": [
+        "contactcenter.view_webhooksubscription", "contactcenter.add_webhooksubscription",
+        "contactcenter.change_webhooksubscription", "contactcenter.delete_webhooksubscription",
+        "contactcenter.view_webhookdelivery", "contactcenter.change_webhookdelivery",
+        "contactcenter.view_domainevent",
+    ],
+}
+
 
 def is_service_account(user) -> bool:
     from .auth import role_names  # the user's groups, carried by the cached user

@@ -7,3 +7,16 @@ from . import idempotency
 def forget_idempotency_keys() -> int:
     """Daily (beat): the idempotency keys older than ``IDEMPOTENCY_HOURS`` are deleted."""
     return idempotency.forget()
+
+
+@shared_task(name="contactcenter.tasks.deliver_webhooks", ignore_result=True)
+def deliver_webhooks() -> int:
+    """After a commit that wrote deliveries, and every minute (beat): send the due webhook deliveries."""
+    from . import webhooks
+
+    sent = 0
+    while True:
+        batch = webhooks.deliver_due()
+        sent += batch
+        if batch < webhooks.BATCH:
+            return sent

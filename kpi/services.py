@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from contactcenter import events
 from contactcenter.errors import Conflict, InvalidInput, NotPermitted
 from tickets.models import Department, Unit, User
 
@@ -53,7 +54,27 @@ def post_breaches(breaches: list[Breach]) -> list[Breach]:
         ],
         ignore_conflicts=True,
     )
+    # A racing sweeper may have written some of these first: their events are keyed by the entry, written once.
+    events.record_many([events.Event("ledger.posted", f"ledger.posted:{key}", _breach_event(key, b), b.occurred_at)
+                        for key, b in fresh.items()])
     return list(fresh.values())
+
+
+def _breach_event(key: str, breach: Breach) -> dict:
+    return {"key": key, "kind": EntryKind.AUTOMATIC, "rule": breach.rule.code, "amount": breach.rule.amount,
+            "agent_id": breach.agent_id, "department_id": breach.department_id, "unit_id": breach.unit_id,
+            "occurred_at": breach.occurred_at, "source": breach.source}
+
+
+def _entry_event(entry: LedgerEntry) -> dict:
+    return {"key": entry.key, "kind": entry.kind, "rule": entry.rule.code, "amount": entry.amount,
+            "agent_id": entry.agent_id, "department_id": entry.department_id, "unit_id": entry.unit_id,
+            "occurred_at": entry.occurred_at, "source": entry.source}
+
+
+def _posted(entry: LedgerEntry) -> LedgerEntry:
+    events.record("ledger.posted", f"ledger.posted:{entry.key}", _entry_event(entry), at=entry.occurred_at)
+    return entry
 
 
 @transaction.atomic
@@ -92,12 +113,12 @@ def entry_post_manual(
     if occurred_at > timezone.now() + dt.timedelta(minutes=5):
         raise InvalidInput(_("occurred_at is in the future"), extra={"field": "occurred_at"})
     unit: Unit | None = agent.unit if agent is not None else department.unit
-    return LedgerEntry.objects.create(
+    return _posted(LedgerEntry.objects.create(
         key=f"manual:{uuid.uuid4()}", kind=EntryKind.MANUAL, rule=rule, agent=agent, department=department,
         unit=unit, amount=amount if amount is not None else rule.amount, occurred_at=occurred_at,
         period=period_of(occurred_at), source=f"manual:{actor.username}", reason=reason.strip(),
         amount_reason=amount_reason.strip(), created_by=actor,
-    )
+    ))
 
 
 @transaction.atomic
@@ -115,11 +136,11 @@ def entry_reverse(*, entry: LedgerEntry, actor: User, reason: str) -> LedgerEntr
         raise Conflict(_("This entry has already been reversed"), code="already_reversed")
     try:
         with transaction.atomic():
-            return LedgerEntry.objects.create(
+            return _posted(LedgerEntry.objects.create(
                 key=f"reversal:{entry.pk}", kind=EntryKind.REVERSAL, rule=entry.rule, agent=entry.agent,
                 department=entry.department, unit=entry.unit, amount=-entry.amount, occurred_at=timezone.now(),
                 period=entry.period, source=f"ledger_entry:{entry.pk}", reverses=entry, reason=reason.strip(),
                 created_by=actor,
-            )
+            ))
     except IntegrityError:  # a concurrent reversal won
         raise Conflict(_("This entry has already been reversed"), code="already_reversed") from None

@@ -27,6 +27,7 @@ REFERENCE_DATA = [
     ("shifts.migrations.0002_templates_and_schedule", "seed", "shifts.ShiftTemplate"),
     ("tickets.migrations.0023_surges", "seed", "tickets.SurgeRule"),
     ("contactcenter.migrations.0002_forget_keys_daily", "schedule", "django_celery_beat.PeriodicTask"),
+    ("contactcenter.migrations.0003_webhooks", "schedule", "django_celery_beat.PeriodicTask"),
 ]
 
 

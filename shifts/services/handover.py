@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from contactcenter import events
 from contactcenter.errors import Conflict, InvalidInput, NotPermitted
 from contactcenter.fsm import available_transitions, check_transition
 from tickets.models import User, WorkOrder
@@ -127,8 +128,13 @@ def _fire(handover: Handover, name: str, *, actor: User, note: str = "", after=N
     handover.save()
     if after is not None:
         after(at)
-    HandoverTransition.objects.create(handover=handover, name=name, source=source, target=handover.state,
-                                      actor=actor, at=at, note=note)
+    entry = HandoverTransition.objects.create(handover=handover, name=name, source=source, target=handover.state,
+                                              actor=actor, at=at, note=note)
+    if name in ("submit", "accept"):  # signed by the outgoing lead, then countersigned by the incoming one
+        events.record("handover.signed", f"handover.transition:{entry.pk}",
+                      {"id": handover.pk, "outgoing_shift": handover.outgoing_id,
+                       "incoming_shift": handover.incoming_id, "state": handover.state,
+                       "by": "outgoing" if name == "submit" else "incoming", "lead": actor.username}, at=at)
     return handover
 
 

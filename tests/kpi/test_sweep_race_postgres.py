@@ -20,6 +20,7 @@ import time_machine
 from django.db import connection
 from django.utils import timezone
 
+from contactcenter.models import DomainEvent
 from kpi.models import LedgerEntry
 from tickets.models import WorkOrder
 from tickets.services import work_order_create
@@ -78,6 +79,10 @@ def test_two_sweeping_processes_post_each_breach_exactly_once(people, customer, 
         assert mine.count() == DUE_ORDERS
         assert mine.filter(rule__code="complaint_reply_late").count() == DUE_ORDERS
         assert mine.values("source").distinct().count() == DUE_ORDERS  # one entry per breach
+        # and one domain event per entry (the outbox: contactcenter.events), whichever process wrote it
+        told = DomainEvent.objects.filter(kind="ledger.posted", key__in=[f"ledger.posted:{k}" for k in
+                                                                          mine.values_list("key", flat=True)])
+        assert told.count() == DUE_ORDERS
         assert sum(posted) == DUE_ORDERS  # each process reports only what it inserted
         assert sum(judged) == DUE_ORDERS  # no order was claimed by both (SKIP LOCKED)
         stuck = WorkOrder.objects.filter(pk__in=orders, next_due_at__lte=now)

@@ -122,9 +122,9 @@ def test_urge_queries_do_not_grow_with_history(people, agent_api):
     many, response, sqls = _count(urge(large))
     assert response.status_code == 200 and response.json()["urge_count"] == 20
     assert many == few, "\n".join(sqls)
-    # the order; BEGIN, UPDATE, urge_count read back, the history row, COMMIT; the history and the callbacks for
-    # the answer
-    assert few == 8, "\n".join(sqls)
+    # the order; BEGIN, UPDATE, urge_count read back, the history row, its domain event (the outbox), COMMIT; the
+    # history and the callbacks for the answer
+    assert few == 9, "\n".join(sqls)
 
 
 @pytest.mark.django_db
@@ -153,9 +153,10 @@ def test_create_queries_do_not_grow_with_the_callers_orders(people, agent_api, k
     assert sum(sql.startswith("SELECT") and "tickets_callback" in sql for sql in sqls) == 0, "\n".join(sqls)
     assert not any("tickets_workordertransition\"" in sql and sql.startswith("SELECT") for sql in sqls)
     # BEGIN, the customer (+ INSERT if new), INSERT order (on PostgreSQL with its id drawn and its number written in
-    # the same statement; SQLite: an UPDATE of the number after the INSERT), INSERT history, COMMIT. The token, the
-    # user, their permissions, the unit with its ancestors, the SLA policies and the published outages: cached.
-    assert few == (5 if connection.vendor == "postgresql" else 6) + (not known) + len(reads), "\n".join(sqls)
+    # the same statement; SQLite: an UPDATE of the number after the INSERT), INSERT history, INSERT its domain event
+    # (the outbox), COMMIT. The token, the user, their permissions, the unit with its ancestors, the SLA policies,
+    # the published outages and the webhook subscriptions: cached.
+    assert few == (6 if connection.vendor == "postgresql" else 7) + (not known) + len(reads), "\n".join(sqls)
 
 
 @pytest.mark.django_db

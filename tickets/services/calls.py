@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from contactcenter import events
 from contactcenter.errors import InvalidInput, NotPermitted
 
 from ..models import Call, CallEventKind, CallOutcome, Customer, SwitchCall, User
@@ -102,7 +103,7 @@ def call_log(
         rang_until = answered_at
     if customer is None:
         customer = Customer.objects.filter(phone=phone).order_by("-id").first()
-    return Call.objects.create(
+    call = Call.objects.create(
         caller_number=phone,
         customer=customer,
         agent=agent,
@@ -115,6 +116,16 @@ def call_log(
         note=note,
         logged_by=logged_by,
     )
+    events.record("call.ended", f"call.ended:{call.pk}", _call_event(call),
+                  at=ended_at or answered_at or ring_started_at)
+    return call
+
+
+def _call_event(call: Call) -> dict:
+    """What a call's domain events carry: no phone number."""
+    return {"id": call.pk, "agent": call.agent.username if call.agent_id else None, "seat": call.seat,
+            "ring_started_at": call.ring_started_at, "answered_at": call.answered_at, "ended_at": call.ended_at,
+            "ring_seconds": call.ring_seconds, "outcome": call.outcome}
 
 
 @transaction.atomic
@@ -173,9 +184,15 @@ def call_event(
         switch_call.agent = agent  # who answered, if the ring named another seat first
     switch_call.seat = seat or switch_call.seat or (agent.seat if agent else "")
     moment = {CallEventKind.RING: "rang_at", CallEventKind.ANSWER: "answered_at", CallEventKind.END: "ended_at"}[event]
-    if getattr(switch_call, moment) is None:
+    first = getattr(switch_call, moment) is None
+    if first:
         setattr(switch_call, moment, at)
     switch_call.save()
+    if first and event != CallEventKind.END:  # the end is told when the call is logged (call.ended)
+        events.record("call.rang" if event == CallEventKind.RING else "call.answered",
+                      f"call.{event}:{switch_call.switch_call_id}",
+                      {"call_id": switch_call.switch_call_id, "agent": switch_call.agent.username
+                       if switch_call.agent_id else None, "seat": switch_call.seat, "at": at}, at=at)
     if switch_call.call_id is None and switch_call.rang_at and switch_call.ended_at:
         if not switch_call.caller_number:
             raise InvalidInput(_("The call's caller_number was never reported"), extra={"field": "caller_number"})

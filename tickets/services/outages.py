@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from contactcenter import events
 from contactcenter.errors import InvalidInput, NotPermitted
 from contactcenter.fsm import available_transitions, check_transition
 
@@ -97,9 +98,16 @@ def _fire(notice: OutageNotice, name: str, *, actor: User, at: dt.datetime | Non
     getattr(notice, name)(at=at, **arguments)
     notice.save()
     data = {**(data or {}), **(after(notice) if after is not None else {})}
-    OutageTransition.objects.create(notice=notice, name=name, source=source, target=notice.state, actor=actor,
-                                    at=at, data=data)
+    entry = OutageTransition.objects.create(notice=notice, name=name, source=source, target=notice.state,
+                                            actor=actor, at=at, data=data)
+    if name in OUTAGE_EVENTS:
+        events.record(OUTAGE_EVENTS[name], f"outage.transition:{entry.pk}",
+                      {"id": notice.pk, "kind": notice.kind, "area": notice.area, "state": notice.state,
+                       "starts_at": notice.starts_at, "expected_restore_at": notice.expected_restore_at}, at=at)
     return notice
+
+
+OUTAGE_EVENTS = {"publish": "outage.published", "restore": "outage.restored"}
 
 
 def announced_late(notice: OutageNotice, at: dt.datetime) -> bool:

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from contactcenter import events
 from contactcenter.errors import InvalidInput, NotPermitted
 from contactcenter.rows import insert, insert_numbered
 
@@ -13,6 +14,7 @@ from ...reference import unit_with_ancestors
 from ...selectors.outages import outage_covering
 from ..customers import customer_find_or_create, normalize_phone
 from .answers import work_order_answer_on_call
+from .firing import order_event
 
 
 @transaction.atomic
@@ -63,6 +65,7 @@ def work_order_create(
     entry = insert(WorkOrderTransition(order=order, name="create", source="", target=order.state, actor=actor, at=now,
                                        call=call))
     order.written_history = [entry]  # what the answer shows (selectors.with_detail): no read back
+    events.record("order.created", f"order.created:{order.pk}", order_event(order), at=now)
     if answer:
         order = work_order_answer_on_call(order=order, actor=actor, answer=answer, confirm_phrases=confirm_phrases)
     return order

@@ -14,11 +14,18 @@ from django.db.models.expressions import Combinable
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from contactcenter import events
 from contactcenter.fsm import available_transitions as fsm_available
 from contactcenter.fsm import check_transition
 
 from ... import search, sla
 from ...models import Call, User, WorkOrder, WorkOrderTransition
+
+
+def order_event(order: WorkOrder) -> dict:
+    """What an order's domain events carry (``contactcenter.events``): no phone number, no customer's name."""
+    return {"id": order.pk, "number": order.number, "kind": order.kind, "state": order.state,
+            "department": order.department_id, "unit": order.unit_id}
 
 
 def transition_names(order: WorkOrder) -> list[str]:
@@ -70,6 +77,8 @@ def fire(order: WorkOrder, name: str, *, actor: User, note: str = "", call: Call
     written = getattr(order, "written_history", None)
     if written is not None:  # an order created in this request: its whole history is in hand
         written.append(entry)
+    events.record("order.urged" if name == "urge" else "order.transitioned", f"order.transition:{entry.pk}",
+                  {**order_event(order), "transition": name, "source": source, "actor": actor.username}, at=at)
     if after is not None:
         after(order, at)
     return order
