@@ -176,3 +176,11 @@ def test_the_switchs_events_are_domain_events_once(people):
 
     assert list(DomainEvent.objects.order_by("pk").values_list("kind", flat=True)) == [
         "call.rang", "call.answered", "call.ended"]
+
+
+def test_an_unknown_event_kind_is_refused_even_without_asserts():
+    from contactcenter import events
+
+    with pytest.raises(ValueError, match="order.exploded"):
+        events.record("order.exploded", "order.exploded:1", {})
+    assert not DomainEvent.objects.exists()

@@ -254,7 +254,8 @@ def test_a_refused_or_absent_switch_says_so_and_the_button_hides_without_one(peo
     page = Client()
     page.force_login(people.agent)
     refused = page.post(f"/callbacks/{callback_due.pk}/dial/", follow=True)
-    assert refused.status_code == 200 and "Originate failed" in refused.content.decode()
+    # In the agent's language, with the switch's own words kept in brackets.
+    assert refused.status_code == 200 and "交换机拒绝了呼叫（Originate failed）" in refused.content.decode()
 
     settings.ASTERISK_AMI_URL = "ami://hotline:x@127.0.0.1:1"  # nobody listens there
     gone = page.post(f"/callbacks/{callback_due.pk}/dial/", follow=True)

@@ -44,10 +44,19 @@ RINGING_WINDOW = dt.timedelta(minutes=2)
 
 def ringing_calls(agent: User, now: dt.datetime | None = None) -> list[SwitchCall]:
     """The calls ringing at this agent's seat now (reported by the switch's ``ring``, not yet ended): the console
-    pops the caller up before the agent picks up."""
+    pops the caller up before the agent picks up. Each carries ``caller_file``: the caller's customer record or None."""
     since = (now or timezone.now()) - RINGING_WINDOW
-    return list(SwitchCall.objects.filter(agent=agent, call__isnull=True, ended_at__isnull=True, rang_at__gte=since)
-                .order_by("-rang_at")[:3])
+    ringing = list(SwitchCall.objects.filter(agent=agent, call__isnull=True, ended_at__isnull=True,
+                                             rang_at__gte=since).order_by("-rang_at")[:3])
+    numbers = {call.caller_number for call in ringing if call.caller_number}
+    files: dict[str, Customer] = {}
+    if numbers:  # each caller's most recent file, as an order would pick it: one query for all of them
+        for customer in Customer.objects.filter(phone__in=numbers).only("id", "phone", "name", "account_number") \
+                .order_by("id"):
+            files[customer.phone] = customer
+    for call in ringing:
+        call.caller_file = files.get(call.caller_number)
+    return ringing
 
 
 def agent_call(agent: User, pk: int) -> Call | None:

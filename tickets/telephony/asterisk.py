@@ -154,7 +154,10 @@ def originate(target: AmiTarget, *, seat: str, number: str, timeout: float = 5.0
                 stream.flush()
                 answer = _response(stream)
                 if answer.get("Response") != "Success":
-                    raise DialFailed(answer.get("Message") or _("the switch refused"))
+                    said = answer.get("Message") or "—"  # the switch's own words (English): kept in brackets
+                    raise DialFailed(_("the switch refused the login (%(said)s)") % {"said": said}
+                                     if message["Action"] == "Login"
+                                     else _("the switch refused the call (%(said)s)") % {"said": said})
             stream.write(b"Action: Logoff\r\n\r\n")
             stream.flush()
     except OSError as lost:
