@@ -164,6 +164,15 @@ REST_KNOX = {
 # Click-to-dial through Asterisk (AMI Originate): ami://user:secret@pbx:5038?context=from-internal&caller_id=95598.
 # Empty: callbacks are dialled by hand (the telephony events link is manage.py asterisk_bridge either way).
 ASTERISK_AMI_URL = env_str("ASTERISK_AMI_URL", "")
+# Text messages to customers (tickets.sms): which backend sends them — console (default), filebased (SMS_FILE_PATH),
+# locmem (tests) or aliyun (Alibaba Cloud SMS: its access key, endpoint and the approved signature SMS_SIGN_NAME).
+SMS_BACKEND = env_str("SMS_BACKEND", "tickets.sms.backends.console.SmsBackend")
+SMS_FILE_PATH = env_str("SMS_FILE_PATH", "")
+SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "95598供电服务")
+SMS_HOTLINE = env_str("SMS_HOTLINE", "95598")
+SMS_ALIYUN_ACCESS_KEY_ID = env_str("SMS_ALIYUN_ACCESS_KEY_ID", "")
+SMS_ALIYUN_ACCESS_KEY_SECRET = env_str("SMS_ALIYUN_ACCESS_KEY_SECRET", "")
+SMS_ALIYUN_ENDPOINT = env_str("SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
 # An Idempotency-Key is kept this long: the same key and request within it gets the first answer again.
 IDEMPOTENCY_HOURS = env_int("IDEMPOTENCY_HOURS", 24, minimum=1, maximum=24 * 31)
 AUTH_CACHE_SECONDS = env_int("AUTH_CACHE_SECONDS", 300, minimum=0, maximum=86400)

@@ -17,5 +17,6 @@ from .settings import *  # noqa: E402, F403
 from .settings import CACHE_URL  # noqa: E402
 
 SECURE_SSL_REDIRECT = False
+SMS_BACKEND = "tickets.sms.backends.locmem.SmsBackend"  # tests read tickets.sms.outbox
 if not CACHE_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "contactcenter"}}

@@ -28,6 +28,7 @@ REFERENCE_DATA = [
     ("tickets.migrations.0023_surges", "seed", "tickets.SurgeRule"),
     ("contactcenter.migrations.0002_forget_keys_daily", "schedule", "django_celery_beat.PeriodicTask"),
     ("contactcenter.migrations.0003_webhooks", "schedule", "django_celery_beat.PeriodicTask"),
+    ("tickets.migrations.0027_sms", "defaults", "tickets.SmsTemplate"),
 ]
 
 

@@ -189,6 +189,7 @@ MATRIX: dict[str, dict] = {
     "tickets:console": {"kind": PAGE, "GET": allow(FRONT), "POST": allow(FRONT)},
     "tickets:console-incoming": {"kind": POLL, "GET": allow(FRONT)},
     "tickets:console-customer": {"kind": PAGE, "GET": allow(FRONT)},
+    "tickets:console-customer-sms": {"kind": PAGE, "kwargs": {"pk": Ref("customer")}, "POST": allow(FRONT)},
     "tickets:outage-list": {"kind": PAGE, "GET": allow(FRONT)},
     "tickets:outage-new": {"kind": PAGE, "GET": allow(FRONT), "POST": allow(FRONT)},
     "tickets:outage-caller": {"kind": PAGE, "GET": allow(FRONT)},

@@ -25,6 +25,11 @@ class TicketsConfig(AppConfig):
             post_save.connect(invalidate_reference, sender=model, dispatch_uid=f"reference-save-{model.__name__}")
             post_delete.connect(invalidate_reference, sender=model, dispatch_uid=f"reference-delete-{model.__name__}")
         post_save.connect(invalidate_outages, sender=OutageNotice, dispatch_uid="outages-save")
+        from .models import SmsTemplate
+        from .services.sms import forget_templates
+
+        post_save.connect(forget_templates, sender=SmsTemplate, dispatch_uid="sms-templates-save")
+        post_delete.connect(forget_templates, sender=SmsTemplate, dispatch_uid="sms-templates-delete")
         post_delete.connect(invalidate_outages, sender=OutageNotice, dispatch_uid="outages-delete")
 
         def year_changed(sender, instance, **kwargs) -> None:

@@ -43,6 +43,9 @@ ROLE_PERMISSIONS = {
         "tickets.delete_calendarday",
         # Surge detection: N repair calls within M minutes propose an outage notice (issue 18).
         "tickets.view_surgerule", "tickets.change_surgerule",
+        # Text messages to customers: the templates (words, kinds, the provider's codes) and the message log.
+        "tickets.view_smstemplate", "tickets.change_smstemplate", "tickets.view_smsmessage",
+        "tickets.change_smsmessage",
     ],
     "manager": [
         "tickets.view_all_orders", "tickets.view_workorder", "tickets.view_customer", "tickets.view_call",

@@ -13,3 +13,16 @@ def recompute_provisional_deadlines() -> int:
     from .services.calendar import deadlines_recompute_provisional
 
     return deadlines_recompute_provisional()
+
+
+@shared_task(name="tickets.tasks.send_sms", expires=30, ignore_result=True)
+def send_sms() -> int:
+    """Beat, every 10 seconds: send the queued text messages (``tickets.sms.sending``), batch after batch."""
+    from .sms import sending
+
+    sent = 0
+    while True:
+        batch = sending.send_due()
+        sent += batch
+        if batch < sending.BATCH:
+            return sent

@@ -8,6 +8,7 @@ urlpatterns = [
     path("console/", console.console, name="console"),
     path("console/incoming/", console.incoming, name="console-incoming"),
     path("console/customer/", console.customer_file, name="console-customer"),
+    path("console/customer/<int:pk>/sms/", console.customer_sms, name="console-customer-sms"),
     path("outages/", outages.outage_list, name="outage-list"),
     path("outages/new/", outages.outage_new, name="outage-new"),
     path("outages/caller/", outages.caller_lookup, name="outage-caller"),

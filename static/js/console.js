@@ -151,6 +151,16 @@
     }
   }
 
+  // The caller asks for no text messages (or for them again): posted without leaving the form, then the file reloads.
+  fileBox.addEventListener("submit", async (event) => {
+    const form = event.target.closest("form.sms-toggle");
+    if (!form) return;
+    event.preventDefault();
+    const response = await fetch(form.action, { method: "POST", body: new FormData(form),
+                                                credentials: "same-origin", headers: { Accept: "application/json" } });
+    if (response.ok) await lookup();
+  });
+
   function classified() {
     const chosen = radios.find((radio) => radio.checked);
     const value = chosen ? chosen.value : "";

@@ -24,8 +24,9 @@ from django.utils import timezone
 
 from tests.actions import outage_act
 from tests.factories import PASSWORD, UserFactory
-from tickets.models import Call, WorkOrder
+from tickets.models import Call, SmsMessage, WorkOrder
 from tickets.services import outage_receive, work_order_create
+from tickets.sms import sending
 
 from . import test_handover_browser as handover
 
@@ -187,4 +188,36 @@ def test_a_call_ringing_at_the_seat_pops_the_caller_up(live_server, browser, pla
     post_json(f"{base}/api/v1/calls/events/", {"call_id": f"pbx-{width}", "event": "end",
                                                "at": timezone.now().isoformat()}, token)
     ringing.wait_for(state="hidden", timeout=5000)
+    agent.close()
+
+
+@pytest.mark.parametrize("width, height", [(1440, 900), (390, 844)])
+def test_the_caller_asks_for_no_text_messages_without_losing_the_form(live_server, browser, plain_cookies, people,
+                                                                      caller, width, height):
+    """Mid-call, the caller says "stop texting me": one click in their file, the file says so, what the agent typed
+    stays; no message is queued for them from then on; one more click undoes it."""
+    base = live_server.url
+    agent = log_in(browser, base, "agent")
+    agent.set_viewport_size({"width": width, "height": height})
+    agent.goto(f"{base}/console/?phone={caller.phone}")
+    agent.wait_for_selector("#customer-record:has-text('张三')")
+    agent.fill("#id_description", "停电两小时了")
+    sms_row = agent.locator("#customer-sms")
+    assert "接收短信" in sms_row.inner_text()
+    sms_row.get_by_role("button", name="不再发送短信").click()
+    agent.wait_for_selector("#customer-sms:has-text('客户要求不发短信')")
+    assert agent.input_value("#id_description") == "停电两小时了"
+    assert agent.evaluate("document.documentElement.scrollWidth") <= width
+    if os.environ.get("SCREENSHOTS"):
+        agent.screenshot(path=str(SCREENSHOT.with_name(f"console-sms-opt-out-{width}.png")))
+    caller.refresh_from_db()
+    assert caller.sms_opt_out is True
+    order = work_order_create(kind="repair", description="停电", caller_number=caller.phone, customer=caller,
+                              actor=people.agent)
+    sending.send_due()
+    assert SmsMessage.objects.get(order=order).state == "skipped"  # not sent, and the log says why
+    agent.locator("#customer-sms").get_by_role("button", name="恢复发送短信").click()
+    agent.wait_for_selector("#customer-sms:not(:has-text('客户要求不发短信'))")
+    caller.refresh_from_db()
+    assert caller.sms_opt_out is False
     agent.close()

@@ -7,9 +7,9 @@ orders are not added (the service makes the number, the deadlines and the histor
 history and callbacks can be viewed but never written.
 
 One module per subject: ``org`` (units, departments, users, roles), ``customers`` (customers and calls),
-``workorders`` (orders, their history and callbacks), ``outages`` (outage notices) and ``reference`` (SLA
-policies, the working-day calendar, outage lead times, phrases). Importing them here registers every model when
-Django's admin autodiscovery imports ``tickets.admin``.
+``workorders`` (orders, their history and callbacks), ``outages`` (outage notices), ``sms`` (text-message templates
+and log) and ``reference`` (SLA policies, the working-day calendar, outage lead times, phrases). Importing them here
+registers every model when Django's admin autodiscovery imports ``tickets.admin``.
 """
 
 from .customers import CallAdmin, CustomerAdmin
@@ -25,6 +25,7 @@ from .reference import (
     StandardPhraseAdmin,
     SurgeRuleAdmin,
 )
+from .sms import SmsMessageAdmin, SmsTemplateAdmin
 from .workorders import (
     CallbackAdmin,
     CallbackInline,
@@ -48,6 +49,8 @@ __all__ = [
     "OutageNoticeAdmin",
     "OutageTransitionInline",
     "SlaPolicyAdmin",
+    "SmsMessageAdmin",
+    "SmsTemplateAdmin",
     "StandardPhraseAdmin",
     "SurgeRuleAdmin",
     "UnitAdmin",

@@ -9,7 +9,7 @@ from ..models import Call, Customer, SwitchCall
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
     list_display = ["name", "account_number", "phone", "area_type", "unit", "address", "created_at"]
-    list_filter = ["area_type", "unit"]
+    list_filter = ["area_type", "sms_opt_out", "unit"]
     search_fields = ["phone", "account_number", "name"]
     list_select_related = ["unit"]
     autocomplete_fields = ["unit"]

@@ -7,6 +7,7 @@ from .outages import OutageKind, OutageLeadTime, OutageNotice, OutageState, Outa
 from .phrases import CustomerText, ForbiddenPhrase, Severity, Situation, StandardPhrase
 from .saved import SavedFilter, SavedFilterPage
 from .sla import Deadline, Measure, SlaPolicy
+from .sms import SmsMessage, SmsState, SmsTemplate, SmsTrigger
 from .states import FINAL_STATES, NOT_JUDGED
 from .surges import SurgeRule
 from .telephony import CallEventKind, SwitchCall
@@ -33,6 +34,10 @@ __all__ = [
     "SavedFilter",
     "SavedFilterPage",
     "SurgeRule",
+    "SmsMessage",
+    "SmsState",
+    "SmsTemplate",
+    "SmsTrigger",
     "CallEventKind",
     "SwitchCall",
     "KIND_MODELS",

@@ -20,6 +20,8 @@ class Customer(models.Model):
     address = models.CharField(_("address"), max_length=300, blank=True)
     area_type = models.CharField(_("area type"), max_length=10, choices=AreaType.choices, default=AreaType.URBAN)
     unit = models.ForeignKey("tickets.Unit", verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT)
+    sms_opt_out = models.BooleanField(_("no text messages"), default=False,
+                                      help_text=_("The customer asked not to receive text messages (SMS)"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -105,9 +105,9 @@ class AreaReach:
                 and self.share * 100 > settings.OUTAGE_WIDE_AREA_PERCENT)
 
 
-def outage_area_reach(area: str, unit: Unit | None) -> AreaReach:
+def company_customers(unit: Unit | None):
     """The customers of the power company the unit belongs to (its nearest city company up the tree, else the top of
-    the tree; every customer when that company has none on record) and how many of them the area's terms match."""
+    the tree; every customer when that company has none on record)."""
     customers = Customer.objects.all()
     if unit is not None:
         chain = Unit.objects.filter(pk=unit.pk).first().ancestry() if unit.pk else []
@@ -116,12 +116,31 @@ def outage_area_reach(area: str, unit: Unit | None) -> AreaReach:
             served = Customer.objects.filter(unit_id__in=unit_subtree_ids(company))
             if served.exists():
                 customers = served
-    terms = area_terms(area)
-    if not terms:
-        return AreaReach(0, customers.count())
+    return customers
+
+
+def _area_matches(terms: list[str]) -> Q:
     matches = Q()
     for term in terms:
         matches |= Q(address__contains=term)
-    return AreaReach(customers.filter(matches).count(), customers.count())
+    return matches
+
+
+def area_customers(area: str, unit: Unit | None):
+    """The customers of the unit's company whose address names a community, street or feeder of the area (those an
+    outage notice of the area is about: linked calls, text messages)."""
+    terms = area_terms(area)
+    if not terms:
+        return Customer.objects.none()
+    return company_customers(unit).filter(_area_matches(terms))
+
+
+def outage_area_reach(area: str, unit: Unit | None) -> AreaReach:
+    """How many of the unit's company's customers (``company_customers``) the area's terms match."""
+    customers = company_customers(unit)
+    terms = area_terms(area)
+    if not terms:
+        return AreaReach(0, customers.count())
+    return AreaReach(customers.filter(_area_matches(terms)).count(), customers.count())
 
 

@@ -29,7 +29,7 @@ class CustomerSerializer(PhoneMaskingMixin, ModelSerializer):
 
     class Meta:
         model = Customer
-        fields = ["id", "account_number", "name", "phone", "address", "area_type", "unit", "created_at"]
+        fields = ["id", "account_number", "name", "phone", "address", "area_type", "unit", "sms_opt_out", "created_at"]
         read_only_fields = ["id", "created_at"]
 
 

@@ -15,6 +15,7 @@ from .outages import (
 )
 from .phrases import ensure_no_forbidden_phrases, forbidden_phrases_in
 from .saved import saved_filter_delete, saved_filter_save
+from .sms import customer_sms_opt_out
 from .workorders import *  # noqa: F403  (every work-order action, listed in workorders.__all__)
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "call_event",
     "call_log",
     "customer_find_or_create",
+    "customer_sms_opt_out",
     "customer_update",
     "ensure_no_forbidden_phrases",
     "forbidden_phrases_in",

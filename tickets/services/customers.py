@@ -10,9 +10,9 @@ from contactcenter.rows import insert, newest
 
 from .. import search
 from ..models import AreaType, Customer, Unit, WorkOrder
+from ..phones import is_mobile
 
 _PHONE = re.compile(r"\+?[0-9]{3,20}", re.ASCII)
-_MOBILE = re.compile(r"1[3-9][0-9]{9}", re.ASCII)
 _DROPPED = set("().")  # after NFKC: full-width （）．are these too
 NOT_A_PHONE = gettext_lazy("Not a phone number: give its digits, optionally with +86, spaces, dashes or brackets.")
 
@@ -42,7 +42,7 @@ def normalize_phone(raw: str, *, field: str = "caller_number") -> str:
         phone = "+" + phone[2:]
     if phone.startswith("+86") and len(phone) > 3:
         national = phone[3:]
-        if _MOBILE.fullmatch(national) or national.startswith("0") or len(national) <= 6:
+        if is_mobile(national) or national.startswith("0") or len(national) <= 6:
             phone = national  # a mobile, a landline written with its trunk 0, a short service number
         else:
             phone = "0" + national  # a landline: area code and number

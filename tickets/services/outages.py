@@ -15,6 +15,7 @@ from contactcenter.fsm import available_transitions, check_transition
 from ..models import Department, Kind, OutageLeadTime, OutageNotice, OutageTransition, State, User, WorkOrder
 from ..models.outages import MIN_TERM_CHARS, area_terms, short_terms
 from ..selectors.outages import outage_area_reach
+from .sms import sms_outage_published
 from .workorders.repair import work_order_link_outage, work_order_resolve_by_outage
 
 OUTAGE_TRANSITIONS = ("publish", "update", "restore", "close")
@@ -135,8 +136,10 @@ def outage_publish(*, notice: OutageNotice, actor: User, confirm_wide_area: bool
                 linked.append(order.pk)
         return {"linked_orders": linked} if linked else {}
 
-    return _fire(notice, "publish", actor=actor, data={**data, "announced_late": late}, at=at,
-                 after=link_proposed_repairs, by=actor, announced_late=late)
+    notice = _fire(notice, "publish", actor=actor, data={**data, "announced_late": late}, at=at,
+                   after=link_proposed_repairs, by=actor, announced_late=late)
+    sms_outage_published(notice=notice, key=f"outage.published:{notice.pk}", at=at)  # published once: one key
+    return notice
 
 
 @transaction.atomic

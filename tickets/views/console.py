@@ -27,7 +27,7 @@ from contactcenter.errors import InvalidInput
 
 from .. import selectors, service_level, services
 from ..forms.console import ANSWERED, CLASSIFICATIONS, ConsoleForm
-from ..models import Call, CallOutcome, Customer, Kind, WorkOrder
+from ..models import Call, CallOutcome, Kind, WorkOrder
 from ..phones import phone_for, sees_whole_phones
 from ..selectors import console as selectors_console
 from .queue import order_deadlines
@@ -236,6 +236,27 @@ def customer_file(request):
     }, status=400 if error else 200)
 
 
+@login_required
+@permission_required(TAKES_CALLS, raise_exception=True)
+@require_http_methods(["POST"])
+def customer_sms(request, pk: int):
+    """The caller asks for no text messages (``opt_out=1``) or for them again (``opt_out=0``); the console, which
+    posts it with fetch, gets JSON and reloads the file; a plain form post goes back to the console with the caller."""
+    customer = selectors.visible_customers(request.user).filter(pk=pk).first()
+    if customer is None:
+        return JsonResponse({"detail": _("No such customer."), "code": "not_found"}, status=404)
+    choice = request.POST.get("opt_out", "")
+    if choice not in ("0", "1"):
+        return JsonResponse({"detail": _("opt_out must be 1 (no SMS) or 0 (SMS again)."), "code": "invalid",
+                             "field": "opt_out"}, status=400)
+    customer = services.customer_sms_opt_out(customer=customer, opted_out=choice == "1", actor=request.user)
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse({"id": customer.pk, "sms_opt_out": customer.sms_opt_out})
+    messages.success(request, _("No more text messages to this customer.") if customer.sms_opt_out
+                     else _("This customer receives text messages again."))
+    return redirect(f"{reverse('tickets:console')}?phone={customer.phone}")
+
+
 @never_cache
 @require_GET
 def incoming(request):
@@ -260,8 +281,7 @@ def incoming(request):
 
 def _ringing_json(ringing, show, user) -> dict:
     """A call ringing at the agent's seat (the switch's ``ring``): the caller popped up, their file a click away."""
-    customer = Customer.objects.filter(phone=ringing.caller_number).order_by("-id").first() if ringing.caller_number \
-        else None
+    customer = ringing.caller_file
     whole = sees_whole_phones(user)
     return {
         "call_id": ringing.switch_call_id,

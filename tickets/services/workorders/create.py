@@ -9,10 +9,11 @@ from contactcenter.errors import InvalidInput, NotPermitted
 from contactcenter.rows import insert, insert_numbered
 
 from ... import search, sla
-from ...models import KIND_MODELS, NUMBER_DIGITS, Call, Customer, Kind, User, WorkOrder, WorkOrderTransition
+from ...models import KIND_MODELS, NUMBER_DIGITS, Call, Customer, Kind, SmsTrigger, User, WorkOrder, WorkOrderTransition
 from ...reference import unit_with_ancestors
 from ...selectors.outages import outage_covering
 from ..customers import customer_find_or_create, normalize_phone
+from ..sms import sms_order_notify
 from .answers import work_order_answer_on_call
 from .firing import order_event
 
@@ -66,6 +67,7 @@ def work_order_create(
                                        call=call))
     order.written_history = [entry]  # what the answer shows (selectors.with_detail): no read back
     events.record("order.created", f"order.created:{order.pk}", order_event(order), at=now)
+    sms_order_notify(order=order, trigger=SmsTrigger.ACCEPTED, key=f"order.transition:{entry.pk}", at=now)
     if answer:
         order = work_order_answer_on_call(order=order, actor=actor, answer=answer, confirm_phrases=confirm_phrases)
     return order

@@ -20,6 +20,7 @@ from contactcenter.fsm import check_transition
 
 from ... import search, sla
 from ...models import Call, User, WorkOrder, WorkOrderTransition
+from ..sms import sms_order_transitioned
 
 
 def order_event(order: WorkOrder) -> dict:
@@ -79,6 +80,7 @@ def fire(order: WorkOrder, name: str, *, actor: User, note: str = "", call: Call
         written.append(entry)
     events.record("order.urged" if name == "urge" else "order.transitioned", f"order.transition:{entry.pk}",
                   {**order_event(order), "transition": name, "source": source, "actor": actor.username}, at=at)
+    sms_order_transitioned(order=order, name=name, entry_pk=entry.pk, at=at)  # the caller told, where they are
     if after is not None:
         after(order, at)
     return order
