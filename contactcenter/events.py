@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from .cache import generational, new_generation
 from .models import DomainEvent, WebhookDelivery, WebhookSubscription
+from .rows import insert_new
 
 KINDS = ("order.created", "order.transitioned", "order.urged", "call.rang", "call.answered", "call.ended",
          "outage.published", "outage.restored", "handover.signed", "ledger.posted")
@@ -41,9 +42,8 @@ def record_many(events: list[Event]) -> None:
         raise ValueError(f"Unknown domain event kinds: {unknown}")
     now = timezone.now()
     with transaction.atomic(savepoint=False):  # the caller's transaction (or its own): both or neither
-        DomainEvent.objects.bulk_create([DomainEvent(kind=e.kind, key=e.key, payload=e.payload,
-                                                     occurred_at=e.at or now) for e in events],
-                                        ignore_conflicts=True)
+        insert_new([DomainEvent(kind=e.kind, key=e.key, payload=e.payload, occurred_at=e.at or now)
+                    for e in events])  # one written before (the same key) is not written again
         subscriptions = active_subscriptions()
         if not subscriptions:
             return

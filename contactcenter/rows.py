@@ -16,6 +16,8 @@ from public, documented APIs only: the model's fields (``Model._meta``), the fie
 * ``insert_numbered(obj, field)``: a row whose ``field`` (an order's number) ends with its own pk — on PostgreSQL one
   statement draws the pk from the table's sequence and writes the complete row (``WITH drawn AS (SELECT nextval(…))
   INSERT …``); elsewhere an UPDATE completes the field after the INSERT.
+* ``insert_new(objs)``: new rows of one model in one statement, those that would break a unique constraint skipped
+  (``bulk_create(ignore_conflicts=True)``: the outbox's events, the text messages — each keyed by what it tells).
 * ``newest(model, **equal)`` is ``model.objects.filter(**equal).order_by("-pk").first()`` for plain column
   equalities: one statement, the row converted and built (``Model.from_db``) as the ORM does.
 
@@ -112,6 +114,42 @@ def insert_numbered(obj: Model, field: str, *, digits: int = 7, using: str | Non
         obj.pk = cursor.fetchone()[0]
     setattr(obj, field, f"{prefix}{obj.pk:0{digits}d}")  # what the statement wrote
     return _after(obj, alias, origin)
+
+
+@functools.cache
+def _ignoring_plan(model: type[Model], alias: str) -> tuple[str, str, tuple] | None:
+    plain = _insert_plan(model, alias, False)
+    if plain is None:
+        return None
+    connection = connections[alias]
+    head, values = plain.sql.split(" VALUES ", 1)
+    values = values.split(" RETURNING ", 1)[0]
+    if connection.vendor == "sqlite":
+        return head.replace("INSERT INTO", "INSERT OR IGNORE INTO", 1) + " VALUES ", values, plain.fields
+    if connection.vendor == "postgresql":
+        return head + " VALUES ", values, plain.fields
+    return None
+
+
+def insert_new(objs: list[Model], *, using: str | None = None) -> None:
+    """INSERT the rows (new instances of one model, no pk) in one statement, each skipped when it breaks a unique
+    constraint — ``bulk_create(objs, ignore_conflicts=True)`` for a few rows (hundreds: use that, in batches): no
+    signals, the pks not read back."""
+    if not objs:
+        return
+    model = type(objs[0])
+    alias = using or router.db_for_write(model, instance=objs[0])
+    plan = _ignoring_plan(model, alias)
+    if plan is None or any(type(obj) is not model or obj.pk is not None for obj in objs):
+        model._base_manager.using(alias).bulk_create(objs, ignore_conflicts=True)
+        return
+    head, row, fields = plan
+    connection = connections[alias]
+    sql = head + ", ".join([row] * len(objs))
+    if connection.vendor == "postgresql":
+        sql += " ON CONFLICT DO NOTHING"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for obj in objs for value in _values(obj, fields, connection)])
 
 
 def _before(obj: Model, alias: str) -> type[Model]:

@@ -140,3 +140,24 @@ def test_newest_returns_what_the_orm_returns(org):
     assert newest(Customer, phone="13900000009", name="一").name == "一"
     with pytest.raises(ValueError):
         newest(Customer, phone=None)
+
+
+def test_insert_new_writes_what_bulk_create_writes_and_skips_what_a_unique_key_holds():
+    from contactcenter.models import DomainEvent
+    from contactcenter.rows import insert_new
+
+    now = timezone.now()
+    payload = {"id": 1, "number": "GZ1", "nested": {"中文": [1, 2.5, None, True]}}
+    DomainEvent.objects.bulk_create([DomainEvent(kind="order.created", key="theirs", payload=payload,
+                                                 occurred_at=now)], ignore_conflicts=True)
+    insert_new([DomainEvent(kind="order.created", key="ours", payload=payload, occurred_at=now),
+                DomainEvent(kind="order.urged", key="ours-2", payload={}, occurred_at=now)])
+    insert_new([DomainEvent(kind="order.created", key="ours", payload={"other": 1}, occurred_at=now),  # skipped
+                DomainEvent(kind="order.urged", key="ours-3", payload={}, occurred_at=now)])
+    rows = {row["key"]: row for row in DomainEvent.objects.values()}
+    assert sorted(rows) == ["ours", "ours-2", "ours-3", "theirs"]
+    ours, theirs = rows["ours"], rows["theirs"]
+    assert (ours["kind"], ours["payload"], ours["occurred_at"]) == (theirs["kind"], theirs["payload"],
+                                                                   theirs["occurred_at"])
+    assert ours["id"] < rows["ours-3"]["id"]
+    insert_new([])  # nothing: no statement

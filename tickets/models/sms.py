@@ -2,6 +2,7 @@
 transaction of what it tells (an order accepted, dispatched, a crew arrived, power restored, an outage notice
 published) and sent after it by a worker (``tickets.sms``)."""
 
+import functools
 import string
 
 from django.db import models
@@ -55,7 +56,7 @@ class SmsTemplate(models.Model):
     def sends_for(self, kind: str) -> bool:
         return self.active and (not self.kinds or kind in self.kinds)
 
-    @property
+    @functools.cached_property
     def placeholders(self) -> list[str]:
         """The ``{names}`` the text uses, in order of first use (the values a provider's template takes)."""
         return list(dict.fromkeys(name for _text, name, _spec, _conv in string.Formatter().parse(self.body) if name))

@@ -4,6 +4,7 @@ customers of its area — and sent after the commit by ``tickets.sms.sending``. 
 (``Customer.sms_opt_out``) and a number that is not a mobile one get none."""
 
 import datetime as dt
+import functools
 import string
 
 from django.conf import settings
@@ -13,8 +14,9 @@ from django.utils.translation import gettext as _
 
 from contactcenter.cache import generational, new_generation
 from contactcenter.errors import NotPermitted
+from contactcenter.rows import insert_new
 
-from ..models import Customer, OutageNotice, SmsMessage, SmsTemplate, SmsTrigger, User, WorkOrder
+from ..models import Customer, Kind, OutageNotice, SmsMessage, SmsTemplate, SmsTrigger, User, WorkOrder
 from ..models.outages import area_terms
 from ..models.sms import placeholders_of
 from ..phones import is_mobile
@@ -31,7 +33,8 @@ AREA_CHARS = 20  # an outage's area in a message: the first communities, then �
 def sms_templates() -> dict[str, SmsTemplate]:
     """The active templates by trigger, from the cache (every acceptance asks); dropped when one changes."""
     return generational(GENERATION, "sms:templates",
-                        lambda: {t.trigger: t for t in SmsTemplate.objects.filter(active=True)}, seconds=300) or {}
+                        lambda: {t.trigger: t for t in SmsTemplate.objects.filter(active=True)}, seconds=300,
+                        shared=True) or {}
 
 
 def forget_templates(**kwargs) -> None:
@@ -52,6 +55,13 @@ def _render(template: SmsTemplate, params: dict) -> str:
     return template.body.format_map(params)
 
 
+@functools.cache
+def _kind_names() -> dict[str, str]:
+    """Each order kind as a customer reads it: in Chinese, whatever the language of the request."""
+    with translation.override("zh-hans"):
+        return {kind: str(label) for kind, label in Kind.choices}
+
+
 def _local(at: dt.datetime) -> str:
     return timezone.localtime(at).strftime("%m月%d日%H:%M")
 
@@ -63,8 +73,7 @@ def order_params(order: WorkOrder, names: list[str]) -> dict:
         if name == "number":
             values[name] = order.number or ""
         elif name == "kind":
-            with translation.override("zh-hans"):
-                values[name] = str(order.get_kind_display())
+            values[name] = _kind_names()[order.kind]
         elif name == "department":
             values[name] = order.department.name if order.department_id else ""
         elif name == "hotline":
@@ -74,7 +83,9 @@ def order_params(order: WorkOrder, names: list[str]) -> dict:
 
 def _queue(messages: list[SmsMessage]) -> int:
     """Queue what was not queued before (the key); how many rows were offered."""
-    if messages:
+    if len(messages) <= 10:  # an order's: one statement, written as the order's rows are
+        insert_new(messages)
+    else:  # an outage notice's area
         SmsMessage.objects.bulk_create(messages, ignore_conflicts=True, batch_size=500)
     return len(messages)
 
