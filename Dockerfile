@@ -22,5 +22,5 @@ RUN useradd --system --uid 10001 --user-group --home-dir /app --no-create-home a
     && chown -R app:app /app/var
 USER app
 
-EXPOSE 8000
+EXPOSE 8000 8001
 CMD ["gunicorn", "contactcenter.wsgi", "-b", "0.0.0.0:8000", "-w", "4"]

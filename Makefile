@@ -14,7 +14,7 @@ TEST_SELECTION := -m "not faults"
 
 help:
 	@echo "make venv      create .venv and install the pyproject dependencies (incl. [test])"
-	@echo "make run       migrate, collectstatic, seed demo data, start gunicorn + celery worker + beat"
+	@echo "make run       migrate, collectstatic, seed demo data, start gunicorn + uvicorn (live) + celery worker + beat"
 	@echo "make test      run pytest on all cores (PYTEST_ARGS='-k foo' replaces the default '-n auto'), without tests/faults"
 	@echo "make test-faults  kill / restart Redis, PostgreSQL and Celery workers of their own under the running app (~5 min)"
 	@echo "make lint      ruff check"

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .cache import generational, new_generation
+from .live import ring_bell
 from .models import DomainEvent, WebhookDelivery, WebhookSubscription
 from .rows import insert_new
 
@@ -44,6 +45,7 @@ def record_many(events: list[Event]) -> None:
     with transaction.atomic(savepoint=False):  # the caller's transaction (or its own): both or neither
         insert_new([DomainEvent(kind=e.kind, key=e.key, payload=e.payload, occurred_at=e.at or now)
                     for e in events])  # one written before (the same key) is not written again
+        transaction.on_commit(ring_bell)  # the open pages hear of it (contactcenter.live)
         subscriptions = active_subscriptions()
         if not subscriptions:
             return

@@ -4,6 +4,7 @@ The defaults are the embedded setup â€” SQLite and Celery's filesystem broker â€
 no server. ``DATABASE_URL`` selects PostgreSQL and ``CELERY_BROKER_URL`` selects Redis.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -81,6 +82,20 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "contactcenter.urls"
 WSGI_APPLICATION = "contactcenter.wsgi.application"
+# Live updates (contactcenter.live): the pages' WebSockets, served by an ASGI server (uvicorn) next to gunicorn.
+ASGI_APPLICATION = "contactcenter.asgi.application"
+# The channel layer that wakes every live process when events are committed: Redis in production
+# (CHANNEL_LAYER_URL=redis://redis:6379/2); by default each process's own memory (``make run``: the live process
+# then reads the outbox once a second for what the other processes wrote).
+CHANNEL_LAYER_URL = env_str("CHANNEL_LAYER_URL", "")
+CHANNEL_LAYERS = {"default": {
+    "BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [CHANNEL_LAYER_URL]},
+} if CHANNEL_LAYER_URL else {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Where the pages open their WebSocket: "" for the page's own origin (a proxy routes /ws/ to the live service), else
+# the live service's origin, e.g. ws://127.0.0.1:8001 (``make run``).
+LIVE_ORIGIN = env_str("LIVE_ORIGIN", "").rstrip("/")
+if LIVE_ORIGIN and not re.fullmatch(r"wss?://[A-Za-z0-9.\-\[\]:]+", LIVE_ORIGIN):
+    raise ImproperlyConfigured(f"LIVE_ORIGIN must be ws://host[:port] or wss://host[:port], not {LIVE_ORIGIN!r}")
 
 TEMPLATES = [
     {
@@ -333,7 +348,7 @@ CONTENT_SECURITY_POLICY = {
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
-        "connect-src": ["'self'"],
+        "connect-src": ["'self'", *([LIVE_ORIGIN] if LIVE_ORIGIN else [])],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from contactcenter.cache import forget
 from tickets.models import DepartmentKind, UnitKind
 
+from .asgi_server import live_service  # noqa: F401  (a fixture: the live service under uvicorn)
 from .factories import CustomerFactory, DepartmentFactory, UnitFactory, UserFactory
 
 # Reference data that data migrations seed: (module, seed function, a model whose emptiness says it is gone).

@@ -1,17 +1,18 @@
 // The agent console 来电工作台: incoming calls pushed to the page, the caller's file, keyboard shortcuts.
 // Plain JavaScript, no framework; the page works without it (links and the form's Find button reload it).
 //
-// Transport: the page polls /console/incoming/?after=<last call id> once a second with fetch().
-// Why polling rather than server-sent events or WebSockets: each poll is one short request answered by one
-// indexed query, so it works unchanged under gunicorn's sync or threaded workers and behind any proxy,
-// without holding a worker thread per open console for a whole shift (an SSE stream would; WebSockets would
-// need ASGI and a channel layer). Nothing to reconnect: after a lost connection the next poll simply asks again
-// from the same call id, so no call is missed. One second keeps a call's arrival on the page well under the
-// 2 s target (measured by tests/browser/test_console_browser.py).
+// Transport: pushed. The page opens a WebSocket to the live service (contactcenter.live, /ws/console/) and the
+// server sends the console's calls whenever one rings at, is answered at or is logged for this agent's seat —
+// nothing is asked every second. The socket carries the last call id the page has (?after=): on a reconnect the
+// server sends what came meanwhile, so no call is missed. When the socket cannot be opened (no live service, a
+// proxy that blocks WebSockets) or drops, the page polls /console/incoming/?after=<last call id> once a second —
+// each poll one short request answered by one indexed query — and tries the socket again, with back-off; once it
+// is open the polling stops. #console[data-transport] says which is in use ("push" or "poll").
 (function () {
   "use strict";
 
   const POLL_MS = 1000;
+  const RECONNECT_MAX_MS = 30000;
   const RETRY_MS = 5000;
   const MAX_CARDS = 5;
 
@@ -86,7 +87,18 @@
     ringing.hidden = ringing.children.length === 0;
   }
 
+  function apply(data) {
+    if (data.calls.length) show(data.calls);
+    showRinging(data.ringing);
+    after = Math.max(after, data.after);
+    status.textContent = "";
+  }
+
+  let polling = false;
+  let pollTimer = null;
+
   async function poll() {
+    if (!polling) return;
     let wait = POLL_MS;
     try {
       const response = await fetch(`${root.dataset.incomingUrl}?after=${after}`, {
@@ -98,15 +110,56 @@
       }
       if (!response.ok) throw new Error(String(response.status));
       const data = await response.json();
-      if (data.calls.length) show(data.calls);
-      showRinging(data.ringing);
-      after = data.after;
-      status.textContent = "";
+      if (polling) apply(data);
     } catch (error) {
       status.textContent = status.dataset.offline || "";
       wait = RETRY_MS;
     }
-    window.setTimeout(poll, wait);
+    if (polling) pollTimer = window.setTimeout(poll, wait);
+  }
+
+  function startPolling() {
+    root.dataset.transport = "poll";
+    if (polling) return;
+    polling = true;
+    pollTimer = window.setTimeout(poll, 0);
+  }
+
+  function stopPolling() {
+    polling = false;
+    window.clearTimeout(pollTimer);
+  }
+
+  let socketFailures = 0;
+
+  function connect() {
+    if (!root.dataset.liveUrl || !("WebSocket" in window)) {
+      startPolling();
+      return;
+    }
+    const url = new URL(root.dataset.liveUrl, window.location.href);
+    if (url.protocol === "http:") url.protocol = "ws:";
+    if (url.protocol === "https:") url.protocol = "wss:";
+    url.searchParams.set("after", String(after));
+    url.searchParams.set("lang", document.documentElement.lang || "");
+    let opened = false;
+    const socket = new WebSocket(url.href);
+    socket.addEventListener("open", () => {
+      opened = true;
+      socketFailures = 0;
+      stopPolling();
+      root.dataset.transport = "push";
+    });
+    socket.addEventListener("message", (event) => apply(JSON.parse(event.data)));
+    socket.addEventListener("close", (event) => {
+      if (event.code === 4401 || event.code === 4403) {
+        status.textContent = status.dataset.signedOut || "";
+        return; // signed out: a reload shows the login page
+      }
+      if (!opened) socketFailures += 1;
+      startPolling(); // nothing is missed meanwhile: the poll asks from the same call id
+      window.setTimeout(connect, Math.min(RECONNECT_MAX_MS, 1000 * 2 ** Math.min(socketFailures, 5)));
+    });
   }
 
   // --- the call on the form and the caller's file ------------------------------------------------------
@@ -232,5 +285,5 @@
   });
 
   classified();
-  window.setTimeout(poll, POLL_MS);
+  connect();
 })();

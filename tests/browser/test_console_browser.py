@@ -84,6 +84,8 @@ def test_a_call_pushed_through_the_api_becomes_a_complaint_in_a_few_keystrokes(l
     agent.set_viewport_size({"width": 1280, "height": 800})
     agent.click("nav a[href='/console/']")
     agent.wait_for_selector("#console")
+    # pytest's live server speaks WSGI only, as behind a proxy that blocks WebSockets: the console polls instead.
+    agent.wait_for_selector("#console[data-transport=poll]")
 
     # Calls logged through the API appear on the open page: measure the time from the API's answer (the call is
     # logged) to the call on the page. Spread over the polling period so the samples are not in phase with it.

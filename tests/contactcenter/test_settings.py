@@ -12,9 +12,10 @@ from django.conf import settings
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _run(code: str, tmp_path: Path) -> subprocess.CompletedProcess:
+def _run(code: str, tmp_path: Path, **extra) -> subprocess.CompletedProcess:
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), "LANG": "C.UTF-8",
-           "VAR_DIR": str(tmp_path / "var"), "DEBUG": "1", "DJANGO_SETTINGS_MODULE": "contactcenter.settings"}
+           "VAR_DIR": str(tmp_path / "var"), "DEBUG": "1", "DJANGO_SETTINGS_MODULE": "contactcenter.settings",
+           **extra}
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=120)
 
@@ -44,3 +45,14 @@ def test_this_run_uses_the_test_settings():
     assert os.environ["DJANGO_SETTINGS_MODULE"] == "contactcenter.settings_test"
     assert settings.SECURE_SSL_REDIRECT is False
     assert len(settings.SECRET_KEY) >= 50
+
+
+def test_the_live_origin_is_a_websocket_origin_and_the_csp_allows_it(tmp_path):
+    code = ("import os, contactcenter.settings as s; "
+            "print(s.LIVE_ORIGIN, s.CONTENT_SECURITY_POLICY['DIRECTIVES']['connect-src'])")
+    good = _run(code, tmp_path, LIVE_ORIGIN="wss://live.example.com/")
+    bad = _run(code, tmp_path, LIVE_ORIGIN="https://live.example.com")
+    assert good.returncode == 0, good.stderr
+    assert good.stdout.strip() == "wss://live.example.com [\"'self'\", 'wss://live.example.com']"
+    assert bad.returncode != 0 and "LIVE_ORIGIN must be ws://" in bad.stderr
+

@@ -8,6 +8,7 @@ Push: the page polls ``incoming`` once a second (static/js/console.js says why).
 import uuid
 from functools import partial
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.staticfiles import finders
@@ -113,6 +114,7 @@ def _page(request, form: ConsoleForm, *, phone: str = "", account: str = "", cal
         "file_error": file_error,
         "incoming": [_show_call(c, show, ring_limit) for c in selectors_console.unhandled_calls(request.user)],
         "after": selectors_console.last_call_id(),
+        "live_url": f"{settings.LIVE_ORIGIN}/ws/console/",
         "chosen_call": _show_call(call, show, ring_limit) if call is not None else None,
         "classifications": [(index, value, label) for index, (value, label) in enumerate(CLASSIFICATIONS, 1)],
         "order_kinds": Kind.values,
@@ -268,15 +270,20 @@ def incoming(request):
     after = request.GET.get("after", "")
     if not after.isdigit() or int(after) > MAX_ID:
         return JsonResponse({"detail": "after must be a call id.", "code": "invalid"}, status=400)
-    show = partial(phone_for, request.user)
-    calls = selectors_console.incoming_calls(request.user, after=int(after))
+    return JsonResponse(incoming_update(request.user, after=int(after)))
+
+
+def incoming_update(user, *, after: int) -> dict:
+    """What the console shows of the calls: those logged for this agent after call ``after``, and those ringing at
+    their seat now — polled (``incoming``) or pushed (``tickets.live.ConsoleConsumer``)."""
+    show = partial(phone_for, user)
+    calls = selectors_console.incoming_calls(user, after=after)
     ring_limit = service_level.ring_limit_seconds() if calls else None
-    return JsonResponse({
-        "after": calls[-1].pk if calls else int(after),
+    return {
+        "after": calls[-1].pk if calls else after,
         "calls": [_call_json(_show_call(call, show, ring_limit)) for call in calls],
-        "ringing": [_ringing_json(ringing, show, request.user)
-                    for ringing in selectors_console.ringing_calls(request.user)],
-    })
+        "ringing": [_ringing_json(ringing, show, user) for ringing in selectors_console.ringing_calls(user)],
+    }
 
 
 def _ringing_json(ringing, show, user) -> dict:

@@ -1,0 +1,198 @@
+"""Live updates 实时推送: the domain events of the outbox (``contactcenter.events``) pushed to the open pages over
+WebSockets (Django Channels, served by an ASGI server next to gunicorn).
+
+The outbox is the stream and its ids the cursor; the channel layer only rings a bell. Each live process runs one
+``Tailer``: woken by the bell (or once a second, for events written by processes no bell reaches — ``make run``'s
+memory layer), it reads the events committed since its cursor in one query and hands each open socket
+(``LiveConsumer``) those it ``wants`` — the same permission rules as the API, decided per user. So the database
+is read once per wake-up per process, never once per socket, and a socket that reconnects with its last event id
+misses nothing. A transaction that commits after a later one has its event read all the same: the tailer looks
+``LOOKBACK`` ids behind its cursor and remembers what it handed out.
+
+``ring_bell()`` runs after the commit of every transaction that recorded events (``events.record_many``): it wakes
+this process's tailer directly and, through the channel layer (Redis in production), every other one.
+"""
+
+import asyncio
+import collections
+import logging
+from collections.abc import Iterable
+from urllib.parse import parse_qs
+
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.db.models import Max
+
+from .models import DomainEvent
+
+logger = logging.getLogger(__name__)
+
+GROUP = "outbox"
+TAIL_SECONDS = 1.0  # without a bell: how often the tailer reads the outbox
+LOOKBACK = 200  # ids behind the cursor read again: events whose transaction committed after a later one's
+REPLAY_MAX = 500  # events replayed to a socket that reconnects
+GROUP_RENEW_SECONDS = 3600  # the tailer's channel re-joins the group (a Redis layer expires memberships in a day)
+
+_tailers: dict[asyncio.AbstractEventLoop, "Tailer"] = {}
+
+
+def ring_bell() -> None:
+    """Events were committed: wake the tailers (this process's at once; the others through the channel layer)."""
+    _wake_local()
+    _ring_layer()
+
+
+def _wake_local() -> None:
+    for loop, tailer in list(_tailers.items()):
+        if loop.is_closed():  # an ASGI server that stopped (tests start several)
+            _tailers.pop(loop, None)
+            continue
+        try:
+            loop.call_soon_threadsafe(tailer.wake.set)
+        except RuntimeError:  # closed meanwhile
+            _tailers.pop(loop, None)
+
+
+def _ring_layer() -> None:
+    layer = get_channel_layer()
+    if layer is None or isinstance(layer, InMemoryChannelLayer):
+        return  # a process's own memory: no other process hears it (its tailer reads once a second)
+    try:
+        async_to_sync(layer.group_send)(GROUP, {"type": "outbox.new"})
+    except Exception:  # the layer away: the tailers read the outbox within TAIL_SECONDS anyway
+        logger.warning("live: could not ring the channel layer", exc_info=True)
+
+
+def _latest_id() -> int:
+    return DomainEvent.objects.aggregate(latest=Max("pk"))["latest"] or 0
+
+
+def _events_after(after: int, limit: int) -> list[DomainEvent]:
+    return list(DomainEvent.objects.filter(pk__gt=after).order_by("pk")[:limit])
+
+
+class Tailer:
+    """One per event loop (an ASGI process): reads the outbox and hands events to the open sockets."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.consumers: set[LiveConsumer] = set()
+        self.wake = asyncio.Event()
+        self.cursor = 0
+        self.handed: collections.deque[int] = collections.deque(maxlen=4 * LOOKBACK)  # ids handed out lately
+        self.tasks: list[asyncio.Task] = []
+
+    @classmethod
+    async def get(cls) -> "Tailer":
+        loop = asyncio.get_running_loop()
+        tailer = _tailers.get(loop)
+        if tailer is None:
+            tailer = _tailers[loop] = cls(loop)
+            tailer.cursor = await database_sync_to_async(_latest_id)()
+            tailer.tasks = [loop.create_task(tailer._run()), loop.create_task(tailer._listen())]
+        return tailer
+
+    async def _listen(self) -> None:
+        """Hear the bell rung by other processes (a channel of this process in the group)."""
+        layer = get_channel_layer()
+        if layer is None or isinstance(layer, InMemoryChannelLayer):
+            return
+        channel = await layer.new_channel()
+        renewed = 0.0
+        while True:
+            try:
+                if self.loop.time() - renewed > GROUP_RENEW_SECONDS:
+                    await layer.group_add(GROUP, channel)
+                    renewed = self.loop.time()
+                await asyncio.wait_for(layer.receive(channel), GROUP_RENEW_SECONDS)
+                self.wake.set()
+            except TimeoutError:
+                continue
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # Redis away: the tailer keeps reading once a second; listen again later
+                logger.warning("live: channel layer unavailable", exc_info=True)
+                await asyncio.sleep(5)
+                renewed = 0.0
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await asyncio.wait_for(self.wake.wait(), TAIL_SECONDS)
+            except TimeoutError:
+                pass
+            self.wake.clear()
+            if not self.consumers:
+                continue
+            try:
+                await self._read()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database away for a moment: read again at the next wake-up
+                logger.warning("live: could not read the outbox", exc_info=True)
+
+    async def _read(self) -> None:
+        rows = await database_sync_to_async(_events_after)(max(self.cursor - LOOKBACK, 0), 10 * LOOKBACK)
+        handed = set(self.handed)
+        new = [event for event in rows if event.pk not in handed]
+        if not new:
+            return
+        self.handed.extend(event.pk for event in new)
+        self.cursor = max(self.cursor, new[-1].pk)
+        for consumer in list(self.consumers):
+            await consumer.offer(new)
+
+
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    """A page's socket. Subclasses say who may open it (``permission``), which events they want (``wants``, from
+    the event alone, for this user) and what they send for them (``push``). ``?cursor=<event id>`` replays what
+    was missed since (a reconnect); each message carries the cursor it brings the page to."""
+
+    permission: str | None = None
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        if self.permission and not await database_sync_to_async(user.has_perm)(self.permission):
+            await self.close(code=4403)
+            return
+        self.user = user
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        self.params = {key: values[-1] for key, values in query.items()}
+        await self.accept()
+        self.tailer = await Tailer.get()
+        self.tailer.consumers.add(self)
+        cursor = self.params.get("cursor", "")
+        missed = await database_sync_to_async(_events_after)(int(cursor), REPLAY_MAX) \
+            if cursor.isdigit() and len(cursor) < 19 else []
+        await self.opened(missed)
+
+    async def disconnect(self, code: int) -> None:
+        tailer = getattr(self, "tailer", None)
+        if tailer is not None:
+            tailer.consumers.discard(self)
+
+    async def receive_json(self, content, **kwargs) -> None:
+        pass  # the page only listens
+
+    async def offer(self, events: Iterable[DomainEvent]) -> None:
+        wanted = [event for event in events if self.wants(event)]
+        if wanted:
+            try:
+                await self.push(wanted)
+            except Exception:  # one socket's failure is not the others'
+                logger.warning("live: push to %s failed", self.user, exc_info=True)
+
+    async def opened(self, missed: list[DomainEvent]) -> None:
+        """After the handshake: what the page missed (events since its cursor, those it wants)."""
+        await self.offer(missed)
+
+    def wants(self, event: DomainEvent) -> bool:
+        raise NotImplementedError
+
+    async def push(self, events: list[DomainEvent]) -> None:
+        raise NotImplementedError

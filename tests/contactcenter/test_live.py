@@ -1,0 +1,111 @@
+"""Live updates over WebSockets (issue 20, push): the live service (``contactcenter.asgi`` under a real uvicorn on
+loopback) pushes to an agent's console the calls of their own seat, as soon as the call is committed; never another
+agent's; not to a role that takes no calls, nor to anyone signed out; a socket that reconnects gets what came
+while it was away; the bell rings through Redis too (the channel layer of production)."""
+
+import json
+import os
+import time
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import connect
+
+from contactcenter import live
+from tickets.services import call_event, call_log
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def receive(ws, timeout: float = 3.0) -> dict:
+    return json.loads(ws.recv(timeout=timeout))
+
+
+def logged(people, agent, phone="13900000009", ring=4):
+    start = timezone.now() - timezone.timedelta(seconds=30)
+    return call_log(caller_number=phone, ring_started_at=start, answered_at=start + timezone.timedelta(seconds=ring),
+                    ended_at=start + timezone.timedelta(seconds=20), logged_by=people.telephony, agent=agent)
+
+
+def test_a_call_logged_for_the_agent_is_pushed_to_their_console_at_once(live_service, people):
+    with live_service.socket(people.agent, "?after=0&lang=zh-hans") as ws:
+        first = receive(ws)
+        assert (first["type"], first["calls"], first["ringing"]) == ("console", [], [])
+        started = time.monotonic()
+        call = logged(people, people.agent)
+        pushed = receive(ws)
+        took = time.monotonic() - started
+        assert [c["id"] for c in pushed["calls"]] == [call.pk] and pushed["after"] == call.pk
+        assert pushed["calls"][0]["caller_number"] == "13900000009" and pushed["calls"][0]["outcome_label"] == "已接听"
+        assert took < 0.5, f"pushed after {took:.2f} s"
+        logged(people, people.agent2)  # another agent's call: nothing for this console
+        with pytest.raises(TimeoutError):
+            ws.recv(timeout=1.5)
+
+
+def test_a_call_ringing_at_the_seat_pops_up_and_goes_when_answered(live_service, people, customer):
+    with live_service.socket(people.agent, "?after=0") as ws:
+        receive(ws)
+        now = timezone.now()
+        call_event(switch_call_id="pbx-1", event="ring", at=now, caller_number=customer.phone,
+                   agent=people.agent, seat=people.agent.seat, reported_by=people.telephony)
+        ringing = receive(ws)["ringing"]
+        assert [(r["call_id"], r["customer"]) for r in ringing] == [("pbx-1", "张三")]
+        call_event(switch_call_id="pbx-1", event="end", at=now + timezone.timedelta(seconds=5),
+                   reported_by=people.telephony)
+        ended = receive(ws)
+        assert ended["ringing"] == []
+
+
+def test_a_reconnect_gets_what_came_while_it_was_away(live_service, people):
+    with live_service.socket(people.agent, "?after=0") as ws:
+        receive(ws)
+        seen = logged(people, people.agent, phone="13900000001")
+        assert receive(ws)["after"] == seen.pk
+    missed = [logged(people, people.agent, phone=f"1390000001{i}") for i in range(3)]  # the page is offline
+    with live_service.socket(people.agent, f"?after={seen.pk}") as ws:
+        again = receive(ws)
+        assert [c["id"] for c in again["calls"]] == [c.pk for c in missed]
+
+
+@pytest.mark.parametrize("who", [None, "manager", "repair"])
+def test_who_takes_no_calls_gets_no_socket(live_service, people, who):
+    user = getattr(people, who) if who else None
+    try:
+        with live_service.socket(user, "?after=0") as ws:
+            with pytest.raises(ConnectionClosed) as closed:
+                ws.recv(timeout=3)
+            assert closed.value.rcvd.code == (4401 if who is None else 4403)
+    except InvalidStatus as refused:  # refused during the handshake: as good
+        assert refused.response.status_code == 403
+
+
+def test_a_socket_from_another_site_is_refused(live_service, people):
+    client = Client()
+    client.force_login(people.agent)
+    with pytest.raises(InvalidStatus) as refused:
+        connect(f"ws://127.0.0.1:{live_service.port}/ws/console/", open_timeout=5, additional_headers={
+            "Origin": "https://evil.example", "Cookie": f"sessionid={client.cookies['sessionid'].value}"})
+    assert refused.value.response.status_code == 403
+
+
+@pytest.mark.redis
+def test_the_bell_rings_through_redis(live_service, people, settings, monkeypatch):
+    """Another process's commit (the API's gunicorn, a Celery worker) wakes the live process through the channel
+    layer: this process's direct wake-up switched off and the timer set to a minute, the push still comes at once."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
+                                           "CONFIG": {"hosts": [os.environ.get("REDIS_URL") or
+                                                                DEFAULT_REDIS_URL]}}}
+    monkeypatch.setattr(live, "TAIL_SECONDS", 60)
+    monkeypatch.setattr(live, "_wake_local", lambda: None)
+    with live_service.socket(people.agent, "?after=0") as ws:
+        receive(ws)
+        time.sleep(0.3)  # the tailer's channel joins the group
+        started = time.monotonic()
+        call = logged(people, people.agent)
+        assert [c["id"] for c in receive(ws)["calls"]] == [call.pk]
+        assert time.monotonic() - started < 1
