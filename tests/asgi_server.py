@@ -30,13 +30,13 @@ class LiveServer:
     def origin(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def socket(self, user=None, query: str = ""):
+    def socket(self, user=None, query: str = "", *, path: str = "/ws/console/"):
         headers = {"Origin": self.origin}
         if user is not None:
             client = Client()
             client.force_login(user)
             headers["Cookie"] = f"sessionid={client.cookies['sessionid'].value}"
-        return connect(f"ws://127.0.0.1:{self.port}/ws/console/{query}", additional_headers=headers,
+        return connect(f"ws://127.0.0.1:{self.port}{path}{query}", additional_headers=headers,
                        open_timeout=5, close_timeout=1)
 
     def start(self):

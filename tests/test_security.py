@@ -447,10 +447,10 @@ def csp_pages(people, customer, settings):
     ]
 
 
-# pytest's live server speaks WSGI only: the console's WebSocket to the live service is answered 404 there, and the
+# pytest's live server speaks WSGI only: a page's WebSocket to the live service is answered 404 there, and the
 # page polls instead (tests/browser/test_live_browser.py runs the live service). Chromium logs that as a network
 # error; a CSP refusal of the socket would say "Content Security Policy" and still count.
-NO_LIVE_SERVICE = re.compile(r"^WebSocket connection to 'ws://[^']+/ws/console/[^']*' failed: Error during WebSocket "
+NO_LIVE_SERVICE = re.compile(r"^WebSocket connection to 'ws://[^']+/ws/[a-z]+/[^']*' failed: Error during WebSocket "
                              r"handshake: Unexpected response code: 404$")
 
 

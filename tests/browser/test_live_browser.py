@@ -5,19 +5,26 @@ shows the calls logged while it was away. Behind a server that has no WebSockets
 behind a proxy that blocks them) the console polls: tests/browser/test_console_browser.py."""
 
 import json
+import os
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
+from tests.actions import act
 from tests.factories import PASSWORD
+from tickets.services import work_order_create
 
 from . import test_handover_browser as handover
 
 browser, plain_cookies, log_in = handover.browser, handover.plain_cookies, handover.log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 
 
 def post_json(url: str, body: dict, token: str | None = None) -> dict:
@@ -68,3 +75,34 @@ def test_the_console_reconnects_after_30_s_offline_and_gets_what_it_missed(live_
     missed = log_call(base, token, "13700000009")  # logged just as it came back
     agent.wait_for_selector(f".call-card[data-call='{missed['id']}']", timeout=35000)
     agent.wait_for_selector("#console[data-transport=push]", timeout=35000)
+
+
+@pytest.mark.parametrize("width, height", [(1440, 900), (390, 844)])
+def test_the_crews_queue_shows_a_new_dispatch_and_a_row_that_moved_on(live_service, browser, plain_cookies, people,
+                                                                      customer, org, width, height):
+    base = live_service.origin
+    on_page = work_order_create(kind="repair", description="变压器冒烟", caller_number=customer.phone,
+                                customer=customer, actor=people.agent)
+    act(order=on_page, name="dispatch", actor=people.agent, params={"department": org.repair.pk})
+    coming = work_order_create(kind="repair", description="整栋楼停电", caller_number=customer.phone,
+                               customer=customer, actor=people.agent)
+    crew = log_in(browser, base, "repair")
+    crew.set_viewport_size({"width": width, "height": height})
+    crew.goto(f"{base}/queue/")
+    crew.wait_for_selector("#queue-live[data-transport=push]", state="attached")
+    row = crew.locator(f"#order-{on_page.pk}")
+    assert "已派单" in row.inner_text()
+
+    agent_token = post_json(f"{base}/api/v1/auth/token/", {"username": "agent", "password": PASSWORD})["token"]
+    post_json(f"{base}/api/v1/work-orders/{coming.pk}/transitions/dispatch/", {"department": org.repair.pk},
+              agent_token)
+    notice = crew.locator("#queue-live-notice")
+    notice.wait_for(state="visible", timeout=3000)
+    assert coming.number in notice.inner_text()
+    crew_token = post_json(f"{base}/api/v1/auth/token/", {"username": "repair", "password": PASSWORD})["token"]
+    post_json(f"{base}/api/v1/work-orders/{on_page.pk}/transitions/arrive/", {}, crew_token)
+    crew.wait_for_selector(f"#order-{on_page.pk}[data-state=arrived]", timeout=3000)
+    assert "已派单" not in row.inner_text()
+    assert row.locator("td.steps a").inner_text() == "已变更，查看"  # the old state's steps are gone
+    if os.environ.get("SCREENSHOTS"):
+        crew.screenshot(path=str(SHOTS / f"queue-live-{width}.png"))

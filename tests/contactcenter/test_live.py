@@ -14,7 +14,9 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from contactcenter import live
-from tickets.services import call_event, call_log
+from tests.actions import act
+from tickets.models import WorkOrder
+from tickets.services import call_event, call_log, work_order_create, work_order_reassign
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -109,3 +111,53 @@ def test_the_bell_rings_through_redis(live_service, people, settings, monkeypatc
         call = logged(people, people.agent)
         assert [c["id"] for c in receive(ws)["calls"]] == [call.pk]
         assert time.monotonic() - started < 1
+
+
+# --- the queue: the orders on the page, and those that come to the user
+
+
+def queue_socket(live_service, user):
+    return live_service.socket(user, "?lang=zh-hans", path="/ws/queue/")
+
+
+def accepted(people, customer):
+    return work_order_create(kind="repair", description="停电", caller_number=customer.phone, customer=customer,
+                             actor=people.agent)
+
+
+def test_an_order_dispatched_to_a_department_is_told_to_its_handlers_only(live_service, people, customer, org):
+    order = accepted(people, customer)
+    with queue_socket(live_service, people.repair) as mine, queue_socket(live_service, people.repair2) as theirs:
+        time.sleep(0.2)
+        act(order=order, name="dispatch", actor=people.agent, params={"department": org.repair.pk})
+        told = receive(mine)
+        assert told["changes"] == [{"id": order.pk, "number": order.number, "state": "dispatched",
+                                    "state_label": "已派单", "step": "dispatch", "on_page": False}]
+        with pytest.raises(TimeoutError):
+            theirs.recv(timeout=1.5)
+
+
+def test_the_orders_on_the_page_are_told_while_the_user_may_see_them(live_service, people, customer, org):
+    order = accepted(people, customer)
+    act(order=order, name="dispatch", actor=people.agent, params={"department": org.repair.pk})
+    with queue_socket(live_service, people.manager) as manager, queue_socket(live_service, people.repair) as repair:
+        manager.send(json.dumps({"watch": [order.pk, "x", -1]}))
+        repair.send(json.dumps({"watch": [order.pk]}))
+        time.sleep(0.3)
+        act(order=order, name="urge", actor=people.agent)
+        assert receive(manager)["changes"][0]["step"] == "urge"
+        assert receive(repair)["changes"][0]["on_page"] is True
+        # Passed on to another crew that repair-1 never acted on: repair-1 may no longer see it, so is not told.
+        work_order_reassign(order=WorkOrder.objects.get(pk=order.pk), department=org.repair2, actor=people.lead)
+        assert receive(manager)["changes"][0]["step"] == "reassign"
+        with pytest.raises(TimeoutError):
+            repair.recv(timeout=1.5)
+
+
+def test_an_agent_hears_of_the_orders_they_accepted(live_service, people, customer):
+    with queue_socket(live_service, people.agent) as mine, queue_socket(live_service, people.agent2) as other:
+        time.sleep(0.2)
+        order = accepted(people, customer)
+        assert receive(mine)["changes"][0]["id"] == order.pk
+        with pytest.raises(TimeoutError):
+            other.recv(timeout=1.5)

@@ -8,6 +8,7 @@ import datetime as dt
 import functools
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
@@ -223,6 +224,7 @@ def queue(request):
                        phone_for(user, order.customer_phone or order.caller_number))
             for order in page]
     return render(request, "tickets/queue/queue.html", {
+        "live_url": f"{settings.LIVE_ORIGIN}/ws/queue/",
         "tab": tab, "tabs": [(name, TAB_LABELS[name]) for name in tabs], "due": due, "filter": found,
         "page": page, "rows": rows, "now": now, "now_iso": iso(now),
         "shifts": on_duty.shifts, "members": on_duty.members,

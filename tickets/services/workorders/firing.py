@@ -26,7 +26,7 @@ from ..sms import sms_order_transitioned
 def order_event(order: WorkOrder) -> dict:
     """What an order's domain events carry (``contactcenter.events``): no phone number, no customer's name."""
     return {"id": order.pk, "number": order.number, "kind": order.kind, "state": order.state,
-            "department": order.department_id, "unit": order.unit_id}
+            "department": order.department_id, "unit": order.unit_id, "owner": order.owner_id}
 
 
 def transition_names(order: WorkOrder) -> list[str]:
