@@ -8,6 +8,7 @@ from django.utils import translation
 
 from contactcenter.live import LiveConsumer
 
+from .forms.labels import TRANSITION_LABELS
 from .models import State
 from .selectors import visible_work_orders
 from .views.console import MAX_ID, TAKES_CALLS, incoming_update
@@ -45,10 +46,11 @@ class ConsoleConsumer(LiveConsumer):
 
 
 class QueueConsumer(LiveConsumer):
-    """``/ws/queue/?lang=<language>``: a queue page. The page sends the orders it shows (``{"watch": [ids]}``);
-    it hears of those, and of the orders that come to its user — dispatched or forwarded to their department (a
-    department handler), accepted by them (the front office). Each change says the order's number, new state
-    (with its label) and the step; an order the user may no longer see (it left their department) is not told."""
+    """``/ws/queue/?lang=<language>``: a queue page. The page sends the orders it shows (``{"watch": [ids]}``); it
+    hears of those, and of the orders that come to its user — dispatched or forwarded to their department (a
+    department handler), accepted by them (the front office). ``&mine=0``: an order's page, told of the orders it
+    names only. Each change says the order's number, its new state and the step (with their labels) and who took
+    it; an order the user may no longer see (it left their department) is not told."""
 
     permission = "tickets.view_workorder"
 
@@ -58,6 +60,7 @@ class QueueConsumer(LiveConsumer):
         self.watched: set[int] = set()
         self.department = getattr(self.user, "department_id", None)
         self.handles = await database_sync_to_async(self.user.has_perm)("tickets.handle_department")
+        self.mine = self.params.get("mine") != "0"  # an order's page: only the orders it names
         await self.offer(missed)
 
     async def receive_json(self, content, **kwargs) -> None:
@@ -66,6 +69,8 @@ class QueueConsumer(LiveConsumer):
             self.watched = {i for i in ids[:WATCH_MAX] if isinstance(i, int) and 0 < i <= MAX_ID}
 
     def comes_to_me(self, payload: dict) -> bool:
+        if not self.mine:
+            return False
         if self.handles:
             return bool(self.department) and payload.get("department") == self.department
         return payload.get("owner") == self.user.pk
@@ -89,9 +94,11 @@ class QueueConsumer(LiveConsumer):
             latest = {pk: event for pk, event in latest.items() if pk not in unsure or pk in seen}
         with translation.override(self.language):
             states = {value: str(label) for value, label in State.choices}
+            steps = {name: str(label) for name, label in TRANSITION_LABELS.items()}
             return [{"id": pk, "number": event.payload.get("number", ""), "state": event.payload.get("state", ""),
                      "state_label": states.get(event.payload.get("state"), ""),
-                     "step": event.payload.get("transition", "create"), "on_page": pk in self.watched}
+                     "step": (step := event.payload.get("transition", "create")), "step_label": steps.get(step, step),
+                     "actor": event.payload.get("actor", ""), "on_page": pk in self.watched}
                     for pk, event in latest.items()]
 
 

@@ -106,3 +106,29 @@ def test_the_crews_queue_shows_a_new_dispatch_and_a_row_that_moved_on(live_servi
     assert row.locator("td.steps a").inner_text() == "已变更，查看"  # the old state's steps are gone
     if os.environ.get("SCREENSHOTS"):
         crew.screenshot(path=str(SHOTS / f"queue-live-{width}.png"))
+
+
+@pytest.mark.parametrize("width, height", [(1440, 900), (390, 844)])
+def test_an_order_page_says_when_someone_else_changes_the_order(live_service, browser, plain_cookies, people,
+                                                                 customer, org, width, height):
+    base = live_service.origin
+    order = work_order_create(kind="repair", description="变压器冒烟", caller_number=customer.phone,
+                              customer=customer, actor=people.agent)
+    crew = log_in(browser, base, "repair2")  # another crew: not theirs, so no socket message may reach them
+    page = log_in(browser, base, "agent")
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{base}/orders/{order.pk}/")
+    page.wait_for_selector("#order-live[data-transport=push]", state="attached")
+    crew.goto(f"{base}/queue/")
+    crew.wait_for_selector("#queue-live[data-transport=push]", state="attached")
+    lead_token = post_json(f"{base}/api/v1/auth/token/", {"username": "lead", "password": PASSWORD})["token"]
+    post_json(f"{base}/api/v1/work-orders/{order.pk}/transitions/dispatch/", {"department": org.repair.pk},
+              lead_token)
+    notice = page.locator("#order-live-notice")
+    notice.wait_for(state="visible", timeout=3000)
+    assert "lead" in notice.inner_text() and "派单" in notice.inner_text()
+    assert page.locator("#order-state").inner_text() == "已派单"
+    if os.environ.get("SCREENSHOTS") and width == 1440:
+        page.screenshot(path=str(SHOTS / "order-live-1440.png"))
+    crew.wait_for_timeout(1000)
+    assert crew.locator("#queue-live-notice").is_hidden()  # repair-2 was not told of repair-1's dispatch

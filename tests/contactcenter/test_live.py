@@ -132,7 +132,8 @@ def test_an_order_dispatched_to_a_department_is_told_to_its_handlers_only(live_s
         act(order=order, name="dispatch", actor=people.agent, params={"department": org.repair.pk})
         told = receive(mine)
         assert told["changes"] == [{"id": order.pk, "number": order.number, "state": "dispatched",
-                                    "state_label": "已派单", "step": "dispatch", "on_page": False}]
+                                    "state_label": "已派单", "step": "dispatch", "step_label": "派单",
+                                    "actor": "agent", "on_page": False}]
         with pytest.raises(TimeoutError):
             theirs.recv(timeout=1.5)
 

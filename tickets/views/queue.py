@@ -309,6 +309,7 @@ def _order_page(request, order: WorkOrder, *, failed=None, status=200):
         "phrases_partial": phrases_partial(),
         "merge_candidates": merge_candidates, "merged_orders": merged_orders,
         "callback_outlook": sla.callback_outlook(order),
+        "live_url": f"{settings.LIVE_ORIGIN}/ws/queue/",
         "text_messages": list(order.text_messages.only("trigger", "state", "created_at", "sent_at", "error")
                               .order_by("created_at", "pk")),
     }, status=status)
