@@ -12,7 +12,6 @@
   "use strict";
 
   const POLL_MS = 1000;
-  const RECONNECT_MAX_MS = 30000;
   const RETRY_MS = 5000;
   const MAX_CARDS = 5;
 
@@ -130,36 +129,16 @@
     window.clearTimeout(pollTimer);
   }
 
-  let socketFailures = 0;
-
+  // Pushed while the socket is open; polled whenever it is not (no live service, a blocked socket, a drop).
   function connect() {
-    if (!root.dataset.liveUrl || !("WebSocket" in window)) {
-      startPolling();
-      return;
-    }
-    const url = new URL(root.dataset.liveUrl, window.location.href);
-    if (url.protocol === "http:") url.protocol = "ws:";
-    if (url.protocol === "https:") url.protocol = "wss:";
-    url.searchParams.set("after", String(after));
-    url.searchParams.set("lang", document.documentElement.lang || "");
-    let opened = false;
-    const socket = new WebSocket(url.href);
-    socket.addEventListener("open", () => {
-      opened = true;
-      socketFailures = 0;
-      stopPolling();
-      root.dataset.transport = "push";
+    const pushed = window.HotlineLive && window.HotlineLive.connect(root, root.dataset.liveUrl, {
+      params: () => ({ after }),
+      opened: () => stopPolling(),
+      message: apply,
+      down: () => startPolling(), // nothing is missed meanwhile: the poll asks from the same call id
+      refused: () => { status.textContent = status.dataset.signedOut || ""; },
     });
-    socket.addEventListener("message", (event) => apply(JSON.parse(event.data)));
-    socket.addEventListener("close", (event) => {
-      if (event.code === 4401 || event.code === 4403) {
-        status.textContent = status.dataset.signedOut || "";
-        return; // signed out: a reload shows the login page
-      }
-      if (!opened) socketFailures += 1;
-      startPolling(); // nothing is missed meanwhile: the poll asks from the same call id
-      window.setTimeout(connect, Math.min(RECONNECT_MAX_MS, 1000 * 2 ** Math.min(socketFailures, 5)));
-    });
+    if (!pushed) startPolling();
   }
 
   // --- the call on the form and the caller's file ------------------------------------------------------

@@ -7,11 +7,9 @@
   "use strict";
 
   const box = document.getElementById("queue-live");
-  if (!box || !box.dataset.liveUrl || !("WebSocket" in window)) return;
+  if (!box || !window.HotlineLive) return;
   const notice = document.getElementById("queue-live-notice");
   const list = document.getElementById("queue-live-orders");
-  const RECONNECT_MAX_MS = 30000;
-  let failures = 0;
   let cursor = "";
 
   function watched() {
@@ -53,32 +51,12 @@
     notice.hidden = false;
   }
 
-  function connect() {
-    const url = new URL(box.dataset.liveUrl, window.location.href);
-    if (url.protocol === "http:") url.protocol = "ws:";
-    if (url.protocol === "https:") url.protocol = "wss:";
-    url.searchParams.set("lang", document.documentElement.lang || "");
-    if (cursor) url.searchParams.set("cursor", cursor);
-    let opened = false;
-    const socket = new WebSocket(url.href);
-    socket.addEventListener("open", () => {
-      opened = true;
-      failures = 0;
-      box.dataset.transport = "push";
-      socket.send(JSON.stringify({ watch: watched() }));
-    });
-    socket.addEventListener("message", (event) => {
-      const data = JSON.parse(event.data);
+  window.HotlineLive.connect(box, box.dataset.liveUrl, {
+    params: () => ({ cursor }),
+    opened: (socket) => socket.send(JSON.stringify({ watch: watched() })),
+    message: (data) => {
       if (data.cursor) cursor = String(data.cursor);
       for (const change of data.changes || []) changed(change);
-    });
-    socket.addEventListener("close", (event) => {
-      box.dataset.transport = "";
-      if (event.code === 4401 || event.code === 4403) return;
-      if (!opened) failures += 1;
-      window.setTimeout(connect, Math.min(RECONNECT_MAX_MS, 1000 * 2 ** Math.min(failures, 5)));
-    });
-  }
-
-  connect();
+    },
+  });
 })();
