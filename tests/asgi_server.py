@@ -7,6 +7,7 @@ import time
 
 import pytest
 import uvicorn
+from django.db import connections
 from django.test import Client
 from websockets.sync.client import connect
 
@@ -58,6 +59,14 @@ class LiveServer:
 def live_service(settings):
     """The live service on a free loopback port for the test (import the fixture into the test module)."""
     settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    # The server's threads close their database connections after each use (as with CONN_MAX_AGE=0): none is left
+    # open when the test database is dropped at the end of the run.
+    shared = connections["default"].settings_dict  # one dict for every thread's connection
+    kept = shared.get("CONN_MAX_AGE", 0)
+    shared["CONN_MAX_AGE"] = 0
     running = LiveServer()
-    yield running
-    running.stop()
+    try:
+        yield running
+    finally:
+        running.stop()
+        shared["CONN_MAX_AGE"] = kept
