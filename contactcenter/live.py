@@ -10,16 +10,18 @@ misses nothing. A transaction that commits after a later one has its event read 
 ``LOOKBACK`` ids behind its cursor and remembers what it handed out.
 
 ``ring_bell()`` runs after the commit of every transaction that recorded events (``events.record_many``): it wakes
-this process's tailer directly and, through the channel layer (Redis in production), every other one.
+this process's tailer directly and, through the channel layer (Redis in production), every other one — sent from a
+thread of the process's own (``_Bell``), so a request never waits for Redis nor builds an event loop for it.
 """
 
 import asyncio
 import collections
 import logging
+import os
+import threading
 from collections.abc import Iterable
 from urllib.parse import parse_qs
 
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import InMemoryChannelLayer, get_channel_layer
@@ -59,10 +61,45 @@ def _ring_layer() -> None:
     layer = get_channel_layer()
     if layer is None or isinstance(layer, InMemoryChannelLayer):
         return  # a process's own memory: no other process hears it (its tailer reads once a second)
-    try:
-        async_to_sync(layer.group_send)(GROUP, {"type": "outbox.new"})
-    except Exception:  # the layer away: the tailers read the outbox within TAIL_SECONDS anyway
-        logger.warning("live: could not ring the channel layer", exc_info=True)
+    _Bell.get().ring(layer)
+
+
+class _Bell:
+    """Rings the channel layer from a thread of its own with one lasting event loop: the committing request only
+    schedules it (no event loop built per commit, the layer's connections kept), and rings that come while one is
+    pending are one ring — every commit before the ring starts is covered by it."""
+
+    _instance: "_Bell | None" = None
+    _guard = threading.Lock()
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.lock = threading.Lock()
+        self.pending = False
+        self.pid = os.getpid()
+        threading.Thread(target=self.loop.run_forever, name="live-bell", daemon=True).start()
+
+    @classmethod
+    def get(cls) -> "_Bell":
+        with cls._guard:
+            if cls._instance is None or cls._instance.pid != os.getpid():  # none yet, or a forked worker's copy
+                cls._instance = cls()
+            return cls._instance
+
+    def ring(self, layer) -> None:
+        with self.lock:
+            if self.pending:
+                return
+            self.pending = True
+        asyncio.run_coroutine_threadsafe(self._send(layer), self.loop)
+
+    async def _send(self, layer) -> None:
+        with self.lock:
+            self.pending = False  # a commit from now on rings again
+        try:
+            await layer.group_send(GROUP, {"type": "outbox.new"})
+        except Exception:  # the layer away: the tailers read the outbox within TAIL_SECONDS anyway
+            logger.warning("live: could not ring the channel layer", exc_info=True)
 
 
 def _latest_id() -> int:

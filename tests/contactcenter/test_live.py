@@ -162,3 +162,29 @@ def test_an_agent_hears_of_the_orders_they_accepted(live_service, people, custom
         assert receive(mine)["changes"][0]["id"] == order.pk
         with pytest.raises(TimeoutError):
             other.recv(timeout=1.5)
+
+
+def test_rings_while_one_is_pending_are_one_and_a_later_commit_rings_again():
+    """The bell's thread: a request only schedules the ring; 100 commits while one ring waits are that one ring, and
+    a commit after it has gone rings again (never lost)."""
+    sent = []
+
+    class Layer:
+        async def group_send(self, group, message):
+            sent.append((group, message))
+
+    bell = live._Bell()
+    bell.loop.call_soon_threadsafe(time.sleep, 0.3)  # the bell's loop busy for a moment
+    started = time.monotonic()
+    for _ in range(100):
+        bell.ring(Layer())
+    assert time.monotonic() - started < 0.1  # nobody waited for it
+    deadline = time.monotonic() + 5
+    while not sent and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.1)
+    assert sent == [(live.GROUP, {"type": "outbox.new"})]
+    bell.ring(Layer())
+    while len(sent) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(sent) == 2
