@@ -512,10 +512,12 @@ class Generator:
             AS $$ SELECT substr({_q(SURNAMES)}, 1 + bench.pct(customer, 5) % {len(SURNAMES)}, 1)
                          || ({_array(GIVEN)})[1 + bench.pct(customer, 6) % {len(GIVEN)}] $$""")
         pg.run(f"""
-            INSERT INTO tickets_customer (id, account_number, name, phone, address, area_type, created_at, unit_id)
+            INSERT INTO tickets_customer (id, account_number, name, phone, address, area_type, created_at, unit_id,
+                                          sms_opt_out)
             SELECT i, '70' || lpad(i::text, 9, '0'), bench.customer_name(i),
                    bench.phone(i), bench.address(i), bench.area(i),
-                   {self.G} - interval '5 years' * (1 - i::float8 / {self.sizes.customers}), 6 + i % 20
+                   {self.G} - interval '5 years' * (1 - i::float8 / {self.sizes.customers}), 6 + i % 20,
+                   i % 50 = 0
             FROM generate_series(1, {self.sizes.customers}) i""")
 
     def work_orders(self) -> None:
