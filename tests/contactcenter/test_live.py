@@ -188,3 +188,28 @@ def test_rings_while_one_is_pending_are_one_and_a_later_commit_rings_again():
     while len(sent) < 2 and time.monotonic() < deadline:
         time.sleep(0.01)
     assert len(sent) == 2
+
+
+# Who may open which socket: the pages' own rules (the console: those who take calls; the queue: every role with a
+# queue). The telephony service account has no pages.
+SOCKETS = {"/ws/console/": {"agent", "agent2", "lead", "supervisor"},
+           "/ws/queue/": {"agent", "agent2", "lead", "supervisor", "manager", "repair", "repair2", "marketing",
+                          "supervision"}}
+
+
+@pytest.mark.parametrize("path", sorted(SOCKETS))
+def test_each_role_opens_only_the_sockets_of_its_pages(live_service, people, path):
+    for name in ("agent", "agent2", "lead", "supervisor", "manager", "repair", "repair2", "marketing", "supervision",
+                 "telephony"):
+        user = getattr(people, name)
+        if name not in SOCKETS[path]:  # refused before the handshake completes: 403
+            with pytest.raises(InvalidStatus) as refused:
+                live_service.socket(user, "?after=0", path=path)
+            assert refused.value.response.status_code == 403, name
+            continue
+        with live_service.socket(user, "?after=0", path=path) as ws:
+            if path == "/ws/console/":
+                assert receive(ws)["type"] == "console", name
+            else:
+                with pytest.raises(TimeoutError):  # open, and quiet: nothing has happened
+                    ws.recv(timeout=0.3)
