@@ -13,6 +13,8 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from contactcenter.live_notifications import websocket_urlpatterns as notification_sockets  # noqa: E402
+from kpi.live import websocket_urlpatterns as kpi_sockets  # noqa: E402
 from tickets.live import websocket_urlpatterns as tickets_sockets  # noqa: E402
 
 
@@ -21,7 +23,8 @@ def serving(http) -> ProtocolTypeRouter:
     site's origins only (``ALLOWED_HOSTS``)."""
     return ProtocolTypeRouter({
         "http": http,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter([*tickets_sockets]))),
+        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter([
+            *tickets_sockets, *kpi_sockets, *notification_sockets]))),
     })
 
 

@@ -73,3 +73,17 @@ def env_json_object(name: str) -> dict:
     if not isinstance(parsed, dict):
         raise ImproperlyConfigured(f'{name} must be a JSON object, e.g. {{"visibility_timeout": 600}}')
     return parsed
+
+
+# channels-redis waits for a message with a blocking Redis read of up to 5 s; redis-py's default socket timeout is
+# 5 s too, so an idle layer's read times out first (the live process stops hearing the bell, consumers drop their
+# sockets). The sockets wait longer than any blocking read; ?socket_timeout= in the URL wins.
+CHANNEL_LAYER_SOCKET_TIMEOUT = 30
+
+
+def channel_layers(url: str) -> dict:
+    """``CHANNEL_LAYERS`` for ``CHANNEL_LAYER_URL``: Redis (channels-redis) when set, else each process's memory."""
+    if not url:
+        return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    return {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {
+        "hosts": [{"address": url, "socket_timeout": CHANNEL_LAYER_SOCKET_TIMEOUT}]}}}

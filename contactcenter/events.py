@@ -15,6 +15,7 @@ from django.utils import timezone
 from .cache import generational, new_generation
 from .live import ring_bell
 from .models import DomainEvent, WebhookDelivery, WebhookSubscription
+from .notifications import notify_events
 from .rows import insert_new
 
 KINDS = ("order.created", "order.transitioned", "order.urged", "call.rang", "call.answered", "call.ended",
@@ -46,6 +47,7 @@ def record_many(events: list[Event]) -> None:
         insert_new([DomainEvent(kind=e.kind, key=e.key, payload=e.payload, occurred_at=e.at or now)
                     for e in events])  # one written before (the same key) is not written again
         transaction.on_commit(ring_bell)  # the open pages hear of it (contactcenter.live)
+        notify_events(events)  # those each app tells of them (contactcenter.notifications)
         subscriptions = active_subscriptions()
         if not subscriptions:
             return

@@ -78,3 +78,20 @@ class LoginForm(AuthenticationForm):
         super().confirm_login_allowed(user)
         if is_service_account(user):
             raise forms.ValidationError(self.error_messages["service_account"], code="service_account")
+
+
+class NotificationPreferenceForm(forms.Form):
+    """A person's notification choices (``contactcenter.notifications``): the kinds they are told of, the browser's
+    notification and sound, the "due soon" time."""
+
+    kinds = forms.MultipleChoiceField(label=_("Tell me of"), required=False, widget=forms.CheckboxSelectMultiple)
+    browser = forms.BooleanField(label=_("Show a browser notification"), required=False)
+    sound = forms.BooleanField(label=_("Play a sound"), required=False)
+    due_minutes = forms.IntegerField(label=_("Due soon: minutes before the deadline"), min_value=1,
+                                     max_value=24 * 60)
+
+    def __init__(self, *args, **kwargs):
+        from .models import NoticeKind
+
+        super().__init__(*args, **kwargs)
+        self.fields["kinds"].choices = NoticeKind.choices

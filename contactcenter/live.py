@@ -27,7 +27,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db.models import Max
 
-from .models import DomainEvent
+from .models import DomainEvent, Notification
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +110,14 @@ def _events_after(after: int, limit: int) -> list[DomainEvent]:
     return list(DomainEvent.objects.filter(pk__gt=after).order_by("pk")[:limit])
 
 
+def _latest_notice_id() -> int:
+    return Notification.objects.aggregate(latest=Max("pk"))["latest"] or 0
+
+
+def _notices_after(after: int, limit: int) -> list[Notification]:
+    return list(Notification.objects.filter(pk__gt=after).order_by("pk")[:limit])
+
+
 class Tailer:
     """One per event loop (an ASGI process): reads the outbox and hands events to the open sockets."""
 
@@ -119,6 +127,8 @@ class Tailer:
         self.wake = asyncio.Event()
         self.cursor = 0
         self.handed: collections.deque[int] = collections.deque(maxlen=4 * LOOKBACK)  # ids handed out lately
+        self.notice_cursor = 0  # the same for the notifications (contactcenter.notifications), to their readers
+        self.notices_handed: collections.deque[int] = collections.deque(maxlen=4 * LOOKBACK)
         self.tasks: list[asyncio.Task] = []
 
     @classmethod
@@ -128,6 +138,7 @@ class Tailer:
         if tailer is None:
             tailer = _tailers[loop] = cls(loop)
             tailer.cursor = await database_sync_to_async(_latest_id)()
+            tailer.notice_cursor = await database_sync_to_async(_latest_notice_id)()
             tailer.tasks = [loop.create_task(tailer._run()), loop.create_task(tailer._listen())]
         return tailer
 
@@ -174,12 +185,33 @@ class Tailer:
         rows = await database_sync_to_async(_events_after)(max(self.cursor - LOOKBACK, 0), 10 * LOOKBACK)
         handed = set(self.handed)
         new = [event for event in rows if event.pk not in handed]
+        if new:
+            self.handed.extend(event.pk for event in new)
+            self.cursor = max(self.cursor, new[-1].pk)
+            for consumer in list(self.consumers):
+                await consumer.offer(new)
+        readers = [consumer for consumer in self.consumers if consumer.hears_notices]
+        if readers:
+            await self._read_notices(readers)
+
+    async def _read_notices(self, readers: list["LiveConsumer"]) -> None:
+        rows = await database_sync_to_async(_notices_after)(max(self.notice_cursor - LOOKBACK, 0), 10 * LOOKBACK)
+        handed = set(self.notices_handed)
+        new = [notice for notice in rows if notice.pk not in handed]
         if not new:
             return
-        self.handed.extend(event.pk for event in new)
-        self.cursor = max(self.cursor, new[-1].pk)
-        for consumer in list(self.consumers):
-            await consumer.offer(new)
+        self.notices_handed.extend(notice.pk for notice in new)
+        self.notice_cursor = max(self.notice_cursor, new[-1].pk)
+        by_user: dict[int, list[Notification]] = {}
+        for notice in new:
+            by_user.setdefault(notice.user_id, []).append(notice)
+        for consumer in readers:
+            mine = by_user.get(consumer.user.pk)
+            if mine:
+                try:
+                    await consumer.told(mine)
+                except Exception:  # one socket's failure is not the others'
+                    logger.warning("live: notifications to %s failed", consumer.user, exc_info=True)
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -188,13 +220,14 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     was missed since (a reconnect); each message carries the cursor it brings the page to."""
 
     permission: str | None = None
+    hears_notices = False  # handed the user's new notifications (``told``)
 
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=4401)
             return
-        if self.permission and not await database_sync_to_async(user.has_perm)(self.permission):
+        if not await database_sync_to_async(self.may_open)(user):
             await self.close(code=4403)
             return
         self.user = user
@@ -207,6 +240,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         missed = await database_sync_to_async(_events_after)(int(cursor), REPLAY_MAX) \
             if cursor.isdigit() and len(cursor) < 19 else []
         await self.opened(missed)
+
+    def may_open(self, user) -> bool:
+        return not self.permission or user.has_perm(self.permission)
 
     async def disconnect(self, code: int) -> None:
         tailer = getattr(self, "tailer", None)
@@ -233,3 +269,6 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def push(self, events: list[DomainEvent]) -> None:
         raise NotImplementedError
+
+    async def told(self, notifications: list[Notification]) -> None:
+        """The user's new notifications (a consumer that ``hears_notices``)."""

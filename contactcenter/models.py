@@ -103,3 +103,59 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.subscription}"
+
+
+class NoticeKind(models.TextChoices):
+    """What a person is told of (issue 20): each kind may be switched off in their preferences."""
+
+    DISPATCHED = "dispatched", _("An order dispatched to my department")
+    URGED = "urged", _("An urge on my order")
+    DUE_SOON = "due_soon", _("An order of mine due soon and not met")
+    HANDOVER = "handover", _("A handover waiting for my signature")
+    LEDGER = "ledger", _("A ledger entry charged to me")
+
+
+class Notification(models.Model):
+    """One thing one person is told of 消息通知 (``contactcenter.notifications``): written in the transaction of what
+    it tells, once — (user, key) is unique, like the ledger's key — and pushed to their open pages. ``data`` holds
+    what its text needs (an order's number, a rule's name); the text is said in the reader's language."""
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=20, choices=NoticeKind.choices)
+    key = models.CharField(_("key"), max_length=200)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    data = models.JSONField(_("data"), encoder=DjangoJSONEncoder, default=dict)
+    created_at = models.DateTimeField(_("created at"))
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="notification_once")]
+        indexes = [models.Index(fields=["user", "-id"], name="notification_user_idx"),
+                   models.Index(fields=["user"], name="notification_unread_idx", condition=models.Q(read_at=None)),
+                   models.Index(fields=["created_at"], name="notification_created_idx")]  # the daily clean-up
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"
+
+
+class NotificationPreference(models.Model):
+    """A person's choices: the kinds they are not told of, whether their browser shows a system notification and
+    plays a sound, and how long before a deadline an order "due soon" is told (default ``NOTIFY_DUE_MINUTES``)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                                related_name="notification_preference")
+    muted = models.JSONField(_("kinds not notified"), default=list, blank=True)
+    browser = models.BooleanField(_("browser notifications"), default=True)
+    sound = models.BooleanField(_("sound"), default=True)
+    due_minutes = models.PositiveSmallIntegerField(_("due soon: minutes before the deadline"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+
+    def __str__(self) -> str:
+        return str(self.user_id)

@@ -11,7 +11,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from .env import env_bool, env_int, env_json_object, env_list, env_str
+from .env import channel_layers, env_bool, env_int, env_json_object, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -88,14 +88,16 @@ ASGI_APPLICATION = "contactcenter.asgi.application"
 # (CHANNEL_LAYER_URL=redis://redis:6379/2); by default each process's own memory (``make run``: the live process
 # then reads the outbox once a second for what the other processes wrote).
 CHANNEL_LAYER_URL = env_str("CHANNEL_LAYER_URL", "")
-CHANNEL_LAYERS = {"default": {
-    "BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [CHANNEL_LAYER_URL]},
-} if CHANNEL_LAYER_URL else {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+CHANNEL_LAYERS = channel_layers(CHANNEL_LAYER_URL)
 # Where the pages open their WebSocket: "" for the page's own origin (a proxy routes /ws/ to the live service), else
 # the live service's origin, e.g. ws://127.0.0.1:8001 (``make run``).
 LIVE_ORIGIN = env_str("LIVE_ORIGIN", "").rstrip("/")
 if LIVE_ORIGIN and not re.fullmatch(r"wss?://[A-Za-z0-9.\-\[\]:]+", LIVE_ORIGIN):
     raise ImproperlyConfigured(f"LIVE_ORIGIN must be ws://host[:port] or wss://host[:port], not {LIVE_ORIGIN!r}")
+
+# Covering indexes (INCLUDE columns: the wallboard's counts, read from the index alone) are PostgreSQL's; the embedded
+# SQLite default builds the same indexes without the included columns, which is all it needs.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 TEMPLATES = [
     {
@@ -196,6 +198,12 @@ REFERENCE_CACHE_SECONDS = env_int("REFERENCE_CACHE_SECONDS", 300, minimum=0, max
 # A user's saved filters as the queue and the search page list them (tickets.selectors.saved): dropped when the user
 # saves or deletes one; the lifetime bounds changes in the admin or raw SQL. 0 turns the cache off.
 SAVED_FILTERS_CACHE_SECONDS = env_int("SAVED_FILTERS_CACHE_SECONDS", 300, minimum=0, maximum=86400)
+# Notifications (contactcenter.notifications): an order is told "due soon" this long before a deadline not met
+# (each person may choose another time in their preferences, up to NOTIFY_DUE_MAX_MINUTES).
+NOTIFY_DUE_MINUTES = env_int("NOTIFY_DUE_MINUTES", 30, minimum=1, maximum=24 * 60)
+NOTIFY_DUE_MAX_MINUTES = 24 * 60
+# Read notifications older than this are deleted (daily, beat); unread ones are kept.
+NOTIFICATION_KEEP_DAYS = env_int("NOTIFICATION_KEEP_DAYS", 90, minimum=1, maximum=3650)
 # Merging duplicates (issue 18): how long a lead or supervisor may undo a merge.
 MERGE_UNDO_MINUTES = env_int("MERGE_UNDO_MINUTES", 30, minimum=0, maximum=7 * 24 * 60)
 # How long the generations a request read (contactcenter.cache) serve the same process's next requests: a change

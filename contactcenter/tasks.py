@@ -20,3 +20,11 @@ def deliver_webhooks() -> int:
         sent += batch
         if batch < webhooks.BATCH:
             return sent
+
+
+@shared_task(name="contactcenter.tasks.forget_notifications", ignore_result=True)
+def forget_notifications() -> int:
+    """Daily (beat): the read notifications older than ``NOTIFICATION_KEEP_DAYS`` are deleted."""
+    from .notifications import notifications_forget
+
+    return notifications_forget()

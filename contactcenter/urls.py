@@ -1,10 +1,12 @@
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from . import notification_views as notices
 from .forms import LoginForm
 
 urlpatterns = [
@@ -13,6 +15,14 @@ urlpatterns = [
     # Django's login view and form, refusing service accounts (the telephony system signs in with its token only).
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("notifications/", notices.notification_list, name="notifications"),
+    path("notifications/preferences/", notices.preferences, name="notification-preferences"),
+    path("notifications/read/", notices.mark_all_read, name="notifications-read"),
+    path("notifications/unread/", notices.unread, name="notifications-unread"),
+    path("notifications/<int:pk>/", notices.notification_open, name="notification-open"),
+    # The wallboard 监控大屏 at the address the room's screen is set to (the page itself: kpi.views_wallboard).
+    path("wallboard/", login_required(permission_required("kpi.view_wallboard", raise_exception=True)(
+        RedirectView.as_view(pattern_name="kpi:wallboard"))), name="wallboard"),
     path("kpi/", include("kpi.urls")),
     path("shifts/", include("shifts.urls")),
     path("api/v1/", include("tickets.urls_api")),

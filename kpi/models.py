@@ -37,6 +37,7 @@ class PenaltyRule(models.Model):
         permissions = [
             ("post_manual_entry", _("Can post a manual ledger entry")),
             ("view_audit", _("Can view the audit trail")),
+            ("view_wallboard", _("Can view the wallboard")),  # 监控大屏: kpi.wallboard
         ]
 
     def __str__(self) -> str:
@@ -92,6 +93,8 @@ class LedgerEntry(models.Model):
             models.Index(fields=["agent", "period"], name="ledger_agent_period_idx"),
             models.Index(fields=["department", "period"], name="ledger_department_period_idx"),
             models.Index(fields=["unit", "period"], name="ledger_unit_period_idx"),
+            # kpi.wallboard: today's penalties (entries by the time they occurred).
+            models.Index(fields=["occurred_at"], name="ledger_occurred_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(period__regex=r"^\d{4}-(0[1-9]|1[0-2])$"), name="ledger_period_format"),

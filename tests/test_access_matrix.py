@@ -41,6 +41,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.resolvers import RoutePattern
 from django.utils import timezone
 
+from contactcenter.models import Notification
 from contactcenter.tokens import issue_token
 from kpi.models import LedgerEntry, PenaltyRule, ReportRun, SweepCursor
 from kpi.services import entry_post_manual
@@ -118,6 +119,14 @@ MATRIX: dict[str, dict] = {
     "api-docs": {"kind": PAGE, "GET": allow(ANY_LOGIN, TELEPHONY)},
     "api-redoc": {"kind": PAGE, "GET": allow(ANY_LOGIN, TELEPHONY)},
     "api-root": {"kind": API, "GET": allow(ANY_LOGIN, TELEPHONY)},
+    # --- Notifications: each person their own (another's is not found) -----------------------------------------
+    "notifications": {"kind": PAGE, "GET": allow(ANY_LOGIN)},
+    "notifications-unread": {"kind": PAGE, "GET": allow(ANY_LOGIN)},
+    "notifications-read": {"kind": PAGE, "POST": allow(ANY_LOGIN)},
+    "notification-preferences": {"kind": PAGE, "POST": allow(ANY_LOGIN)},  # an empty form: 400, still "ok"
+    "notification-open": {"kind": PAGE, "kwargs": {"pk": Ref("notification")},
+                          "GET": allow(AGENT, **{role: HIDE for role in (LEAD, HANDLER, SUPERVISOR, MANAGER, NO_ROLE,
+                                                                          ADMIN)})},
     # --- tickets API ------------------------------------------------------------------------------------
     "unit-list": {"kind": API, "GET": allow(LOGGED_IN)},
     "unit-detail": {"kind": API, "kwargs": {"pk": Ref("city")}, "GET": allow(LOGGED_IN)},
@@ -229,6 +238,11 @@ MATRIX: dict[str, dict] = {
     # --- kpi pages --------------------------------------------------------------------------------------
     "kpi:dashboard": {"kind": PAGE, "GET": allow(REPORTS)},  # not shift leads: design "Who uses it"
     "kpi:ledger": {"kind": PAGE, "GET": allow(LEDGER)},
+    "kpi:ledger-rows": {"kind": PAGE, "GET": allow(LEDGER)},  # the ledger page's live rows
+    # The wallboard 监控大屏: shift leads, supervisors, managers (kpi.view_wallboard); its JSON refresh answers 401.
+    "kpi:wallboard": {"kind": PAGE, "GET": allow(LEDGER)},
+    "wallboard": {"kind": PAGE, "GET": allow(LEDGER)},  # → kpi:wallboard
+    "kpi:wallboard-data": {"kind": POLL, "GET": allow(LEDGER)},
     "kpi:entry-new": {"kind": PAGE, "GET": allow(LEADS), "POST": allow(LEADS)},
     "kpi:entry-reverse": {"kind": PAGE, "kwargs": {"pk": Ref("entry")},
                           "GET": allow(SUPERVISOR), "POST": allow(SUPERVISOR)},
@@ -403,6 +417,7 @@ def _build_world() -> SimpleNamespace:
     rule = PenaltyRule.objects.get(code="intranet_violation")
     w.entry = entry_post_manual(rule=rule, agent=p.agent, reason="内网违规", actor=p.supervisor)
     w.entry2 = entry_post_manual(rule=rule, agent=p.agent2, reason="内网违规", actor=p.supervisor)
+    w.notification = Notification.objects.get(user=p.agent, kind="ledger")  # told of w.entry
     w.report = ReportRun.objects.create(period="2026-01", format="csv", requested_by=p.supervisor)
     # A row of each fact the admin only shows (the services write them in the course of a callback or a sweep).
     Callback.objects.create(order=w.passed_order, agent=p.agent, made_at=now, reached=False)

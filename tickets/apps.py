@@ -8,8 +8,10 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
+        from .notices import register_recipients
 
         self._connect_reference_cache()
+        register_recipients()  # whom the orders' events tell (contactcenter.notifications)
 
     @staticmethod
     def _connect_reference_cache() -> None:

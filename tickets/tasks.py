@@ -26,3 +26,11 @@ def send_sms() -> int:
         sent += batch
         if batch < sending.BATCH:
             return sent
+
+
+@shared_task(name="tickets.tasks.notify_due_soon", expires=50, ignore_result=True)
+def notify_due_soon() -> int:
+    """Every minute (beat): tell those who hold an order due soon and not met (tickets.notices)."""
+    from .notices import notify_due_soon as tell
+
+    return tell()

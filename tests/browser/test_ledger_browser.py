@@ -48,3 +48,31 @@ def test_a_supervisor_reads_and_follows_what_caused_an_entry(live_server, browse
     link.click()
     supervisor.wait_for_url(f"**/orders/{order.pk}/")
     assert order.number in supervisor.content()
+
+
+@pytest.mark.parametrize("viewport", [(1440, 900), (390, 844)], ids=["desktop", "phone"])
+def test_an_entry_posted_appears_on_the_open_ledger_without_a_reload(live_service, browser, plain_cookies, people,
+                                                                     org, viewport):
+    """On the live service (issue 20): the ledger page's socket tells of the entry, its row goes in at the top."""
+    import importlib
+
+    from django.apps import apps
+
+    if not PenaltyRule.objects.exists():  # seeded by a migration; an earlier transactional test flushed them
+        importlib.import_module("kpi.migrations.0002_rules_schedule_protection").seed_rules(apps, None)
+    rule = PenaltyRule.objects.get(code="intranet_violation")
+    older = services.entry_post_manual(rule=rule, actor=people.lead, reason="私接外网", agent=people.agent)
+    page = log_in(browser, live_service.origin, "supervisor")
+    page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
+    page.goto(f"{live_service.origin}/kpi/ledger/")
+    page.wait_for_selector("#ledger-live[data-transport=push]", state="attached")
+    page.evaluate("window.notReloaded = true")
+    posted = services.entry_post_manual(rule=rule, actor=people.lead, reason="再次私接外网", agent=people.agent2)
+    row = page.locator(f"#entry-{posted.pk}")
+    row.wait_for(state="attached", timeout=5000)
+    first = page.locator("#entries tbody tr").first
+    assert first.get_attribute("id") == f"entry-{posted.pk}" and "live-changed" in (first.get_attribute("class") or "")
+    assert "再次私接外网" in row.inner_text() and page.locator(f"#entry-{older.pk}").count() == 1
+    assert page.locator("#ledger-live-notice").is_visible()
+    assert page.evaluate("window.notReloaded") is True
+    assert page_width(page) <= viewport[0]

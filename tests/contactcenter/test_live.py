@@ -14,6 +14,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from contactcenter import live
+from contactcenter.env import channel_layers
 from tests.actions import act
 from tickets.models import WorkOrder
 from tickets.services import call_event, call_log, work_order_create, work_order_reassign
@@ -99,14 +100,14 @@ def test_a_socket_from_another_site_is_refused(live_service, people):
 def test_the_bell_rings_through_redis(live_service, people, settings, monkeypatch):
     """Another process's commit (the API's gunicorn, a Celery worker) wakes the live process through the channel
     layer: this process's direct wake-up switched off and the timer set to a minute, the push still comes at once."""
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
-                                           "CONFIG": {"hosts": [os.environ.get("REDIS_URL") or
-                                                                DEFAULT_REDIS_URL]}}}
+    settings.CHANNEL_LAYERS = channel_layers(os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL)  # as in production
     monkeypatch.setattr(live, "TAIL_SECONDS", 60)
     monkeypatch.setattr(live, "_wake_local", lambda: None)
     with live_service.socket(people.agent, "?after=0") as ws:
         receive(ws)
-        time.sleep(0.3)  # the tailer's channel joins the group
+        # Quiet for longer than the layer's blocking read (5 s): the layer's connections must still be listening
+        # (a Redis socket timeout of 5 s, redis-py's default, broke them here and dropped the consumers' sockets).
+        time.sleep(7)
         started = time.monotonic()
         call = logged(people, people.agent)
         assert [c["id"] for c in receive(ws)["calls"]] == [call.pk]
@@ -213,3 +214,61 @@ def test_each_role_opens_only_the_sockets_of_its_pages(live_service, people, pat
             else:
                 with pytest.raises(TimeoutError):  # open, and quiet: nothing has happened
                     ws.recv(timeout=0.3)
+
+
+# --- the wallboard and the ledger page (kpi.live) ------------------------------------------------------------
+
+
+def test_the_wallboard_gets_fresh_figures_when_a_call_is_logged(live_service, people):
+    with live_service.socket(people.lead, path="/ws/wallboard/") as ws:
+        first = receive(ws)
+        assert first["type"] == "wallboard"
+        offered = first["figures"]["calls"]["today"]["offered"]
+        logged(people, people.agent)
+        pushed = receive(ws, timeout=5)
+        assert pushed["type"] == "wallboard" and pushed["cursor"]
+        assert pushed["figures"]["calls"]["today"]["offered"] == offered + 1
+
+
+@pytest.mark.parametrize("path", ["/ws/wallboard/", "/ws/ledger/"])
+def test_the_wallboard_and_the_ledger_sockets_are_for_leads_supervisors_and_managers(live_service, people, path):
+    for name in ("agent", "repair", "telephony", None):
+        user = getattr(people, name) if name else None
+        try:
+            with live_service.socket(user, path=path) as ws:
+                with pytest.raises(ConnectionClosed) as closed:
+                    ws.recv(timeout=3)
+                assert closed.value.rcvd.code == (4401 if user is None else 4403), name
+        except InvalidStatus as refused:  # refused during the handshake: as good
+            assert refused.response.status_code == 403, name
+    for name in ("lead", "supervisor", "manager"):
+        with live_service.socket(getattr(people, name), path=path) as ws:
+            if path == "/ws/wallboard/":
+                assert receive(ws)["type"] == "wallboard", name
+            else:
+                with pytest.raises(TimeoutError):  # open, and quiet: nothing has been posted
+                    ws.recv(timeout=0.3)
+
+
+def test_the_ledger_page_is_told_of_the_entries_it_lists_only(live_service, people, org):
+    import importlib
+
+    from django.apps import apps
+
+    from kpi.models import PenaltyRule
+    from kpi.services import entry_post_manual
+
+    if not PenaltyRule.objects.exists():  # the flush of an earlier transactional test removed the seeded rules
+        importlib.import_module("kpi.migrations.0002_rules_schedule_protection").seed_rules(apps, None)
+    rule = PenaltyRule.objects.get(code="repair_arrival_late")
+    with live_service.socket(people.lead, f"?department={org.repair.pk}", path="/ws/ledger/") as crew_page, \
+            live_service.socket(people.supervisor, path="/ws/ledger/") as whole:
+        time.sleep(0.2)
+        other = entry_post_manual(rule=rule, actor=people.lead, reason="到达超时", department=org.repair2)
+        assert receive(whole)["ids"] == [other.pk]
+        with pytest.raises(TimeoutError):  # charged to a department this page does not list
+            crew_page.recv(timeout=1.5)
+        mine = entry_post_manual(rule=rule, actor=people.lead, reason="到达超时", department=org.repair)
+        told = receive(crew_page)
+        assert (told["type"], told["ids"]) == ("ledger", [mine.pk])
+        assert receive(whole)["ids"] == [mine.pk]

@@ -27,6 +27,7 @@ from .states import (
     CALLBACK_MAX_ATTEMPTS,  # noqa: F401 (re-exported: this module names the whole vocabulary of the machines)
     FINAL_STATES,
     KIND_PREFIX,
+    OPEN_STATES,
     NUMBER_DIGITS,
     FindingCause,
     Kind,
@@ -52,6 +53,11 @@ def _after_callback(order: "WorkOrder", *, reached: bool, satisfied: bool | None
     if satisfied is False and order.REOPEN_ON_UNSATISFIED:
         return State.DISPATCHED  # an unsatisfied callback reopens a complaint
     return State.CALLED_BACK
+
+
+# The columns the wallboard's count of open orders reads besides kind, state and department (wo_open_board_idx).
+BOARD_COLUMNS = ["id", "first_contact_due_at", "reply_due_at", "arrival_due_at", "callback_due_at",
+                 "first_contacted_at", "replied_at", "resolved_at", "arrived_at", "called_back_at"]
 
 
 class WorkOrder(ConcurrentStates, models.Model):
@@ -205,6 +211,11 @@ class WorkOrder(ConcurrentStates, models.Model):
             models.Index(fields=["caller_number"], condition=~Q(state__in=FINAL_STATES), name="wo_open_caller_idx"),
             models.Index(fields=["address", "accepted_at"], opclasses=["varchar_pattern_ops", "timestamptz_ops"],
                          condition=~Q(state__in=FINAL_STATES), name="wo_open_address_idx"),
+            # The wallboard (kpi.wallboard): the open orders counted by kind, state and department, with those overdue
+            # and due soon — read from the index alone (the counted-down deadlines of tickets.sla and the facts that
+            # meet them are its included columns; tests/kpi/test_wallboard.py holds the list to the deadline table).
+            models.Index(fields=["kind", "state", "department"], include=BOARD_COLUMNS,
+                         condition=Q(state__in=OPEN_STATES), name="wo_open_board_idx"),
             # tickets.services.calendar: the orders to recompute once a year's holiday arrangement is entered.
             models.Index(fields=["id"], condition=Q(has_provisional_deadline=True), name="wo_provisional_idx"),
         ]

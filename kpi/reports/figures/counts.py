@@ -65,15 +65,24 @@ def call_counts(start, end, units: list[int] | None, ring_limit: int) -> list[di
     )
     if units is not None:
         calls = calls.filter(scope_unit__in=units)
-    answered = Q(answered_at__isnull=False)
-    return list(
-        calls.order_by().values("agent_id", "scope_unit").annotate(
-            calls_offered=Count("id"),
-            calls_answered=Count("id", filter=answered),
-            calls_within_limit=Count("id", filter=answered_within(ring_limit)),
-            calls_abandoned=Count("id", filter=Q(outcome="abandoned")),
-        )
-    )
+    return list(calls.order_by().values("agent_id", "scope_unit").annotate(**call_figures(ring_limit)))
+
+
+def call_figures(ring_limit: int, among: Q | None = None, suffix: str = "") -> dict[str, Count]:
+    """The call counts of the report (``CALL_KEYS``: offered, answered, answered within the ring limit, abandoned),
+    as aggregates of calls; ``among`` narrows them (e.g. the calls of this hour, on the wallboard) and ``suffix``
+    names them apart. The one definition the report and the wallboard (``kpi.wallboard``) count with."""
+    conditions = {
+        "calls_offered": Q(),
+        "calls_answered": Q(answered_at__isnull=False),
+        "calls_within_limit": answered_within(ring_limit),
+        "calls_abandoned": Q(outcome="abandoned"),
+    }
+    figures = {}
+    for key, condition in conditions.items():
+        condition = condition & among if among is not None else condition
+        figures[f"{key}{suffix}"] = Count("id", filter=condition) if condition else Count("id")
+    return figures
 
 
 def callback_counts(start, end, units: list[int] | None) -> list[dict]:

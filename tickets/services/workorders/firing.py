@@ -79,7 +79,8 @@ def fire(order: WorkOrder, name: str, *, actor: User, note: str = "", call: Call
     if written is not None:  # an order created in this request: its whole history is in hand
         written.append(entry)
     events.record("order.urged" if name == "urge" else "order.transitioned", f"order.transition:{entry.pk}",
-                  {**order_event(order), "transition": name, "source": source, "actor": actor.username}, at=at)
+                  {**order_event(order), "transition": name, "source": source, "actor": actor.username,
+                   "actor_id": actor.pk}, at=at)
     sms_order_transitioned(order=order, name=name, entry_pk=entry.pk, at=at)  # the caller told, where they are
     if after is not None:
         after(order, at)
