@@ -28,12 +28,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT", "7")),
                         help="timed runs per measurement (default 7; env BENCH_REPEAT)")
-    parser.add_argument("--only", action="append", choices=sorted(suites), help="run only this suite (repeatable)")
+    parser.add_argument("--only", action="append", choices=sorted(suites),
+                        help="run only this suite (repeatable); an existing --output keeps every other section: the "
+                        "suites run replace theirs, their Summary rows and checks (see bench/report.py merge)")
     parser.add_argument("--output", type=Path, default=REPO / "BENCHMARKS.md", help="default: BENCHMARKS.md")
     parser.add_argument("--run-dir", type=Path, default=None,
                         help="where the full report and the raw output go (default: var/bench/<UTC time>)")
     parser.add_argument("--skip-process", action="store_true",
                         help="skip timing `manage.py sweep_deadlines` as a separate process")
+    parser.add_argument("--keep-data", action="store_true", default=os.environ.get("BENCH_KEEP_DATA", "") == "1",
+                        help="keep the bench database and the data set an earlier run left in it (no drop, no "
+                        "generation: minutes saved), for suites that do not need it fresh, e.g. --only live "
+                        "(env BENCH_KEEP_DATA=1); the report says so")
     parser.add_argument("--strict", action="store_true", default=os.environ.get("BENCH_STRICT", "") == "1",
                         help="exit 1 when a target or check fails (env BENCH_STRICT=1)")
     args = parser.parse_args(argv)
@@ -45,14 +51,17 @@ def main(argv: list[str] | None = None) -> int:
     sizes = config.Sizes.from_env()
     url = config.database_url()
     config.configure_django_environment(url)
-    log(f"bench: database {pg.recreate_database(url)!r} dropped and created")
+    if args.keep_data:
+        log(f"bench: database {url.rsplit('/', 1)[-1]!r} kept with its data set (--keep-data)")
+    else:
+        log(f"bench: database {pg.recreate_database(url)!r} dropped and created")
 
     import django
     from django.core.management import call_command
 
     django.setup()
     from . import machine, report
-    from .datagen import Generator
+    from .datagen import Generator, kept_data_set
     from .measure import Stopwatch
     from .suites import Context
 
@@ -61,8 +70,12 @@ def main(argv: list[str] | None = None) -> int:
     migrate_s = sw.seconds
     log(f"bench: migrated in {migrate_s:.1f} s")
     info = machine.describe()
-    data = Generator(sizes, log=log).build()
-    log(f"bench: data set ready in {data.seconds:.0f} s")
+    if args.keep_data:
+        data = kept_data_set(sizes, url)
+        log(f"bench: data set kept: {data.counts.get('tickets_workorder', 0):,} work orders")
+    else:
+        data = Generator(sizes, log=log).build()
+        log(f"bench: data set ready in {data.seconds:.0f} s")
 
     ctx = Context(data=data, sizes=sizes, repeat=args.repeat, database_url=url, repo=REPO, python=sys.executable,
                   log=log, options={"skip_process": args.skip_process})
@@ -82,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         "# driven by wrk with Lua scripts (api), by .venv/bin/locust -f bench/locustfile.py --headless (load)",
         "# side by side (helpdesk): the same, alternating with var/bench-helpdesk/venv/bin/gunicorn",
         "# bench.helpdesk_site.wsgi (django-helpdesk in its own virtualenv, database bench_helpdesk)",
+        "# live (issue 20): that gunicorn and .venv/bin/uvicorn contactcenter.asgi:application (CHANNEL_LAYER_URL on",
+        "# the local Redis), 500 console sockets and the 1 s poll from .venv/bin/python -m bench.live_load",
     ]
     total_s = time.perf_counter() - started
     full_path, output = run_dir / "full-report.md", args.output.resolve()
@@ -93,7 +108,20 @@ def main(argv: list[str] | None = None) -> int:
     for section in sections:
         for name, content in section.files.items():
             report.write(run_dir / name, content)
-    report.write(output, rendered[False])
+    existing = output.read_text(encoding="utf-8") if args.only and output.exists() else ""
+    if "\n## Summary" in existing:  # --only: the other suites' results of the last whole run stay
+        sizes_text = "" if sizes.is_default else f" at reduced sizes ({sizes}), not comparable with the targets"
+        flags = " ".join(f"--only {name}" for name in args.only) + (" --keep-data" if args.keep_data else "")
+        note = (f"by `python -m bench {flags}` on "
+                f"{started_at:%Y-%m-%d %H:%M} UTC, "
+                + ("on the data set an earlier run left in the database (`--keep-data`: "
+                   f"{data.counts.get('tickets_workorder', 0):,} work orders)" if args.keep_data else
+                   f"on a data set generated afresh for that run{sizes_text} "
+                   f"(G = {data.generated_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC)")
+                + f"; its full report: `{_shown(full_path)}`. The rest of this file is the whole run described above.")
+        report.write(output, report.merge(existing, rendered[False], sections, note=note))
+    else:
+        report.write(output, rendered[False])
 
     failures = []
     log("")

@@ -13,7 +13,8 @@ also counts the requests it wrote (``sent``), so that the ones still unanswered 
 server completes them afterwards (rows they create are in the database, their responses were never read).
 
 Another project's WSGI app (the side-by-side suite) runs the same way from its own virtualenv: ``app``,
-``gunicorn`` and ``env`` of ``Gunicorn``.
+``gunicorn`` and ``env`` of ``Gunicorn``. ``Uvicorn`` starts the live service (the pages' WebSockets, issue 20) the
+same way; ``rss_kib`` reads a process's resident memory.
 """
 
 import contextlib
@@ -98,8 +99,66 @@ class ServerConfig:
         return args
 
 
-class Gunicorn:
+class _Server:
+    """What the servers share: their error log, their CPU time, stopping their process group."""
+
+    proc: subprocess.Popen | None
+    error_log: Path
+    url: str
+
+    name = "server"
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def _wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}: {self.tail()}")
+            try:  # any HTTP answer will do (a redirect, 401, 404): the app is loaded
+                urllib.request.urlopen(urllib.request.Request(self.url + "/api/v1/", method="HEAD"), timeout=5)
+                return
+            except urllib.error.HTTPError:
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"{self.name} did not answer within {timeout:.0f} s: {self.tail()}")
+
+    def tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.error_log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def error_text(self) -> str:
+        """The whole error log (gone once the server is stopped)."""
+        try:
+            return self.error_log.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def cpu_seconds(self) -> float:
+        return group_cpu_seconds(self.proc.pid) if self.proc else 0.0
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+            except ProcessLookupError:
+                pass
+        with contextlib.suppress(OSError):
+            self.error_log.unlink()
+
+
+class Gunicorn(_Server):
     """``with Gunicorn(...) as server: server.url``; the whole process group is stopped on exit."""
+
+    name = "gunicorn"
 
     def __init__(self, *, repo: Path, config: ServerConfig, log=print, env: dict | None = None,
                  app: str = "contactcenter.wsgi", gunicorn: Path | None = None, inherit_env: bool = True) -> None:
@@ -137,24 +196,6 @@ class Gunicorn:
             raise
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def _wait_ready(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.proc.returncode}: {self.tail()}")
-            try:
-                # Any HTTP answer will do (a redirect, 401, 404): the app is loaded.
-                urllib.request.urlopen(urllib.request.Request(self.url + "/api/v1/", method="HEAD"), timeout=5)
-                return
-            except urllib.error.HTTPError:
-                return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not answer within {timeout:.0f} s: {self.tail()}")
-
     def wait_idle(self, timeout: float = 60.0, quiet: float = 0.02) -> float:
         """Wait until the master and workers use (almost) no CPU for a quarter of a second: the requests wrk left
         queued when it stopped (sync workers finish every request they accepted) are done, and workers that were
@@ -169,34 +210,59 @@ class Gunicorn:
             before = now
         return time.monotonic() - started
 
-    def tail(self, lines: int = 20) -> str:
+class Uvicorn(_Server):
+    """``with Uvicorn(...) as server: server.url``: the live service (``uvicorn contactcenter.asgi:application``,
+    the pages' WebSockets), started as ``bin/run-local`` starts it (``--ws websockets-sansio``, one process, log
+    level warning) on a free 127.0.0.1 port, in a session of its own: ``pid`` is the one process that holds the
+    sockets (its RSS and CPU are read from ``/proc``). Stopped with its process group on exit."""
+
+    name = "uvicorn"
+
+    def __init__(self, *, repo: Path, log=print, env: dict | None = None,
+                 app: str = "contactcenter.asgi:application") -> None:
+        self.repo, self.log, self.app = repo, log, app
+        self.env = {**os.environ, **(env or {})}
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.ws_url = f"ws://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+        self.error_log = Path(tempfile.mkstemp(prefix="bench-uvicorn-", suffix=".log")[1])
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid if self.proc else 0
+
+    @property
+    def command(self) -> list[str]:
+        uvicorn = Path(sys.executable).parent / "uvicorn"  # the bench's own virtualenv
+        if not uvicorn.exists():
+            uvicorn = Path(shutil.which("uvicorn") or "uvicorn")
+        return [str(uvicorn), self.app, "--host", "127.0.0.1", "--port", str(self.port), "--ws", "websockets-sansio",
+                "--log-level", "warning"]
+
+    def __enter__(self) -> "Uvicorn":
         try:
-            return "\n".join(self.error_log.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
+            with open(self.error_log, "ab") as err:
+                self.proc = subprocess.Popen(self.command, cwd=self.repo, env=self.env, stdin=subprocess.DEVNULL,
+                                             stdout=err, stderr=err, start_new_session=True)
+            self._wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+        return self
 
-    def error_text(self) -> str:
-        """The whole error log (gone once the server is stopped)."""
-        try:
-            return self.error_log.read_text(errors="replace")
-        except OSError:
-            return ""
 
-    def cpu_seconds(self) -> float:
-        return group_cpu_seconds(self.proc.pid) if self.proc else 0.0
 
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-            except ProcessLookupError:
-                pass
-        with contextlib.suppress(OSError):
-            self.error_log.unlink()
+def rss_kib(pid: int) -> int:
+    """Resident set size of a process (``VmRSS`` in ``/proc/<pid>/status``), in KiB; 0 when it is gone."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 # --- wrk ------------------------------------------------------------------------------------------------------

@@ -35,6 +35,8 @@ def _figure_row(f: Figure) -> str:
     spread = " / ".join(_num(v, f.unit) for v in (f.minimum, f.median, f.maximum))
     if f.target and f.target.on_p95:
         spread += f" (p95 {_num(f.p95, f.unit)})"
+    if f.target and f.target.on_p99:
+        spread += f" (p99 {_num(f.p99, f.unit)})"
     return f"| {f.name} | {len(f.samples)} | {spread} {f.unit} | {target} | {verdict} |"
 
 
@@ -81,7 +83,7 @@ def render(*, started: dt.datetime, total_s: float, machine: dict, data: DataSet
                 w(_figure_row(f))
     w("")
     w("A target is met only when every run is under it (the maximum, not the median), unless the target names the "
-      "median or the p95 (the 95th percentile, nearest rank, shown beside the maximum).")
+      "median, the p95 or the p99 (the 95th or 99th percentile, nearest rank, shown beside the maximum).")
     w("")
     for section in sections:
         for c in section.checks:
@@ -294,3 +296,102 @@ def write(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
+
+
+# --- python -m bench --only …: the sections run, merged into the BENCHMARKS.md of an earlier full run -----------
+
+UPDATED = "> **Re-measured since:** "  # the header's line for a section re-run alone
+
+
+def _chunks(text: str) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """The lines before the first ``## `` heading, and each ``## `` section as (title, its lines)."""
+    head: list[str] = []
+    chunks: list[tuple[str, list[str]]] = []
+    for line in text.splitlines():
+        if line.startswith("## "):
+            chunks.append((line[3:].strip(), [line]))
+        elif chunks:
+            chunks[-1][1].append(line)
+        else:
+            head.append(line)
+    return head, chunks
+
+
+def _table_names(lines: list[str], header: str) -> set[str]:
+    """The first cells of the rows of the table that starts with ``header``."""
+    names, inside = set(), False
+    for line in lines:
+        if line.startswith(header):
+            inside = True
+        elif inside and line.startswith("|---"):
+            continue
+        elif inside and line.startswith("| "):
+            names.add(line[2:].split(" | ", 1)[0])
+        elif inside:
+            inside = False
+    return names
+
+
+def _is_check_line(line: str, names: set[str]) -> bool:
+    return any(line.startswith(f"- **{verdict}** {name} (") for verdict in ("PASS", "FAIL") for name in names)
+
+
+def merge(existing: str, update: str, sections: list[Section], *, note: str) -> str:
+    """``existing`` (a ``BENCHMARKS.md`` written by a whole run) with the sections of ``update`` (written by a run
+    of some suites only, ``--only``) put in place of theirs (or appended), their Summary rows and checks replaced
+    (those of the earlier run of the same sections dropped, found by the names in that section's own tables), and
+    ``note`` said in the header, once per section. The rest — the other sections, the machine, the data set of the
+    whole run — is kept as it was."""
+    head, chunks = _chunks(existing)
+    _, new_chunks = _chunks(update)
+    new = dict(new_chunks)
+    titles = [s.title for s in sections]
+    old = dict(chunks)
+    figure_names, check_names = set(), set()
+    for section in sections:
+        figure_names |= {f.name for f in section.figures}
+        check_names |= {c.name for c in section.checks}
+        if section.title in old:  # what the earlier run of this section reported, renamed since or not
+            figure_names |= _table_names(old[section.title], "| measurement |")
+            check_names |= _table_names(old[section.title], "| check |")
+    merged: list[tuple[str, list[str]]] = []
+    for title, lines in chunks:
+        if title == "Summary" and "Summary" in new:
+            lines = _merge_summary(lines, new["Summary"], figure_names, check_names)
+        elif title in titles and title in new:
+            lines = new[title]
+        merged.append((title, lines))
+    for title in titles:
+        if title not in old and title in new:
+            if merged and merged[-1][1] and merged[-1][1][-1].strip():
+                merged[-1][1].append("")
+            merged.append((title, new[title]))
+    head = [line for line in head if not any(line.startswith(f"{UPDATED}“{t}”") for t in titles)]
+    while head and not head[-1].strip():
+        head.pop()
+    for title in titles:  # each a paragraph of its own
+        head += ["", f"{UPDATED}“{title}” {note}"]
+    head.append("")
+    out = head + [line for _, lines in merged for line in lines]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _merge_summary(lines: list[str], new_lines: list[str], figures: set[str], checks: set[str]) -> list[str]:
+    rows = [ln for ln in new_lines if ln.startswith("| ") and not ln.startswith("| measurement |")
+            and ln[2:].split(" | ", 1)[0] in figures]
+    bullets = [ln for ln in new_lines if _is_check_line(ln, checks)]
+    kept = [ln for ln in lines if not (ln.startswith("| ") and ln[2:].split(" | ", 1)[0] in figures)
+            and not _is_check_line(ln, checks)]
+    last_row = max((i for i, ln in enumerate(kept) if ln.startswith("|")), default=None)
+    if last_row is None:
+        kept += ["", *rows]
+        last_row = len(kept) - 1
+    else:
+        kept[last_row + 1:last_row + 1] = rows
+        last_row += len(rows)
+    # the checks: before the data set's own (the last bullet of the Summary), else after the last bullet
+    data_bullet = next((i for i, ln in enumerate(kept) if ln.startswith("- **") and "generated data set" in ln), None)
+    last_bullet = max((i for i, ln in enumerate(kept) if ln.startswith("- **")), default=None)
+    at = data_bullet if data_bullet is not None else (last_bullet + 1 if last_bullet is not None else len(kept))
+    kept[at:at] = bullets
+    return kept
