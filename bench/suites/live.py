@@ -102,11 +102,11 @@ def prepare(log) -> dict:
             "cookie_name": settings.SESSION_COOKIE_NAME}
 
 
-def wallboard(ctx) -> tuple[Figure | None, str, Block | None]:
+def wallboard(ctx) -> tuple[list[Figure] | None, str, Block | None]:
     """The wallboard's refresh (``kpi.wallboard.figures(now=None)``) in-process, ``WALLBOARD_RUNS`` calls after a
-    warm-up, Django's cache cleared before each (the figures are computed, never read back). Returns the figure
-    and the queries of one refresh with their times, or None, why not and None when ``kpi.wallboard`` is not there
-    (yet)."""
+    warm-up, Django's cache cleared before each (the figures are computed, never read back). Returns the figures
+    (its query set, the whole call) and the queries of one refresh with their times; or None, why not and None when
+    ``kpi.wallboard`` is not there (yet)."""
     from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -125,23 +125,41 @@ def wallboard(ctx) -> tuple[Figure | None, str, Block | None]:
     cache.clear()
     with CaptureQueriesContext(connection) as captured:
         figures(now=None)
-    figure = Figure("Wallboard refresh (`kpi.wallboard.figures()`, cache cleared before each call)", "ms",
-                    target=WALLBOARD_P95,
-                    note=f"in-process on the bench data set, {WALLBOARD_RUNS} calls after a warm-up, "
-                    f"`django.core.cache.cache.clear()` before each; {len(captured.captured_queries)} SQL queries "
-                    "per refresh")
+    count = len(captured.captured_queries)
+    # The target is the refresh's query set (issue 20): the time its queries spend in the database driver, summed
+    # per refresh (``connection.execute_wrapper``); the whole call, Python included, is shown beside it.
+    query_set = Figure("Wallboard refresh: its query set at 1,000,000 orders (SQL time per refresh)", "ms",
+                     target=WALLBOARD_P95,
+                     note=f"in-process on the bench data set, {WALLBOARD_RUNS} refreshes after a warm-up, "
+                     f"`django.core.cache.cache.clear()` before each (the ring limit and the departments' names "
+                     f"read again); {count} SQL queries per refresh, their execution times summed")
+    whole = Figure("Wallboard refresh: the whole `kpi.wallboard.figures()` call (cache cleared before each)", "ms",
+                   note="the same refreshes, timed around the call (the queries, building the figures in Python)")
+    spent: list[float] = []
+
+    def timed(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent.append(time.perf_counter() - started)
+
     for _ in range(WALLBOARD_RUNS):
         cache.clear()
+        spent.clear()
         started = time.perf_counter()
-        figures(now=None)
-        figure.samples.append((time.perf_counter() - started) * 1000)
+        with connection.execute_wrapper(timed):
+            figures(now=None)
+        whole.samples.append((time.perf_counter() - started) * 1000)
+        query_set.samples.append(sum(spent) * 1000)
     cache.clear()
-    ctx.log(f"bench: live: wallboard refresh median {figure.median:.1f} ms, p95 {figure.p95:.1f} ms")
+    ctx.log(f"bench: live: wallboard refresh queries median {query_set.median:.1f} ms, p95 {query_set.p95:.1f} ms; "
+            f"the whole call median {whole.median:.1f} ms")
     queries = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))
     block = Block("The wallboard refresh's queries (one refresh after the warm-up, the slowest first; seconds as "
                   "Django timed them)", "\n\n".join(f"-- {q['time']} s\n{q['sql']}" for q in queries), lang="sql",
                   collapsed=True)
-    return figure, "", block
+    return [query_set, whole], "", block
 
 
 def _pct(cpu_s: float, seconds: float) -> float:
@@ -218,7 +236,7 @@ def run(ctx) -> Section:
 def _report(section: Section, r: dict, fx: dict, config, background: float, board, board_missing: str) -> None:
     n = len(fx["agents"])
     if board is not None:
-        section.figures.append(board)
+        section.figures.extend(board)
     else:
         section.notes.append(f"**The wallboard's refresh (target under 50 ms at 1,000,000 orders) is not measured**: "
                              f"{board_missing}. The hook is `bench.suites.live.wallboard`: once `kpi.wallboard` "
