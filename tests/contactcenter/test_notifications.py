@@ -176,3 +176,14 @@ def test_read_notifications_are_forgotten_after_the_keeping_time_unread_ones_kep
     assert notifications_forget(now=timezone.now()) == 0
     assert notifications_forget(now=later) == 1
     assert told(people.repair) == [second]
+
+
+def test_a_rolled_back_dispatch_tells_nobody(people, customer, org):
+    from django.db import transaction
+
+    order = accepted(people, customer)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        act(order=order, name="dispatch", actor=people.agent, params={"department": org.repair.pk})
+        assert len(told(people.repair)) == 1  # written with the step
+        raise RuntimeError("the request failed after the dispatch")
+    assert told(people.repair) == []
