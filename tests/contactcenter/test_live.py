@@ -191,11 +191,15 @@ def test_rings_while_one_is_pending_are_one_and_a_later_commit_rings_again():
     assert len(sent) == 2
 
 
-# Who may open which socket: the pages' own rules (the console: those who take calls; the queue: every role with a
-# queue). The telephony service account has no pages.
+# Who may open which socket: the pages' own rules (the console: those who take calls; the queue and the bell: every
+# role; the wallboard and the ledger: leads, supervisors, managers). The telephony service account has no pages.
+PEOPLE = {"agent", "agent2", "lead", "supervisor", "manager", "repair", "repair2", "marketing", "supervision"}
 SOCKETS = {"/ws/console/": {"agent", "agent2", "lead", "supervisor"},
-           "/ws/queue/": {"agent", "agent2", "lead", "supervisor", "manager", "repair", "repair2", "marketing",
-                          "supervision"}}
+           "/ws/queue/": PEOPLE,
+           "/ws/notifications/": PEOPLE,  # every person's bell
+           "/ws/wallboard/": {"lead", "supervisor", "manager"},
+           "/ws/ledger/": {"lead", "supervisor", "manager"}}
+FIRST_MESSAGE = {"/ws/console/": "console", "/ws/notifications/": "notifications", "/ws/wallboard/": "wallboard"}
 
 
 @pytest.mark.parametrize("path", sorted(SOCKETS))
@@ -209,8 +213,8 @@ def test_each_role_opens_only_the_sockets_of_its_pages(live_service, people, pat
             assert refused.value.response.status_code == 403, name
             continue
         with live_service.socket(user, "?after=0", path=path) as ws:
-            if path == "/ws/console/":
-                assert receive(ws)["type"] == "console", name
+            if path in FIRST_MESSAGE:  # the state now
+                assert receive(ws)["type"] == FIRST_MESSAGE[path], name
             else:
                 with pytest.raises(TimeoutError):  # open, and quiet: nothing has happened
                     ws.recv(timeout=0.3)
