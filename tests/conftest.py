@@ -29,6 +29,8 @@ REFERENCE_DATA = [
     ("tickets.migrations.0023_surges", "seed", "tickets.SurgeRule"),
     ("contactcenter.migrations.0002_forget_keys_daily", "schedule", "django_celery_beat.PeriodicTask"),
     ("contactcenter.migrations.0003_webhooks", "schedule", "django_celery_beat.PeriodicTask"),
+    ("contactcenter.migrations.0004_notifications", "schedule", "django_celery_beat.PeriodicTask"),
+    ("tickets.migrations.0028_notify_due_soon", "schedule", "django_celery_beat.PeriodicTask"),
     ("tickets.migrations.0027_sms", "defaults", "tickets.SmsTemplate"),
 ]
 
@@ -36,8 +38,11 @@ REFERENCE_DATA = [
 @pytest.fixture(autouse=True)
 def _reference_data(django_db_blocker, request):
     """The flush after a transactional test empties every table, the migrations' seeded reference data
-    included (SLA policies, the holiday calendar, penalty rules, …): put back what is missing."""
-    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+    included (SLA policies, the holiday calendar, penalty rules, …): put back what is missing — before any test
+    that runs outside a rolled-back transaction (``django_db(transaction=True)``, a live server or live service)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and bool(marker.kwargs.get("transaction") or marker.args[:1] == (True,))
+    if transactional or {"transactional_db", "live_server", "live_service"} & set(request.fixturenames):
         with django_db_blocker.unblock():
             empty = {model for _, _, model in REFERENCE_DATA if not django_apps.get_model(model).objects.exists()}
             for module, function, model in REFERENCE_DATA:  # in migration order, each seed of an emptied table
