@@ -8,7 +8,6 @@ import pytest
 
 from contactcenter.models import Notification
 from shifts import services
-
 from tickets.notices import notify_due_soon
 
 from .conftest import ALL_DONE, DAY, at

@@ -27,8 +27,8 @@ from .states import (
     CALLBACK_MAX_ATTEMPTS,  # noqa: F401 (re-exported: this module names the whole vocabulary of the machines)
     FINAL_STATES,
     KIND_PREFIX,
-    OPEN_STATES,
     NUMBER_DIGITS,
+    OPEN_STATES,
     FindingCause,
     Kind,
     Rating,
