@@ -23,7 +23,7 @@ help:
 	@echo "make messages  update locale/zh_Hans django.po from the sources, then compile django.mo"
 	@echo "make bench     PostgreSQL benchmarks at 1,000,000 orders (recreates database bench), writes BENCHMARKS.md"
 	@echo "make bench-live  only the live suite (500 WebSocket consoles vs 1 s polling, PostgreSQL + Redis): its section of BENCHMARKS.md"
-	@echo "make vendor    re-copy the browser libraries (Chart.js) from package-lock.json into static/vendor/ (needs npm)"
+	@echo "make vendor    re-copy the browser libraries (Chart.js, axe-core for the tests) from package-lock.json into static/vendor/ (needs npm)"
 
 venv: $(STAMP)
 
@@ -123,10 +123,14 @@ bench-live: venv
 
 # The browser libraries are committed under static/vendor/ (so `make run` needs no npm); this re-does the copy from
 # the versions pinned in package-lock.json. Chart.js's UMD bundle includes @kurkle/color: both licences go along.
+# axe-core (MPL-2.0) is for the browser tests only (tests/browser/test_mobile_browser.py injects it): no page links it.
 CHARTJS := static/vendor/chart.js
+AXE := static/vendor/axe-core
 vendor:
 	npm ci --no-audit --no-fund
-	mkdir -p $(CHARTJS)
+	mkdir -p $(CHARTJS) $(AXE)
 	cp node_modules/chart.js/dist/chart.umd.min.js $(CHARTJS)/chart.umd.min.js
 	cp node_modules/chart.js/LICENSE.md $(CHARTJS)/LICENSE.md
 	cp node_modules/@kurkle/color/LICENSE.md $(CHARTJS)/LICENSE-kurkle-color.md
+	cp node_modules/axe-core/axe.min.js $(AXE)/axe.min.js
+	cp node_modules/axe-core/LICENSE $(AXE)/LICENSE

@@ -3,10 +3,12 @@
 * ``@pytest.mark.postgres``: needs the database engine to be PostgreSQL (``DATABASE_URL=postgres://...``).
 * ``@pytest.mark.redis``: needs a Redis answering PING at ``REDIS_URL`` (default ``redis://127.0.0.1:6379/0``).
 * ``@pytest.mark.browser``: drives Debian's Chromium (``/usr/bin/chromium``) with Playwright.
+* ``@pytest.mark.s3``: stores files in an S3-compatible server over HTTP through django-storages: moto's S3 server
+  (an emulator, pip ``moto[server]``), which the test starts in its own process on a free port.
 
 When the requirement is missing the test is skipped with the reason, unless ``REQUIRE_POSTGRES=1`` /
-``REQUIRE_REDIS=1`` / ``REQUIRE_BROWSER=1`` is set: then it fails, so a CI run meant to exercise the servers
-can never pass by silently skipping them (``.ci/run`` sets all three for its PostgreSQL run).
+``REQUIRE_REDIS=1`` / ``REQUIRE_BROWSER=1`` / ``REQUIRE_S3=1`` is set: then it fails, so a CI run meant to exercise
+the servers can never pass by silently skipping them (``.ci/run`` sets them for its PostgreSQL run).
 """
 
 import os
@@ -70,6 +72,21 @@ def pytest_configure(config):
         "markers",
         f"browser: drives {CHROMIUM} with Playwright; fails when REQUIRE_BROWSER=1 and it is missing, skips otherwise",
     )
+    config.addinivalue_line(
+        "markers",
+        "s3: stores files in moto's S3-compatible server over HTTP (django-storages); fails when REQUIRE_S3=1 and "
+        "it is missing, skips otherwise",
+    )
+
+
+def _s3_problem() -> str | None:
+    """None when the S3 backend and moto's server can be used, otherwise what is missing."""
+    for module, package in (("storages.backends.s3", "django-storages[s3]"), ("moto.server", "moto[server]")):
+        try:
+            __import__(module)
+        except ImportError as exc:
+            return f"the '{package}' Python package is not installed ({exc})"
+    return None
 
 
 def _browser_problem() -> str | None:
@@ -108,6 +125,10 @@ def pytest_runtest_setup(item):
         problem = _browser_problem()
         if problem is not None:
             _missing("Chromium", problem, "REQUIRE_BROWSER")
+    if item.get_closest_marker("s3") is not None:
+        problem = _s3_problem()
+        if problem is not None:
+            _missing("An S3-compatible server", problem, "REQUIRE_S3")
 
 
 def pytest_report_header(config):

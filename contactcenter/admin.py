@@ -1,11 +1,11 @@
-"""Admin plumbing every app's admin uses; the webhooks' subscriptions, delivery log and outbox."""
+"""Admin plumbing every app's admin uses; the webhooks' subscriptions, delivery log and outbox; the attachments."""
 
 from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from . import webhooks
-from .models import DomainEvent, WebhookDelivery, WebhookSubscription
+from .models import Attachment, DomainEvent, WebhookDelivery, WebhookSubscription
 
 
 class ViewOnlyMixin:
@@ -58,3 +58,19 @@ class DomainEventAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_display = ["id", "kind", "key", "occurred_at"]
     list_filter = ["kind"]
     search_fields = ["key"]
+
+
+# --- Attachments: looked up by a supervisor; uploaded and deleted only from the objects' pages and the API ----------
+
+@admin.register(Attachment)
+class AttachmentAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    """Read only: a deletion goes through the object's page or the API, which keep the row with who deleted it."""
+
+    list_display = ["name", "content_type", "object_id", "media_type", "size", "uploaded_by", "uploaded_at",
+                    "deleted_at", "deleted_by"]
+    list_filter = ["content_type", "media_type", ("deleted_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["content_type", "uploaded_by", "deleted_by"]
+    search_fields = ["name", "uploaded_by__username"]
+    date_hierarchy = "uploaded_at"
+    fields = list_display
+    readonly_fields = list_display

@@ -3,6 +3,7 @@ serializers (``PlannedOutput``/``PlannedInput``). Over 400 lines: the planned se
 their plan-building helpers belong next to them."""
 
 import datetime as dt
+import hashlib
 import json
 import math
 from collections.abc import Mapping
@@ -11,6 +12,7 @@ import django_filters
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
+from django.http import RawPostDataException
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
@@ -98,7 +100,7 @@ class Idempotent:
         key = request.headers.get(idempotency.HEADER)
         if request.method != "POST" or key is None or not request.user.is_authenticated:
             return
-        digest = idempotency.fingerprint(request.method, request.get_full_path(), request.body)
+        digest = idempotency.fingerprint(request.method, request.get_full_path(), _body(request))
         found = idempotency.claim(user=request.user, key=key, digest=digest)
         if found.replay is not None:
             status_code, body = found.replay
@@ -125,6 +127,27 @@ class Idempotent:
             idempotency.complete(self.idempotency_claim, status_code=response.status_code, body=body)
             self.idempotency_claim = None
         return response
+
+
+def _body(request) -> bytes:
+    """The request's bytes for its fingerprint. A multipart body (an attachment's upload) was read as it streamed in —
+    Django keeps no copy of it — so its fields and files' contents stand for it, in order."""
+    try:
+        return request.body
+    except RawPostDataException:
+        pass
+    digest = hashlib.sha256()
+    for name, values in sorted(request.data.lists()):
+        digest.update(name.encode() + b"\0")
+        for value in values:
+            if hasattr(value, "chunks"):  # an uploaded file: its name and bytes
+                digest.update(str(value.name).encode() + b"\0")
+                for chunk in value.chunks():
+                    digest.update(chunk)
+                value.seek(0)
+            else:
+                digest.update(str(value).encode() + b"\0")
+    return digest.hexdigest().encode()
 
 
 class MethodsFirst(Idempotent):

@@ -7,6 +7,9 @@ headers too) and before anything that reads the body. It refuses:
 * a malformed Content-Length → 400;
 * more than ``DATA_UPLOAD_MAX_NUMBER_FIELDS`` fields in the query string or a form body → 400.
 
+A view that takes a file (``accepts_uploads``: the attachments' uploads) may receive a body up to
+``ATTACHMENT_MAX_MB`` plus the form's own few bytes instead; a larger one gets the 413 that says the file's limit.
+
 Django itself would only notice the size when a view reads the body (``RequestDataTooBig``, a bare 400), and
 DRF's parsers read a JSON body past that check. Under /api/ the answer is JSON ``{"detail", "code"}`` like every
 API error; elsewhere a short page.
@@ -23,6 +26,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -32,6 +36,28 @@ TOO_LARGE = _("The request body is too large: at most %(limit)s bytes are accept
 BAD_LENGTH = _("The Content-Length header is not a valid length.")
 TOO_MANY_FIELDS = _("The request has too many fields: at most %(limit)s are accepted.")
 BAD_FORM = _("The form data could not be read.")
+FILE_TOO_LARGE = _("The file is too large: at most %(limit)s MB are accepted.")
+# A multipart body around the file: its boundaries, the part's headers, a CSRF token, the file's name.
+FORM_OVERHEAD = 64 * 1024
+
+
+def max_file_bytes() -> int:
+    return settings.ATTACHMENT_MAX_MB * 1024 * 1024
+
+
+def accepts_uploads(view):
+    """Marks a view that takes a file of up to ``ATTACHMENT_MAX_MB`` (the request-limits middleware lets its larger
+    body through)."""
+    view.accepts_uploads = True
+    return view
+
+
+def _accepts_uploads(request: HttpRequest) -> bool:
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    return getattr(match.func, "accepts_uploads", False)
 
 
 SERVICE_ACCOUNT = _("This is a service account of another system: it uses the API with its token and has no pages.")
@@ -88,7 +114,11 @@ class RequestLimitsMiddleware:
             if length < 0:
                 return refusal(request, status=400, code="bad_content_length", detail=BAD_LENGTH)
             if limit is not None and length > limit:
-                return refusal(request, status=413, code="too_large", detail=TOO_LARGE % {"limit": limit})
+                if not _accepts_uploads(request):  # asked only of a large body: a URL resolved once more
+                    return refusal(request, status=413, code="too_large", detail=TOO_LARGE % {"limit": limit})
+                if length > max_file_bytes() + FORM_OVERHEAD:
+                    return refusal(request, status=413, code="file_too_large",
+                                   detail=FILE_TOO_LARGE % {"limit": settings.ATTACHMENT_MAX_MB})
         try:
             request.GET  # noqa: B018 (parsing the query string counts its fields)
             if request.method not in ("GET", "HEAD", "OPTIONS") and request.content_type in FORM_TYPES:

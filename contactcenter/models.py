@@ -1,11 +1,16 @@
 """The project's own rows, shared by every app: idempotency keys (``contactcenter.idempotency``), the domain events'
-outbox and the webhooks that deliver it (``contactcenter.events``, ``contactcenter.webhooks``)."""
+outbox and the webhooks that deliver it (``contactcenter.events``, ``contactcenter.webhooks``), notifications, and the
+files attached to the apps' objects (``contactcenter.attachments``)."""
 
 import secrets
+import uuid
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -159,3 +164,45 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return str(self.user_id)
+
+
+ATTACHMENT_NAME_MAX = 120  # the shown / downloaded name, extension included (contactcenter.attachments.files)
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    """Where the bytes are stored: a random name under the month, with the checked type's extension. The uploader's
+    name is never part of a storage key (it is kept in ``name`` and given back only as the download's file name)."""
+    extension = filename.rpartition(".")[2] if "." in filename else "bin"
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
+
+
+class Attachment(models.Model):
+    """A file attached 附件 to a work order, an outage notice or a handover (issue 21): a photo of the fault, a
+    customer's document, a recording. The parent is any model an app registered (``contactcenter.attachments``),
+    which says who may see and attach. Deleting one removes the stored file and keeps this row, with who deleted it
+    and when: the object's history still shows that a file was there."""
+
+    id = models.BigAutoField(primary_key=True)
+    content_type = models.ForeignKey(ContentType, verbose_name=_("attached to (kind)"), on_delete=models.PROTECT,
+                                     related_name="+")
+    object_id = models.PositiveBigIntegerField(_("attached to (id)"))
+    parent = GenericForeignKey("content_type", "object_id")
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=200, blank=True)  # "" once deleted
+    name = models.CharField(_("file name"), max_length=ATTACHMENT_NAME_MAX)
+    media_type = models.CharField(_("type"), max_length=100)  # detected from the content, never the client's claim
+    size = models.PositiveBigIntegerField(_("size (bytes)"))  # of the stored file (an image as re-encoded)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"),
+                                    on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
+    deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("deleted by"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        # An object's attachments, oldest first: its page, its API list.
+        indexes = [models.Index(fields=["content_type", "object_id", "id"], name="attachment_parent_idx")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -9,13 +9,17 @@ ROLES = ("agent", "shift_lead", "department_handler", "supervisor", "manager", "
 # Roles of systems, not people: they use the API with a token and never sign in to a page (the login forms refuse).
 SERVICE_ROLES = ("telephony",)
 
-# This app's own grants: a supervisor manages the webhook subscriptions (the admin) and reads their delivery log.
+# This app's own grants: a supervisor manages the webhook subscriptions (the admin) and reads their delivery log,
+# and may delete any attachment.
 ROLE_PERMISSIONS = {
     "supervisor": [
         "contactcenter.view_webhooksubscription", "contactcenter.add_webhooksubscription",
         "contactcenter.change_webhooksubscription", "contactcenter.delete_webhooksubscription",
         "contactcenter.view_webhookdelivery", "contactcenter.change_webhookdelivery",
         "contactcenter.view_domainevent",
+        # Attachments 附件: read in the admin; delete any, any time (an uploader: their own within
+        # ATTACHMENT_DELETE_MINUTES). A deletion keeps the row (contactcenter.attachments.services).
+        "contactcenter.view_attachment", "contactcenter.delete_attachment",
     ],
 }
 

@@ -204,6 +204,11 @@ NOTIFY_DUE_MINUTES = env_int("NOTIFY_DUE_MINUTES", 30, minimum=1, maximum=24 * 6
 NOTIFY_DUE_MAX_MINUTES = 24 * 60
 # Read notifications older than this are deleted (daily, beat); unread ones are kept.
 NOTIFICATION_KEEP_DAYS = env_int("NOTIFICATION_KEEP_DAYS", 90, minimum=1, maximum=3650)
+# Attachments 附件 (issue 21, contactcenter.attachments): photos, PDFs, office files and recordings on work orders,
+# outage notices and handovers. A larger file is refused (413) before its body is read; the uploader may delete their
+# own within ATTACHMENT_DELETE_MINUTES (a supervisor any time), the row staying as the history of it.
+ATTACHMENT_MAX_MB = env_int("ATTACHMENT_MAX_MB", 20, minimum=1, maximum=1024)
+ATTACHMENT_DELETE_MINUTES = env_int("ATTACHMENT_DELETE_MINUTES", 10, minimum=0, maximum=7 * 24 * 60)
 # Merging duplicates (issue 18): how long a lead or supervisor may undo a merge.
 MERGE_UNDO_MINUTES = env_int("MERGE_UNDO_MINUTES", 30, minimum=0, maximum=7 * 24 * 60)
 # How long the generations a request read (contactcenter.cache) serve the same process's next requests: a change
@@ -246,7 +251,31 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
-MEDIA_URL = "media/"
+MEDIA_URL = "media/"  # never served as such: attachments and reports are downloaded through views that check access
+# Where uploaded files (attachments, issue 21) and generated reports are kept: "filesystem" (MEDIA_ROOT, the default)
+# or "s3" — S3-compatible object storage through django-storages (MinIO in docker-compose, or a cloud's), with
+# AWS_STORAGE_BUCKET_NAME, AWS_S3_ENDPOINT_URL (empty: Amazon S3 itself), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
+# AWS_S3_REGION_NAME. Objects stay private: every download goes through the app (no public or presigned URL).
+MEDIA_STORAGE = env_str("MEDIA_STORAGE", "filesystem")
+if MEDIA_STORAGE == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL", "") or None,
+            "access_key": env_str("AWS_ACCESS_KEY_ID", "") or None,  # None: boto3's own chain (an instance role)
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY", "") or None,
+            "region_name": env_str("AWS_S3_REGION_NAME", "") or None,
+            # MinIO and most S3-compatible servers address a bucket by path, not by a subdomain per bucket.
+            "addressing_style": env_str("AWS_S3_ADDRESSING_STYLE", "path"),
+            "signature_version": "s3v4",
+            "default_acl": None,  # the bucket's own policy: private
+            "file_overwrite": False,  # a name taken gets a suffix, never another upload's bytes
+            "location": env_str("AWS_LOCATION", ""),
+        },
+    }
+elif MEDIA_STORAGE != "filesystem":
+    raise ImproperlyConfigured(f"MEDIA_STORAGE must be filesystem or s3, not {MEDIA_STORAGE!r}")
 
 # --- Upload and body limits: oversized bodies are refused, never processed ---------------------------
 # contactcenter.middleware.RequestLimitsMiddleware answers 413 from the Content-Length before the body is read,

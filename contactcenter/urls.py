@@ -7,6 +7,8 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from . import notification_views as notices
+from .attachments import api as attachments_api
+from .attachments import views as attachments
 from .forms import LoginForm
 
 urlpatterns = [
@@ -20,6 +22,9 @@ urlpatterns = [
     path("notifications/read/", notices.mark_all_read, name="notifications-read"),
     path("notifications/unread/", notices.unread, name="notifications-unread"),
     path("notifications/<int:pk>/", notices.notification_open, name="notification-open"),
+    # Attachments 附件 from the pages of the objects that take them (contactcenter.attachments).
+    path("attachments/<slug:kind>/<int:pk>/", attachments.upload, name="attachment-upload"),
+    path("attachments/<int:pk>/delete/", attachments.delete, name="attachment-delete"),
     # The wallboard 监控大屏 at the address the room's screen is set to (the page itself: kpi.views_wallboard).
     path("wallboard/", login_required(permission_required("kpi.view_wallboard", raise_exception=True)(
         RedirectView.as_view(pattern_name="kpi:wallboard"))), name="wallboard"),
@@ -27,6 +32,7 @@ urlpatterns = [
     path("shifts/", include("shifts.urls")),
     path("api/v1/", include("tickets.urls_api")),
     path("api/v1/", include("shifts.urls_api")),
+    path("api/v1/", include(attachments_api.urlpatterns)),
     path("api/v1/kpi/", include("kpi.urls_api")),
     path("api/v1/reports/", include("kpi.reports.urls_api")),
     # The schema needs a login or a token (SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"]): 401 for the anonymous;

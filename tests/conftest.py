@@ -32,6 +32,7 @@ REFERENCE_DATA = [
     ("contactcenter.migrations.0004_notifications", "schedule", "django_celery_beat.PeriodicTask"),
     ("tickets.migrations.0028_notify_due_soon", "schedule", "django_celery_beat.PeriodicTask"),
     ("tickets.migrations.0027_sms", "defaults", "tickets.SmsTemplate"),
+    ("tickets.migrations.0030_fault_causes_materials", "seed", "tickets.FaultCause"),  # and tickets.Material
 ]
 
 

@@ -8,10 +8,12 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
+        from .attachments import register_attachments
         from .notices import register_recipients
 
         self._connect_reference_cache()
         register_recipients()  # whom the orders' events tell (contactcenter.notifications)
+        register_attachments()  # files on orders and outage notices (contactcenter.attachments)
 
     @staticmethod
     def _connect_reference_cache() -> None:

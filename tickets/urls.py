@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import bulk, callbacks, console, home, outages, queue, search
+from .views import bulk, callbacks, console, home, mobile, outages, queue, search
 
 app_name = "tickets"
 urlpatterns = [
@@ -23,6 +23,13 @@ urlpatterns = [
     path("orders/<int:pk>/transitions/<slug:name>/", queue.order_transition, name="order-transition"),
     path("callbacks/", callbacks.callbacks, name="callbacks"),
     path("callbacks/<int:pk>/dial/", callbacks.callback_dial, name="callback-dial"),
+    # The crew's phone (issue 21): its pages, and what makes it installable — the service worker's scope is /m/.
+    path("m/", mobile.work_list, name="mobile"),
+    path("m/orders/<int:pk>/", mobile.order_page, name="mobile-order"),
+    path("m/orders/<int:pk>/<slug:name>/", mobile.order_transition, name="mobile-transition"),
+    path("m/sw.js", mobile.service_worker, name="mobile-sw"),
+    path("m/offline/", mobile.offline, name="mobile-offline"),
+    path("manifest.webmanifest", mobile.manifest, name="manifest"),
     # Public (no login): a utility links its website here.
     path("public/outages/", outages.public_outages, name="public-outages"),
 ]

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from contactcenter.attachments.api import attachment_urls
 from contactcenter.routers import Router
 
 from .api import auth, calls, org, outages, phrases, workorders
@@ -19,5 +20,7 @@ urlpatterns = [
     path("auth/logout/", auth.LogoutView.as_view(), name="api-logout"),
     path("auth/logout-all/", auth.LogoutAllView.as_view(), name="api-logout-all"),
     path("phrases/check/", phrases.PhraseCheckView.as_view(), name="phrase-check"),
+    *attachment_urls("work-orders", "work-order"),  # 附件 (contactcenter.attachments; registered in tickets.apps)
+    *attachment_urls("outages", "outage"),
     *router.urls,
 ]

@@ -6,6 +6,9 @@ document.addEventListener("keydown", (event) => {
   const box = document.getElementById("site-search-q");
   if (!box) return;
   event.preventDefault();
+  // On a narrow screen the box is folded into the header's menu (static/js/menu.js): open it first.
+  const toggle = document.querySelector(".site-header .menu-toggle");
+  if (box.offsetParent === null && toggle && toggle.getAttribute("aria-expanded") !== "true") toggle.click();
   box.focus();
   box.select();
 });

@@ -11,13 +11,18 @@ the generated requests reaches the services and the serializers of real objects 
 """
 
 import datetime as dt
+import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.utils import timezone
 from hypothesis import strategies as st
+from PIL import Image
 
+from contactcenter.attachments.services import attachment_add
+from contactcenter.models import Attachment
 from contactcenter.tokens import issue_token
 from kpi import sweeps
 from kpi.models import LedgerEntry, PenaltyRule, ReportRun, ReportStatus
@@ -47,8 +52,9 @@ EDGE_MOMENTS = ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00", "0001-
                 "9999-12-31T23:59:59"]
 EDGE_DATES = ["0001-01-01", "9999-12-31"]
 
-# The last fixed segment of a path → which ids its {id} (or {code}) takes.
-ACTIONS = {"transitions", "reverse", "download", "items", "check-in", "check-out", "handover"}
+# The segment before a path's first parameter ("work-orders" in /work-orders/{id}/transitions/{name}/, "work-orders"
+# in /work-orders/{id}/attachments/, "attachments" in /attachments/{id}/download/) → which ids its {id} (or {code})
+# takes.
 
 
 @dataclass
@@ -71,8 +77,8 @@ class RealValues:
         transition, sometimes one the role may fire now on that object."""
         if not params:
             return st.just(params)
-        segments = [s for s in ctx.operation.path.split("/") if s and not s.startswith("{")]
-        collection = segments[-2] if segments[-1] in ACTIONS else segments[-1]
+        segments = [s for s in ctx.operation.path.split("/") if s]
+        collection = segments[next(i for i, s in enumerate(segments) if s.startswith("{")) - 1]
         choices = {}
         for key in ("id", "code"):
             if key in params and self.path_ids.get(collection):
@@ -122,6 +128,15 @@ def build_world() -> RealValues:
     failed = report_request(actor=users["manager1"], period=period, fmt="pdf")
     ReportRun.objects.filter(pk=failed.pk).update(status=ReportStatus.FAILED, error="fuzz")
 
+    # Attachments: a PDF on an order (by agent1, who may still delete it) and a photo on an outage notice.
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    attachment_add(parent=WorkOrder.objects.order_by("pk").first(), upload=ContentFile(pdf), given_name="现场.pdf",
+                   actor=users["agent1"])
+    photo = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(photo, "PNG")
+    attachment_add(parent=OutageNotice.objects.order_by("pk").first(), upload=ContentFile(photo.getvalue()),
+                   given_name="通知.png", actor=users["agent1"])
+
     def ids(model) -> list:
         return sorted(model.objects.values_list("pk", flat=True))
 
@@ -134,7 +149,7 @@ def build_world() -> RealValues:
         "work-orders": ids(WorkOrder), "outages": ids(OutageNotice), "shifts": ids(Shift),
         "shift-templates": ids(ShiftTemplate), "handovers": ids(Handover), "entries": ids(LedgerEntry),
         "rules": sorted(PenaltyRule.objects.values_list("code", flat=True)), "monthly": ids(ReportRun),
-        "standard": ids(StandardPhrase), "forbidden": ids(ForbiddenPhrase),
+        "standard": ids(StandardPhrase), "forbidden": ids(ForbiddenPhrase), "attachments": ids(Attachment),
     }
     values.firable = {
         role: {

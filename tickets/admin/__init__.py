@@ -6,13 +6,15 @@ the typed services (``tickets.services.work_order_dispatch`` …): here ``state`
 orders are not added (the service makes the number, the deadlines and the history row), and the
 history and callbacks can be viewed but never written.
 
-One module per subject: ``org`` (units, departments, users, roles), ``customers`` (customers and calls),
-``workorders`` (orders, their history and callbacks), ``outages`` (outage notices), ``sms`` (text-message templates
-and log) and ``reference`` (SLA policies, the working-day calendar, outage lead times, phrases). Importing them here
-registers every model when Django's admin autodiscovery imports ``tickets.admin``.
+One module per subject: ``org`` (units, departments, users, roles), ``customers`` (customers and
+calls), ``workorders`` (orders, their history and callbacks), ``fieldwork`` (fault causes and
+materials), ``outages`` (outage notices), ``sms`` (text-message templates and log) and ``reference``
+(SLA policies, the working-day calendar, outage lead times, phrases). Importing them here registers
+every model when Django's admin autodiscovery imports ``tickets.admin``.
 """
 
 from .customers import CallAdmin, CustomerAdmin
+from .fieldwork import FaultCauseAdmin, MaterialAdmin
 from .org import DepartmentAdmin, GroupAdmin, UnitAdmin, UserAdmin
 from .outages import OutageNoticeAdmin, OutageTransitionInline
 from .reference import (
@@ -43,8 +45,10 @@ __all__ = [
     "CallbackInline",
     "CustomerAdmin",
     "DepartmentAdmin",
+    "FaultCauseAdmin",
     "ForbiddenPhraseAdmin",
     "GroupAdmin",
+    "MaterialAdmin",
     "OutageLeadTimeAdmin",
     "OutageNoticeAdmin",
     "OutageTransitionInline",

@@ -17,8 +17,10 @@ from ..models import (
     CustomerText,
     Department,
     DepartmentKind,
+    FaultCause,
     FindingCause,
     Kind,
+    Material,
     OutageNotice,
     OutageState,
     Rating,
@@ -136,11 +138,64 @@ class NoteOnlyForm(TransitionForm):
 
 
 class ArriveForm(NoteOnlyForm):
+    """On site. The crew's phone fills in its position when the user allows it (static/js/mobile.js asks
+    ``navigator.geolocation``); never required."""
+
     service = staticmethod(actions.work_order_arrive)
+
+    latitude = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
+    longitude = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
+    accuracy = forms.FloatField(required=False, min_value=0, max_value=1_000_000, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("latitude", "longitude", "accuracy"):
+            self.fields[name].widget.attrs[f"data-geo-{name}"] = ""
+
+    def params(self) -> dict:
+        data = self.cleaned_data
+        if data.get("latitude") is None or data.get("longitude") is None:
+            return {}
+        return {"location": actions.Location(latitude=data["latitude"], longitude=data["longitude"],
+                                             accuracy=data.get("accuracy"))}
 
 
 class RestoreForm(NoteOnlyForm):
+    """Restored: the fault's cause and the materials used, from the admin's lists (a quantity per material, empty for
+    one not used)."""
+
     service = staticmethod(actions.work_order_restore)
+
+    fault_cause = None  # set in __init__: the active causes (a class attribute would be read before the migration)
+    cause_required = False  # the crew's page (tickets.views.mobile) asks for the cause; the full page may skip it
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        causes = FaultCause.objects.filter(active=True).order_by("order", "name")
+        self.fields["fault_cause"] = forms.ModelChoiceField(label=_("Fault cause"), queryset=causes,
+                                                            required=self.cause_required, empty_label="—")
+        self.materials = list(Material.objects.filter(active=True).order_by("order", "name"))
+        for material in self.materials:
+            label = f"{material.name}（{material.unit}）" if material.unit else material.name
+            self.fields[f"material_{material.pk}"] = forms.IntegerField(
+                label=label, required=False, min_value=0, max_value=actions.MATERIAL_QUANTITY_MAX,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "0", "data-material": ""}))
+        self.order_fields([name for name in self.fields if name != "note"])
+
+    def material_fields(self) -> list:
+        return [self[f"material_{material.pk}"] for material in self.materials]
+
+    def params(self) -> dict:
+        data = self.cleaned_data
+        used = [actions.MaterialUse(material=material, quantity=data[f"material_{material.pk}"])
+                for material in self.materials if data.get(f"material_{material.pk}")]
+        return {"fault_cause": data.get("fault_cause"), "materials": used}
+
+
+class CrewRestoreForm(RestoreForm):
+    """The crew's page: the cause is required."""
+
+    cause_required = True
 
 
 class ResolveByOutageForm(NoteOnlyForm):

@@ -2,6 +2,7 @@
 
 from .calendar import CalendarDay, CalendarYear
 from .customers import AreaType, Call, CallOutcome, Customer
+from .fieldwork import FaultCause, Material
 from .org import Department, DepartmentKind, Role, Unit, UnitKind, User
 from .outages import OutageKind, OutageLeadTime, OutageNotice, OutageState, OutageTransition
 from .phrases import CustomerText, ForbiddenPhrase, Severity, Situation, StandardPhrase
@@ -30,6 +31,8 @@ from .workorders import (
 
 __all__ = [
     "FINAL_STATES",
+    "FaultCause",
+    "Material",
     "NOT_JUDGED",
     "SavedFilter",
     "SavedFilterPage",

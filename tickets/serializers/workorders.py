@@ -13,8 +13,10 @@ from ..models import (
     Callback,
     Customer,
     Department,
+    FaultCause,
     FindingCause,
     Kind,
+    Material,
     OutageNotice,
     Rating,
     User,
@@ -191,11 +193,44 @@ class TransitionInputSerializer(serializers.Serializer):
 
 
 class ArriveInput(TransitionInputSerializer):
-    action = actions.work_order_arrive
+    """On site; the device's position when the crew's phone gave one (never required)."""
+
+    latitude = serializers.FloatField(min_value=-90, max_value=90, required=False, default=None, allow_null=True,
+                                      help_text="Where the crew reported its arrival from (WGS 84), with longitude")
+    longitude = serializers.FloatField(min_value=-180, max_value=180, required=False, default=None, allow_null=True)
+    accuracy = serializers.FloatField(min_value=0, max_value=1_000_000, required=False, default=None,
+                                      allow_null=True, help_text="The position's accuracy radius in metres")
+
+    def validate(self, attrs):
+        if (attrs.get("latitude") is None) != (attrs.get("longitude") is None):
+            raise serializers.ValidationError({"longitude": "latitude and longitude go together"})
+        return attrs
+
+    def perform(self, *, order: WorkOrder, actor: User) -> WorkOrder:
+        data = dict(self.validated_data)
+        latitude, longitude, accuracy = data.pop("latitude"), data.pop("longitude"), data.pop("accuracy")
+        location = None if latitude is None else actions.Location(latitude=latitude, longitude=longitude,
+                                                                  accuracy=accuracy)
+        return actions.work_order_arrive(order=order, actor=actor, location=location, **data)
+
+
+class MaterialUseSerializer(serializers.Serializer):
+    material = PrimaryKeyField(model=Material, help_text="A material of the admin's list (its id)")
+    quantity = serializers.IntegerField(min_value=1, max_value=actions.MATERIAL_QUANTITY_MAX)
 
 
 class RestoreInput(TransitionInputSerializer):
-    action = actions.work_order_restore
+    """Restored; the fault's cause and the materials used (the admin's lists), both optional."""
+
+    fault_cause = PrimaryKeyField(model=FaultCause, required=False, default=None, allow_null=True,
+                                  help_text="The fault's cause (an id of the admin's list)")
+    materials = MaterialUseSerializer(many=True, required=False, default=list, max_length=50,
+                                      help_text="The materials used and their quantities")
+
+    def perform(self, *, order: WorkOrder, actor: User) -> WorkOrder:
+        data = dict(self.validated_data)
+        used = [actions.MaterialUse(**use) for use in data.pop("materials")]
+        return actions.work_order_restore(order=order, actor=actor, materials=used, **data)
 
 
 class ArchiveInput(TransitionInputSerializer):
@@ -329,6 +364,15 @@ class TransitionRequestSerializer(DispatchInput, InvestigateInput, CallbackInput
     """Every field any transition takes; each transition reads its own (see the API docs)."""
 
     into = serializers.IntegerField(min_value=1, required=False, help_text="merge: the order this one repeats")
+    latitude = serializers.FloatField(min_value=-90, max_value=90, required=False, allow_null=True,
+                                      help_text="arrive: where the crew reported its arrival from (WGS 84)")
+    longitude = serializers.FloatField(min_value=-180, max_value=180, required=False, allow_null=True,
+                                       help_text="arrive: with latitude")
+    accuracy = serializers.FloatField(min_value=0, required=False, allow_null=True,
+                                      help_text="arrive: the position's accuracy radius in metres")
+    fault_cause = serializers.IntegerField(min_value=1, required=False, allow_null=True,
+                                           help_text="restore: the fault's cause (an id of the admin's list)")
+    materials = MaterialUseSerializer(many=True, required=False, help_text="restore: the materials used")
     outage = serializers.IntegerField(min_value=1, required=False, help_text="link_outage: a published notice")
 
     department = serializers.IntegerField(min_value=1, required=False)

@@ -15,6 +15,9 @@ from .create import work_order_create
 from .firing import available_transitions, transition_names, work_order_transition_check
 from .merging import work_order_merge, work_order_unmerge
 from .repair import (
+    MATERIAL_QUANTITY_MAX,
+    Location,
+    MaterialUse,
     work_order_arrive,
     work_order_link_outage,
     work_order_resolve_by_outage,
@@ -36,7 +39,10 @@ from .routing import (
 __all__ = [
     "BULK_ACTIONS",
     "BULK_MAX",
+    "MATERIAL_QUANTITY_MAX",
     "BulkOutcome",
+    "Location",
+    "MaterialUse",
     "agents_connected",
     "available_transitions",
     "supervision_office_for",
