@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from contactcenter.models import NoticeKind
 from contactcenter.notifications import Notice, register, users_with_perm
+from tickets.notices import department_handlers
 
 from .models import PenaltyRule
 
@@ -13,12 +14,7 @@ from .models import PenaltyRule
 def charged(events) -> list[Notice]:
     """ledger.posted: the agent charged, or the charged department's handlers."""
     rules = {rule.code: rule for rule in PenaltyRule.objects.filter(code__in={e.payload.get("rule") for e in events})}
-    departments = {e.payload["department_id"] for e in events if e.payload.get("department_id")}
-    handlers: dict[int, list[int]] = {}
-    if departments:
-        for department_id, pk in users_with_perm("tickets.handle_department", department_id__in=departments,
-                                                 is_active=True).values_list("department_id", "pk"):
-            handlers.setdefault(department_id, []).append(pk)
+    handlers = department_handlers({e.payload["department_id"] for e in events if e.payload.get("department_id")})
     people_of = {e.key: [e.payload["agent_id"]] if e.payload.get("agent_id") else
                  handlers.get(e.payload.get("department_id"), []) for e in events}
     everyone = {person for found in people_of.values() for person in found}

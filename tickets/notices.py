@@ -30,8 +30,8 @@ def register_shift_leads(reader: Callable[[list[WorkOrder], dt.datetime], dict[i
     _shift_leads = reader
 
 
-def _handlers(department_ids: set[int]) -> dict[int, list[int]]:
-    """Each department's active handlers."""
+def department_handlers(department_ids: set[int]) -> dict[int, list[int]]:
+    """Each department's active handlers (those told of what comes to it or is charged to it)."""
     found: dict[int, list[int]] = {}
     if department_ids:
         rows = users_with_perm(HANDLES, department_id__in=department_ids, is_active=True).values_list(
@@ -48,7 +48,7 @@ def _order_url(order_id: int) -> str:
 def dispatched(events) -> list[Notice]:
     """order.transitioned: an order dispatched, forwarded or returned to a department tells its handlers."""
     events = [e for e in events if e.payload.get("transition") in COMES_TO_DEPARTMENT and e.payload.get("department")]
-    handlers = _handlers({e.payload["department"] for e in events})
+    handlers = department_handlers({e.payload["department"] for e in events})
     return [Notice(user, NoticeKind.DISPATCHED, e.key, _order_url(e.payload["id"]),
                    {"number": e.payload.get("number", ""), "order": e.payload["id"]})
             for e in events for user in handlers.get(e.payload["department"], ())
@@ -57,7 +57,7 @@ def dispatched(events) -> list[Notice]:
 
 def urged(events) -> list[Notice]:
     """order.urged: those who hold the order — its department's handlers, else the agent who accepted it."""
-    handlers = _handlers({e.payload["department"] for e in events if e.payload.get("department")})
+    handlers = department_handlers({e.payload["department"] for e in events if e.payload.get("department")})
     notices = []
     for e in events:
         holders = handlers.get(e.payload.get("department"), []) or [e.payload.get("owner")]
@@ -84,7 +84,7 @@ def notify_due_soon(now: dt.datetime | None = None) -> int:
     orders = list(WorkOrder.objects.filter(sla.due_soon_q(now, within=longest)).exclude(state__in=FINAL_STATES)
                   .only("pk", "number", "department_id", "owner_id", "handler_id", "state", *sla.DUE_COLUMNS,
                         *{fact for rule in sla.COUNTED_DOWN for fact in rule.met_by}))
-    handlers = _handlers({o.department_id for o in orders if o.department_id})
+    handlers = department_handlers({o.department_id for o in orders if o.department_id})
     leads = _shift_leads(orders, now) if _shift_leads is not None and orders else {}
     notices = []
     for order in orders:
