@@ -155,13 +155,17 @@ def test_due_soon_runs_from_beat():
     assert PeriodicTask.objects.get(task="tickets.tasks.notify_due_soon").interval.every == 1
 
 
-def test_a_notification_of_the_past_is_not_told_again_when_the_due_time_moves(people, customer, org):
+def test_due_soon_is_told_once_per_due_time_and_again_when_the_deadline_moves(people, customer, org):
     order = accepted(people, customer)
     act(order=order, name="dispatch", actor=people.agent, params={"department": org.repair.pk})
     order.refresh_from_db()
-    notify_due_soon(now=order.arrival_due_at - dt.timedelta(minutes=10))
+    due = order.arrival_due_at
+    notify_due_soon(now=due - dt.timedelta(minutes=10))
+    notify_due_soon(now=due - dt.timedelta(minutes=5))  # the same deadline and due time: not told again
     assert len(told(people.repair, "due_soon")) == 1
-    assert timezone.now() < order.arrival_due_at
+    WorkOrder.objects.filter(pk=order.pk).update(arrival_due_at=due + dt.timedelta(minutes=20))  # moved later
+    notify_due_soon(now=due + dt.timedelta(minutes=5))
+    assert len(told(people.repair, "due_soon")) == 2  # told of the new due time
 
 
 def test_read_notifications_are_forgotten_after_the_keeping_time_unread_ones_kept(people, customer, org, settings):
