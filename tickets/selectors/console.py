@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from ..addresses import building_of
 from ..models import Call, Callback, Customer, SwitchCall, User, WorkOrder
-from ..models.workorders import FINAL_STATES
+from ..models.workorders import FINAL_STATES, Kind, State
 from .outages import CallerOutages, caller_outages
 
 FILE_ROWS = 10  # past calls, orders and callbacks shown in the caller's file
@@ -134,9 +135,37 @@ class RepeatReason(models.TextChoices):
     BUILDING = "building", _("Same building")
 
 
+@dataclass
+class CandidateOrder:
+    """What a repeat candidate shows of an order (``CANDIDATE_COLUMNS``): its columns, not a model instance — every
+    create asks, and building a 60-field ``WorkOrder`` (with its state machine) per row cost more than the query."""
+
+    pk: int
+    number: str
+    kind: str
+    state: str
+    accepted_at: dt.datetime
+    address: str
+    description: str
+    urge_count: int
+    caller_number: str
+    customer_id: int | None
+    shown_phone: str = ""  # the caller's number as the reader may see it (the console sets it)
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+    def get_kind_display(self) -> str:
+        return str(Kind(self.kind).label)
+
+    def get_state_display(self) -> str:
+        return str(State(self.state).label)
+
+
 @dataclass(frozen=True)
 class RepeatCandidate:
-    order: WorkOrder
+    order: CandidateOrder
     reason: str
 
     @property
@@ -155,10 +184,10 @@ def repeat_candidates(*, customer: Customer | None = None, phone: str = "", addr
     the last 24 hours at the same address or in the same building (``tickets.addresses``), of the same kind when
     the kind is known. The caller's first, newest first in each group; at most REPEAT_ROWS.
 
-    Every create over the API asks, so this is one statement written here in SQL (``Manager.raw``: the rows built
-    and their columns converted as the ORM does) rather than composed by the ORM's compiler each time (1.2 ms of
-    CPU for a query PostgreSQL plans and runs in 0.3 ms; BENCHMARKS.md). On PostgreSQL each of its three branches
-    is served by a partial index of the open orders (``wo_open_customer_idx``, ``wo_open_caller_idx``,
+    Every create over the API asks, so this is one statement written here in SQL, read through a cursor into
+    ``CandidateOrder`` rows, rather than composed by the ORM's compiler each time (1.2 ms of CPU for a query
+    PostgreSQL plans and runs in 0.3 ms; BENCHMARKS.md) or built into model instances (0.3 ms more for ten rows).
+    On PostgreSQL each of its three branches is served by a partial index of the open orders (``wo_open_customer_idx``, ``wo_open_caller_idx``,
     ``wo_open_address_idx``): neither a long-time customer's closed orders nor the day's other repairs are read.
     ``tests/tickets/test_repeat_calls.py`` holds it to the rules above on SQLite and PostgreSQL."""
     now = now or timezone.now()
@@ -188,6 +217,14 @@ def repeat_candidates(*, customer: Customer | None = None, phone: str = "", addr
            f" WHERE state NOT IN ({', '.join(['%s'] * len(FINAL_STATES))}) AND id <> %s AND ({' OR '.join(branches)})"
            f" ORDER BY callers, accepted_at DESC, id DESC LIMIT {REPEAT_ROWS}")
     params = [*mine_params, *FINAL_STATES, exclude or 0, *mine_params, *near_params]
-    return [RepeatCandidate(order, RepeatReason.CALLER if order.callers == 0 else
-                            RepeatReason.ADDRESS if order.address == address else RepeatReason.BUILDING)
-            for order in WorkOrder.objects.raw(sql, params)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    found = []
+    for *columns, callers in rows:
+        order = CandidateOrder(*columns)
+        if not isinstance(order.accepted_at, dt.datetime):  # SQLite answers UTC as text; PostgreSQL a datetime
+            order.accepted_at = timezone.make_aware(parse_datetime(order.accepted_at), dt.timezone.utc)
+        found.append(RepeatCandidate(order, RepeatReason.CALLER if callers == 0 else
+                                     RepeatReason.ADDRESS if order.address == address else RepeatReason.BUILDING))
+    return found
