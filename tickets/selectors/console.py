@@ -187,8 +187,9 @@ def repeat_candidates(*, customer: Customer | None = None, phone: str = "", addr
     Every create over the API asks, so this is one statement written here in SQL, read through a cursor into
     ``CandidateOrder`` rows, rather than composed by the ORM's compiler each time (1.2 ms of CPU for a query
     PostgreSQL plans and runs in 0.3 ms; BENCHMARKS.md) or built into model instances (0.3 ms more for ten rows).
-    On PostgreSQL each of its three branches is served by a partial index of the open orders (``wo_open_customer_idx``, ``wo_open_caller_idx``,
-    ``wo_open_address_idx``): neither a long-time customer's closed orders nor the day's other repairs are read.
+    On PostgreSQL each of its three branches is served by a partial index of the open orders
+    (``wo_open_customer_idx``, ``wo_open_caller_idx``, ``wo_open_address_idx``): neither a long-time customer's
+    closed orders nor the day's other repairs are read.
     ``tests/tickets/test_repeat_calls.py`` holds it to the rules above on SQLite and PostgreSQL."""
     now = now or timezone.now()
     mine, mine_params = [], []
@@ -224,7 +225,7 @@ def repeat_candidates(*, customer: Customer | None = None, phone: str = "", addr
     for *columns, callers in rows:
         order = CandidateOrder(*columns)
         if not isinstance(order.accepted_at, dt.datetime):  # SQLite answers UTC as text; PostgreSQL a datetime
-            order.accepted_at = timezone.make_aware(parse_datetime(order.accepted_at), dt.timezone.utc)
+            order.accepted_at = timezone.make_aware(parse_datetime(order.accepted_at), dt.UTC)
         found.append(RepeatCandidate(order, RepeatReason.CALLER if callers == 0 else
                                      RepeatReason.ADDRESS if order.address == address else RepeatReason.BUILDING))
     return found
