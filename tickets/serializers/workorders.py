@@ -56,7 +56,7 @@ class DeadlinesSerializer(serializers.Serializer):
     callback_due_at = serializers.DateTimeField(allow_null=True)
 
 
-_DUE_AT = serializers.DateTimeField()  # writes a due time as every datetime of the API (it keeps no state)
+_DATETIME = serializers.DateTimeField()  # writes a time as every datetime of the API (it keeps no state)
 
 
 class PhoneMaskingMixin:
@@ -109,7 +109,7 @@ class WorkOrderSerializer(PhoneMaskingMixin, PlannedOutput, ModelSerializer):
 
     @extend_schema_field(DeadlinesSerializer)
     def get_deadlines(self, order: WorkOrder) -> dict:
-        return {column: None if getattr(order, column) is None else _DUE_AT.to_representation(getattr(order, column))
+        return {column: None if getattr(order, column) is None else _DATETIME.to_representation(getattr(order, column))
                 for column in sla.DUE_COLUMNS}
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=sla.DUE_COLUMNS)))
@@ -136,10 +136,11 @@ class WorkOrderDetailSerializer(WorkOrderSerializer):
         read_only_fields = fields
 
 
-class PossibleDuplicateSerializer(PlannedOutput, serializers.Serializer):
+class PossibleDuplicateSerializer(serializers.Serializer):
     """An open order a new one may repeat (``selectors.console.repeat_candidates``): the caller's own, or one of the
-    last 24 hours at the same address or in the same building, of the same kind. Planned: every create answers
-    with these."""
+    last 24 hours at the same address or in the same building, of the same kind. Every create answers with up to
+    ten of these, so each is written directly (``to_representation``), as DRF writes the fields declared here
+    (``tests/contactcenter/test_planned_output.py`` compares the two)."""
 
     id = serializers.IntegerField(source="order.pk")
     number = serializers.CharField(source="order.number")
@@ -149,6 +150,12 @@ class PossibleDuplicateSerializer(PlannedOutput, serializers.Serializer):
     address = serializers.CharField(source="order.address")
     reason = serializers.ChoiceField(choices=["caller", "address", "building"],
                                      help_text="caller: the same customer or phone; address / building: a neighbour's")
+
+    def to_representation(self, candidate):
+        order = candidate.order
+        return {"id": order.pk, "number": order.number, "kind": order.kind, "state": order.state,
+                "accepted_at": _DATETIME.to_representation(order.accepted_at), "address": order.address,
+                "reason": candidate.reason}
 
 
 class WorkOrderCreatedSerializer(WorkOrderDetailSerializer):
