@@ -17,17 +17,23 @@ from public, documented APIs only: the model's fields (``Model._meta``), the fie
   statement draws the pk from the table's sequence and writes the complete row (``WITH drawn AS (SELECT nextval(…))
   INSERT …``); elsewhere an UPDATE completes the field after the INSERT.
 * ``insert_new(objs)``: new rows of one model in one statement, those that would break a unique constraint skipped
-  (``bulk_create(ignore_conflicts=True)``: the outbox's events, the text messages — each keyed by what it tells).
+  (``bulk_create(ignore_conflicts=True)``: the outbox's events, the text messages — each keyed by what it tells);
+  ``insert_rows(objs)`` the same without skipping (``bulk_create(objs)``: a history row).
+* ``batch()``: the rows those two write inside the block go to PostgreSQL together, in one round trip, when the
+  block ends or before any other statement (``connection.execute_wrapper``): an order's history row, domain event
+  and text message are one round trip instead of three (each round trip costs about 4 % of the create rate).
 * ``newest(model, **equal)`` is ``model.objects.filter(**equal).order_by("-pk").first()`` for plain column
   equalities: one statement, the row converted and built (``Model.from_db``) as the ORM does.
 
 ``tests/contactcenter/test_rows.py`` holds each to what the ORM writes and reads, on SQLite and PostgreSQL.
 """
 
+import contextlib
+import contextvars
 import functools
 from dataclasses import dataclass
 
-from django.db import connections, models, router
+from django.db import DEFAULT_DB_ALIAS, connections, models, router
 from django.db.models import Model, signals
 
 
@@ -116,40 +122,99 @@ def insert_numbered(obj: Model, field: str, *, digits: int = 7, using: str | Non
     return _after(obj, alias, origin)
 
 
+def insert_new(objs: list[Model], *, using: str | None = None) -> None:
+    """INSERT the rows (new instances of one model, no pk) in one statement, each skipped when it breaks a unique
+    constraint — ``bulk_create(objs, ignore_conflicts=True)`` for a few rows (hundreds: use that, in batches): no
+    signals, the pks not read back. Inside ``batch()``: sent with the batch."""
+    _insert_rows(objs, using, skip_conflicts=True)
+
+
+def insert_rows(objs: list[Model], *, using: str | None = None) -> None:
+    """INSERT the rows (new instances of one model, no pk) in one statement — ``bulk_create(objs)`` for a few rows:
+    no signals, the pks not read back; a broken constraint raises (inside ``batch()``: when the batch is sent)."""
+    _insert_rows(objs, using, skip_conflicts=False)
+
+
+def _insert_rows(objs: list[Model], using: str | None, *, skip_conflicts: bool) -> None:
+    if not objs:
+        return
+    model = type(objs[0])
+    alias = using or router.db_for_write(model, instance=objs[0])
+    plan = _rows_plan(model, alias, skip_conflicts)
+    if plan is None or any(type(obj) is not model or obj.pk is not None for obj in objs):
+        model._base_manager.using(alias).bulk_create(objs, ignore_conflicts=skip_conflicts)
+        return
+    head, row, tail, fields = plan
+    connection = connections[alias]
+    sql = head + ", ".join([row] * len(objs)) + tail
+    params = [value for obj in objs for value in _values(obj, fields, connection)]
+    pending = (_batches.get() or {}).get(alias)
+    if pending is not None:
+        pending.append((sql, params))
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
 @functools.cache
-def _ignoring_plan(model: type[Model], alias: str) -> tuple[str, str, tuple] | None:
+def _rows_plan(model: type[Model], alias: str, skip_conflicts: bool) -> tuple[str, str, str, tuple] | None:
     plain = _insert_plan(model, alias, False)
     if plain is None:
         return None
     connection = connections[alias]
     head, values = plain.sql.split(" VALUES ", 1)
     values = values.split(" RETURNING ", 1)[0]
+    if not skip_conflicts:
+        return head + " VALUES ", values, "", plain.fields
     if connection.vendor == "sqlite":
-        return head.replace("INSERT INTO", "INSERT OR IGNORE INTO", 1) + " VALUES ", values, plain.fields
+        return head.replace("INSERT INTO", "INSERT OR IGNORE INTO", 1) + " VALUES ", values, "", plain.fields
     if connection.vendor == "postgresql":
-        return head + " VALUES ", values, plain.fields
+        return head + " VALUES ", values, " ON CONFLICT DO NOTHING", plain.fields
     return None
 
 
-def insert_new(objs: list[Model], *, using: str | None = None) -> None:
-    """INSERT the rows (new instances of one model, no pk) in one statement, each skipped when it breaks a unique
-    constraint — ``bulk_create(objs, ignore_conflicts=True)`` for a few rows (hundreds: use that, in batches): no
-    signals, the pks not read back."""
-    if not objs:
+# alias → the statements of the open ``batch()`` on it, not sent yet
+_batches: contextvars.ContextVar[dict[str, list] | None] = contextvars.ContextVar("rows_batches", default=None)
+
+
+@contextlib.contextmanager
+def batch(*, using: str = DEFAULT_DB_ALIAS):
+    """The rows that ``insert_new`` and ``insert_rows`` write inside the block are sent together, in one round trip,
+    when the block ends — or before any other statement runs on the connection meanwhile (a query reading them
+    back sees them: ``connection.execute_wrapper``). For rows written one after another whose pks nobody reads (an
+    order's history row, its domain event, its text message). Use it inside the transaction that writes them: an
+    exception leaving the block drops what was not sent (the transaction it rolls back would have dropped it too).
+    On PostgreSQL the statements go as one string (psycopg2 sends it as one simple query); elsewhere each is sent
+    when written. A nested block is its outer block."""
+    connection = connections[using]
+    if connection.vendor != "postgresql" or using in (_batches.get() or {}):
+        yield
         return
-    model = type(objs[0])
-    alias = using or router.db_for_write(model, instance=objs[0])
-    plan = _ignoring_plan(model, alias)
-    if plan is None or any(type(obj) is not model or obj.pk is not None for obj in objs):
-        model._base_manager.using(alias).bulk_create(objs, ignore_conflicts=True)
+    pending: list[tuple[str, list]] = []
+
+    def send_first(execute, sql, params, many, context):
+        _send(connection, pending)
+        return execute(sql, params, many, context)
+
+    token = _batches.set({**(_batches.get() or {}), using: pending})
+    try:
+        with connection.execute_wrapper(send_first):
+            yield
+    except BaseException:
+        pending.clear()
+        raise
+    finally:
+        _batches.reset(token)
+    _send(connection, pending)
+
+
+def _send(connection, pending: list) -> None:
+    if not pending:
         return
-    head, row, fields = plan
-    connection = connections[alias]
-    sql = head + ", ".join([row] * len(objs))
-    if connection.vendor == "postgresql":
-        sql += " ON CONFLICT DO NOTHING"
+    statements, pending[:] = list(pending), []
     with connection.cursor() as cursor:
-        cursor.execute(sql, [value for obj in objs for value in _values(obj, fields, connection)])
+        cursor.execute("; ".join(sql for sql, _params in statements),
+                       [value for _sql, params in statements for value in params])
 
 
 def _before(obj: Model, alias: str) -> type[Model]:

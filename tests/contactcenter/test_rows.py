@@ -161,3 +161,49 @@ def test_insert_new_writes_what_bulk_create_writes_and_skips_what_a_unique_key_h
                                                                    theirs["occurred_at"])
     assert ours["id"] < rows["ours-3"]["id"]
     insert_new([])  # nothing: no statement
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statements are sent together on PostgreSQL only")
+def test_a_batch_sends_its_rows_in_one_round_trip_and_before_any_read(people, customer):
+    from django.db import transaction
+
+    from contactcenter.models import DomainEvent
+    from contactcenter.rows import batch, insert_new, insert_rows
+
+    order = insert_numbered(RepairOrder(kind="repair", description="停电", customer=customer, owner=people.agent,
+                                        caller_number=customer.phone, accepted_at=timezone.now(), number="GZ"),
+                            "number")
+    now = timezone.now()
+    with CaptureQueriesContext(connection) as captured, transaction.atomic():
+        with batch():
+            insert_rows([WorkOrderTransition(order=order, name="create", source="", target="accepted",
+                                             actor=people.agent, at=now)])
+            insert_new([DomainEvent(kind="order.created", key="batched", payload={}, occurred_at=now)])
+            assert not captured.captured_queries[1:]  # BEGIN only: nothing sent yet
+            # A read meanwhile sees them: the batch goes first.
+            assert DomainEvent.objects.filter(key="batched").exists()
+            insert_new([DomainEvent(kind="order.urged", key="batched-2", payload={}, occurred_at=now)])
+        assert DomainEvent.objects.filter(key="batched-2").exists()
+    sqls = [q["sql"] for q in captured.captured_queries]
+    assert sum("INSERT INTO" in sql for sql in sqls) == 2, sqls  # two round trips: before the read, at the end
+    assert order.history.filter(name="create").count() == 1
+
+    with pytest.raises(ZeroDivisionError), transaction.atomic(), batch():  # an error: nothing is sent
+        insert_new([DomainEvent(kind="order.created", key="dropped", payload={}, occurred_at=now)])
+        1 / 0  # noqa: B018
+    assert not DomainEvent.objects.filter(key="dropped").exists()
+
+
+def test_insert_rows_writes_every_row_and_a_broken_constraint_raises():
+    from django.db import IntegrityError, transaction
+
+    from contactcenter.models import DomainEvent
+    from contactcenter.rows import batch, insert_rows
+
+    now = timezone.now()
+    with batch():
+        insert_rows([DomainEvent(kind="order.created", key="a", payload={}, occurred_at=now),
+                     DomainEvent(kind="order.created", key="b", payload={}, occurred_at=now)])
+    assert sorted(DomainEvent.objects.values_list("key", flat=True)) == ["a", "b"]
+    with pytest.raises(IntegrityError), transaction.atomic(), batch():
+        insert_rows([DomainEvent(kind="order.created", key="a", payload={}, occurred_at=now)])

@@ -4,9 +4,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contactcenter import events
+from contactcenter import events, rows
 from contactcenter.errors import InvalidInput, NotPermitted
-from contactcenter.rows import insert, insert_numbered
 
 from ... import search, sla
 from ...models import KIND_MODELS, NUMBER_DIGITS, Call, Customer, Kind, SmsTrigger, User, WorkOrder, WorkOrderTransition
@@ -62,12 +61,14 @@ def work_order_create(
     sla.recompute_deadlines(order)
     search.refresh(order, customer)
     order.number = order.number_prefix()
-    insert_numbered(order, "number", digits=NUMBER_DIGITS)  # the number ends with the order's id: GZ202611220001234
-    entry = insert(WorkOrderTransition(order=order, name="create", source="", target=order.state, actor=actor, at=now,
-                                       call=call))
+    rows.insert_numbered(order, "number", digits=NUMBER_DIGITS)  # the number ends with its id: GZ202611220001234
+    entry = WorkOrderTransition(order=order, name="create", source="", target=order.state, actor=actor, at=now,
+                                call=call)
     order.written_history = [entry]  # what the answer shows (selectors.with_detail): no read back
-    events.record("order.created", f"order.created:{order.pk}", order_event(order), at=now)
-    sms_order_notify(order=order, trigger=SmsTrigger.ACCEPTED, key=f"order.transition:{entry.pk}", at=now)
+    with rows.batch():  # the history row, the event and the text message: one round trip
+        rows.insert_rows([entry])
+        events.record("order.created", f"order.created:{order.pk}", order_event(order), at=now)
+        sms_order_notify(order=order, trigger=SmsTrigger.ACCEPTED, key=f"order.created:{order.pk}", at=now)
     if answer:
         order = work_order_answer_on_call(order=order, actor=actor, answer=answer, confirm_phrases=confirm_phrases)
     return order
