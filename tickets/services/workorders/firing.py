@@ -14,7 +14,7 @@ from django.db.models.expressions import Combinable
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contactcenter import events
+from contactcenter import events, rows
 from contactcenter.fsm import available_transitions as fsm_available
 from contactcenter.fsm import check_transition
 
@@ -78,10 +78,11 @@ def fire(order: WorkOrder, name: str, *, actor: User, note: str = "", call: Call
     written = getattr(order, "written_history", None)
     if written is not None:  # an order created in this request: its whole history is in hand
         written.append(entry)
-    events.record("order.urged" if name == "urge" else "order.transitioned", f"order.transition:{entry.pk}",
-                  {**order_event(order), "transition": name, "source": source, "actor": actor.username,
-                   "actor_id": actor.pk}, at=at)
-    sms_order_transitioned(order=order, name=name, entry_pk=entry.pk, at=at)  # the caller told, where they are
+    with rows.batch():  # the event, its notifications and the caller's text message: sent together
+        events.record("order.urged" if name == "urge" else "order.transitioned", f"order.transition:{entry.pk}",
+                      {**order_event(order), "transition": name, "source": source, "actor": actor.username,
+                       "actor_id": actor.pk}, at=at)
+        sms_order_transitioned(order=order, name=name, entry_pk=entry.pk, at=at)  # the caller told, where they are
     if after is not None:
         after(order, at)
     return order
