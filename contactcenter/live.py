@@ -118,6 +118,11 @@ def _notices_after(after: int, limit: int) -> list[Notification]:
     return list(Notification.objects.filter(pk__gt=after).order_by("pk")[:limit])
 
 
+def _latest_ids() -> tuple[int, int]:
+    """The newest event's and the newest notification's ids."""
+    return _latest_id(), _latest_notice_id()
+
+
 class Tailer:
     """One per event loop (an ASGI process): reads the outbox and hands events to the open sockets."""
 
@@ -127,7 +132,9 @@ class Tailer:
         self.wake = asyncio.Event()
         self.cursor = 0
         self.handed: collections.deque[int] = collections.deque(maxlen=4 * LOOKBACK)  # ids handed out lately
+        self.floor = 0  # events up to this id are never handed out: committed while nobody listened (``join``)
         self.notice_cursor = 0  # the same for the notifications (contactcenter.notifications), to their readers
+        self.notice_floor = 0
         self.notices_handed: collections.deque[int] = collections.deque(maxlen=4 * LOOKBACK)
         self.tasks: list[asyncio.Task] = []
 
@@ -137,10 +144,19 @@ class Tailer:
         tailer = _tailers.get(loop)
         if tailer is None:
             tailer = _tailers[loop] = cls(loop)
-            tailer.cursor = await database_sync_to_async(_latest_id)()
-            tailer.notice_cursor = await database_sync_to_async(_latest_notice_id)()
+            tailer.cursor, tailer.notice_cursor = await database_sync_to_async(_latest_ids)()
             tailer.tasks = [loop.create_task(tailer._run()), loop.create_task(tailer._listen())]
         return tailer
+
+    async def join(self, consumer: "LiveConsumer") -> None:
+        """A socket opens. After a time with none open, the outbox was not read meanwhile: what was committed then
+        is not news to a page opened since (it shows it), so the cursors move to the newest rows, and nothing up to
+        them is handed out (a late-committing row below them is not either: nobody was listening)."""
+        if not self.consumers:
+            latest, latest_notice = await database_sync_to_async(_latest_ids)()
+            self.cursor = self.floor = max(self.cursor, latest)
+            self.notice_cursor = self.notice_floor = max(self.notice_cursor, latest_notice)
+        self.consumers.add(consumer)
 
     async def _listen(self) -> None:
         """Hear the bell rung by other processes (a channel of this process in the group)."""
@@ -184,7 +200,7 @@ class Tailer:
     async def _read(self) -> None:
         rows = await database_sync_to_async(_events_after)(max(self.cursor - LOOKBACK, 0), 10 * LOOKBACK)
         handed = set(self.handed)
-        new = [event for event in rows if event.pk not in handed]
+        new = [event for event in rows if event.pk not in handed and event.pk > self.floor]
         if new:
             self.handed.extend(event.pk for event in new)
             self.cursor = max(self.cursor, new[-1].pk)
@@ -197,7 +213,7 @@ class Tailer:
     async def _read_notices(self, readers: list["LiveConsumer"]) -> None:
         rows = await database_sync_to_async(_notices_after)(max(self.notice_cursor - LOOKBACK, 0), 10 * LOOKBACK)
         handed = set(self.notices_handed)
-        new = [notice for notice in rows if notice.pk not in handed]
+        new = [notice for notice in rows if notice.pk not in handed and notice.pk > self.notice_floor]
         if not new:
             return
         self.notices_handed.extend(notice.pk for notice in new)
@@ -235,7 +251,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.params = {key: values[-1] for key, values in query.items()}
         await self.accept()
         self.tailer = await Tailer.get()
-        self.tailer.consumers.add(self)
+        await self.tailer.join(self)
         cursor = self.params.get("cursor", "")
         missed = await database_sync_to_async(_events_after)(int(cursor), REPLAY_MAX) \
             if cursor.isdigit() and len(cursor) < 19 else []

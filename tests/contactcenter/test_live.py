@@ -156,6 +156,21 @@ def test_the_orders_on_the_page_are_told_while_the_user_may_see_them(live_servic
             repair.recv(timeout=1.5)
 
 
+def test_what_was_committed_while_no_page_listened_is_not_news_to_a_page_opened_later(live_service, people,
+                                                                                       customer, org):
+    """An order's page opened after the order was accepted (while no socket was open, so the live process did not
+    read the outbox) hears of the next change only — not of the acceptance it already shows."""
+    time.sleep(1.2)  # the sockets of earlier tests are gone: the live process's tailer has nobody to read for
+    order = accepted(people, customer)
+    time.sleep(1.2)  # its wake-ups meanwhile (once a second) read nothing
+    with live_service.socket(people.lead, "?lang=zh-hans&mine=0", path="/ws/queue/") as page:
+        page.send(json.dumps({"watch": [order.pk]}))
+        with pytest.raises(TimeoutError):  # a wake-up (within 1 s) while the page is open: no stale "accepted"
+            page.recv(timeout=1.5)
+        act(order=order, name="dispatch", actor=people.agent, params={"department": org.repair.pk})
+        assert [change["step"] for change in receive(page)["changes"]] == ["dispatch"]
+
+
 def test_an_agent_hears_of_the_orders_they_accepted(live_service, people, customer):
     with queue_socket(live_service, people.agent) as mine, queue_socket(live_service, people.agent2) as other:
         time.sleep(0.2)
