@@ -102,16 +102,8 @@ class _Bell:
             logger.warning("live: could not ring the channel layer", exc_info=True)
 
 
-def _latest_id() -> int:
-    return DomainEvent.objects.aggregate(latest=Max("pk"))["latest"] or 0
-
-
 def _events_after(after: int, limit: int) -> list[DomainEvent]:
     return list(DomainEvent.objects.filter(pk__gt=after).order_by("pk")[:limit])
-
-
-def _latest_notice_id() -> int:
-    return Notification.objects.aggregate(latest=Max("pk"))["latest"] or 0
 
 
 def _notices_after(after: int, limit: int) -> list[Notification]:
@@ -120,7 +112,8 @@ def _notices_after(after: int, limit: int) -> list[Notification]:
 
 def _latest_ids() -> tuple[int, int]:
     """The newest event's and the newest notification's ids."""
-    return _latest_id(), _latest_notice_id()
+    return (DomainEvent.objects.aggregate(latest=Max("pk"))["latest"] or 0,
+            Notification.objects.aggregate(latest=Max("pk"))["latest"] or 0)
 
 
 class Tailer:

@@ -152,10 +152,6 @@ class CandidateOrder:
     customer_id: int | None
     shown_phone: str = ""  # the caller's number as the reader may see it (the console sets it)
 
-    @property
-    def id(self) -> int:
-        return self.pk
-
     def get_kind_display(self) -> str:
         return str(Kind(self.kind).label)
 

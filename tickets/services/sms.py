@@ -92,9 +92,10 @@ def _queue(messages: list[SmsMessage]) -> int:
 
 def sms_order_notify(*, order: WorkOrder, trigger: str, key: str, at: dt.datetime | None = None) -> bool:
     """Queue the ``trigger`` message to the order's caller (in the caller's transaction), if its template is active
-    for the order's kind and the number is a mobile one. ``key`` names the moment (the transition row): a message is
-    queued once for it. A customer who opted out is skipped by the sender (``tickets.sms.sending``), which reads it
-    when it sends: the log says why they got none, and no order's action reads the customer for it."""
+    for the order's kind and the number is a mobile one. ``key`` names the moment (the transition row; the
+    order's creation for the acceptance): a message is queued once for it. A customer who opted out is skipped by
+    the sender (``tickets.sms.sending``), which reads it when it sends: the log says why they got none, and no
+    order's action reads the customer for it."""
     template = sms_templates().get(trigger)
     if template is None or not template.sends_for(order.kind) or not is_mobile(order.caller_number):
         return False
