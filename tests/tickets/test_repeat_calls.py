@@ -184,3 +184,6 @@ def test_the_callers_orders_come_first_and_at_most_ten_are_listed(people, custom
     neighbours = [c.order.accepted_at for c in found[1:]]
     assert neighbours == sorted(neighbours, reverse=True)
     assert found[0].order.description == "电费" and found[1].order.number  # the columns shown are read
+    # The time as stored, aware (UTC on SQLite as on PostgreSQL): the page shows it in Asia/Shanghai, the API with
+    # its +08:00 offset — a naive one would be shown 8 hours early.
+    assert found[0].order.accepted_at.tzinfo is not None and found[0].order.accepted_at == own.accepted_at

@@ -220,8 +220,10 @@ def repeat_candidates(*, customer: Customer | None = None, phone: str = "", addr
     found = []
     for *columns, callers in rows:
         order = CandidateOrder(*columns)
-        if not isinstance(order.accepted_at, dt.datetime):  # SQLite answers UTC as text; PostgreSQL a datetime
-            order.accepted_at = timezone.make_aware(parse_datetime(order.accepted_at), dt.UTC)
+        if not isinstance(order.accepted_at, dt.datetime):  # SQLite may answer text
+            order.accepted_at = parse_datetime(order.accepted_at)
+        if timezone.is_naive(order.accepted_at):  # SQLite's are UTC without a zone; PostgreSQL's are aware
+            order.accepted_at = timezone.make_aware(order.accepted_at, dt.UTC)
         found.append(RepeatCandidate(order, RepeatReason.CALLER if callers == 0 else
                                      RepeatReason.ADDRESS if order.address == address else RepeatReason.BUILDING))
     return found
