@@ -157,10 +157,10 @@ class Tailer:
         if layer is None or isinstance(layer, InMemoryChannelLayer):
             return
         channel = await layer.new_channel()
-        renewed = 0.0
+        renewed = None  # not in the group yet (not 0.0: the loop's clock counts from the machine's boot)
         while True:
             try:
-                if self.loop.time() - renewed > GROUP_RENEW_SECONDS:
+                if renewed is None or self.loop.time() - renewed > GROUP_RENEW_SECONDS:
                     await layer.group_add(GROUP, channel)
                     renewed = self.loop.time()
                 await asyncio.wait_for(layer.receive(channel), GROUP_RENEW_SECONDS)
@@ -172,7 +172,7 @@ class Tailer:
             except Exception:  # Redis away: the tailer keeps reading once a second; listen again later
                 logger.warning("live: channel layer unavailable", exc_info=True)
                 await asyncio.sleep(5)
-                renewed = 0.0
+                renewed = None
 
     async def _run(self) -> None:
         while True:

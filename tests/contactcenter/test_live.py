@@ -3,6 +3,7 @@ loopback) pushes to an agent's console the calls of their own seat, as soon as t
 agent's; not to a role that takes no calls, nor to anyone signed out; a socket that reconnects gets what came
 while it was away; the bell rings through Redis too (the channel layer of production)."""
 
+import asyncio
 import json
 import os
 import time
@@ -112,6 +113,36 @@ def test_the_bell_rings_through_redis(live_service, people, settings, monkeypatc
         call = logged(people, people.agent)
         assert [c["id"] for c in receive(ws)["calls"]] == [call.pk]
         assert time.monotonic() - started < 1
+
+
+def test_the_tailer_joins_the_bell_s_group_on_a_machine_booted_a_minute_ago(monkeypatch):
+    """The event loop's clock counts from the machine's boot: an hour's renewal period measured from 0 kept a live
+    process started in the machine's first hour out of the group, deaf to every other process's bell (found on a
+    CI machine booted minutes before the run)."""
+    joined = []
+
+    class Layer:  # the channel layer as the tailer uses it
+        async def new_channel(self):
+            return "specific.tailer"
+
+        async def group_add(self, group, channel):
+            joined.append((group, channel))
+
+        async def receive(self, channel):
+            await asyncio.Event().wait()  # no bell rings
+
+    class JustBooted:
+        def time(self):
+            return 60.0  # a minute since the boot
+
+    async def listen_a_moment():
+        task = asyncio.create_task(live.Tailer(JustBooted())._listen())
+        await asyncio.sleep(0.05)
+        task.cancel()
+
+    monkeypatch.setattr(live, "get_channel_layer", Layer)
+    asyncio.run(listen_a_moment())
+    assert joined == [(live.GROUP, "specific.tailer")]
 
 
 # --- the queue: the orders on the page, and those that come to the user
