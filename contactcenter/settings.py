@@ -138,9 +138,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # An unreachable database fails the request after this many seconds (503, contactcenter.db_errors) instead
     # of hanging it: libpq waits forever by default. A ?connect_timeout= in DATABASE_URL wins.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5, minimum=1)
-    )
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options.setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5, minimum=1))
+    # A statement the app prepares itself (the repeat candidates of every create, tickets.selectors.console) is
+    # planned once per connection, not at each execution: its plan does not depend on the values. Only statements
+    # prepared with PREPARE are concerned; psycopg2 prepares none of its own.
+    options["options"] = f"{options.get('options', '')} -c plan_cache_mode=force_generic_plan".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------------------

@@ -148,8 +148,11 @@ def test_create_queries_do_not_grow_with_the_callers_orders(people, agent_api, k
     # The answer is built from the order and the history row just written: nothing is read back. The one read of
     # orders is of the open orders the new one may repeat (``possible_duplicates``, issue 18): by customer or phone
     # (and by address, which these callers have none of).
-    reads = [sql for sql in sqls if "FROM tickets_workorder" in sql.replace('"', "") and sql.startswith("SELECT")]
-    assert len(reads) == 1 and "state NOT IN ('archived', 'cancelled', 'merged')" in reads[0], "\n".join(sqls)
+    # (PostgreSQL: the statement prepared on the connection by the warm-up, ``EXECUTE tickets_repeat_candidates``.)
+    reads = [sql for sql in sqls if "FROM tickets_workorder" in sql.replace('"', "") and sql.startswith("SELECT")
+             or sql.startswith("EXECUTE tickets_repeat_candidates")]
+    assert len(reads) == 1, "\n".join(sqls)
+    assert connection.vendor == "postgresql" or "state NOT IN ('archived', 'cancelled', 'merged')" in reads[0]
     assert sum(sql.startswith("SELECT") and "tickets_callback" in sql for sql in sqls) == 0, "\n".join(sqls)
     assert not any("tickets_workordertransition\"" in sql and sql.startswith("SELECT") for sql in sqls)
     # BEGIN, the customer (+ INSERT if new), INSERT order (on PostgreSQL with its id drawn and its number written in

@@ -8,6 +8,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from tests.clients import page
@@ -187,3 +188,30 @@ def test_the_callers_orders_come_first_and_at_most_ten_are_listed(people, custom
     # The time as stored, aware (UTC on SQLite as on PostgreSQL): the page shows it in Asia/Shanghai, the API with
     # its +08:00 offset — a naive one would be shown 8 hours early.
     assert found[0].order.accepted_at.tzinfo is not None and found[0].order.accepted_at == own.accepted_at
+
+
+def test_an_address_naming_no_building_matches_only_itself(people):
+    """Without a building (no 栋, 号, 号楼 …) only the same address is a neighbour, not one it begins."""
+    same = work_order_create(kind="repair", description="停电", caller_number="13900000094", address="示范市东湖公园",
+                             actor=people.agent2)
+    work_order_create(kind="repair", description="停电", caller_number="13900000095", address="示范市东湖公园北门",
+                      actor=people.agent2)
+    work_order_create(kind="repair", description="停电", caller_number="13900000096", address="示范市东湖",
+                      actor=people.agent2)
+    assert [(c.order.pk, c.reason) for c in repeat_candidates(address="示范市东湖公园", kind="repair")] == [
+        (same.pk, "address")]
+
+
+@pytest.mark.postgres
+def test_postgresql_plans_the_candidates_once_per_connection(people, customer):
+    """Every create asks for the candidates: PostgreSQL plans their statement once per connection (planning it cost
+    more than running it) and uses that plan for every caller, address and kind."""
+    work_order_create(kind="repair", description="停电", caller_number="13900000097", address="示范市中山路1号3栋101",
+                      actor=people.agent2)
+    for kind, address in (("repair", "示范市中山路1号3栋502"), ("complaint", ""), ("", "示范市东湖公园")):
+        repeat_candidates(customer=customer, phone=customer.phone, address=address, kind=kind)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = %s",
+                       ["tickets_repeat_candidates"])
+        [(generic, custom)] = cursor.fetchall()  # counted since the connection opened (earlier tests' too)
+    assert generic >= 3 and custom == 0
