@@ -190,6 +190,17 @@ def test_the_callers_orders_come_first_and_at_most_ten_are_listed(people, custom
     assert found[0].order.accepted_at.tzinfo is not None and found[0].order.accepted_at == own.accepted_at
 
 
+def test_a_caller_with_many_open_orders_gets_their_ten_newest_once_each(people, customer):
+    """A property manager calls about many buildings: their ten newest open orders, newest first, each once although
+    it matches their customer record, their number and their address."""
+    customer.address = "示范市中山路1号3栋502"
+    customer.save()
+    own = [work_order_create(kind="repair", description=f"第{i}处停电", caller_number=customer.phone,
+                             customer=customer, actor=people.agent2) for i in range(14)]
+    found = repeat_candidates(customer=customer, phone=customer.phone, address=customer.address, kind="repair")
+    assert [(c.order.pk, c.reason) for c in found] == [(order.pk, "caller") for order in reversed(own[-10:])]
+
+
 def test_an_address_naming_no_building_matches_only_itself(people):
     """Without a building (no 栋, 号, 号楼 …) only the same address is a neighbour, not one it begins."""
     same = work_order_create(kind="repair", description="停电", caller_number="13900000094", address="示范市东湖公园",
