@@ -17,6 +17,7 @@ format, whose entries held pickled users: during a rolling upgrade neither versi
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -27,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from knox.auth import TokenAuthentication
 from knox.crypto import hash_token
-from knox.models import AuthToken
+from knox.settings import CONSTANTS
 from rest_framework.exceptions import AuthenticationFailed
 
 from .cache import generational, new_generation
@@ -111,6 +112,17 @@ class ModelBackend(DjangoModelBackend):
         return codes
 
 
+@dataclass(frozen=True)
+class SentToken:
+    """``request.auth`` of a token request answered from the cache: what knox's ``AuthToken`` row says of the token
+    sent (its digest finds the row: ``AuthToken.objects.filter(digest=…)``), without building a model instance for
+    every request."""
+
+    digest: str
+    token_key: str
+    expiry: dt.datetime | None
+
+
 class CachedTokenAuthentication(TokenAuthentication):
     """django-rest-knox's token authentication (``Authorization: Token <token>``; tokens stored as SHA-512 digests,
     each with its expiry), the token's user and expiry from the cache under a SHA-256 digest of the token: neither
@@ -134,7 +146,8 @@ class CachedTokenAuthentication(TokenAuthentication):
         user = _user_from(entry)
         if not user.is_active:
             raise AuthenticationFailed(_("User inactive or deleted."))
-        return user, AuthToken(digest=hash_token(key), token_key=key[:15], user=user, expiry=expiry or None)
+        return user, SentToken(digest=hash_token(key), token_key=key[:CONSTANTS.TOKEN_KEY_LENGTH],
+                               expiry=expiry or None)
 
     def _entry(self, token: bytes) -> dict | None:
         """The token's user as the cache keeps it, and the token's expiry (ISO 8601, or None: never)."""

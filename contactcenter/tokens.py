@@ -26,6 +26,12 @@ def rotate_service_token(user) -> str:
         return issue_token(user, lasting=True)[1]
 
 
+def revoke_token(sent) -> int:
+    """End the token a request sent (``request.auth``: knox's row, or ``auth.SentToken`` from the cache): 1, or 0
+    when it had ended meanwhile."""
+    return AuthToken.objects.filter(digest=sent.digest).delete()[0]
+
+
 def revoke_tokens(user) -> int:
     """End every API token of ``user`` (logout-all, a new password, a deactivation); how many there were."""
     return AuthToken.objects.filter(user=user).delete()[0]

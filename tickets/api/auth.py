@@ -13,7 +13,7 @@ from contactcenter.auth import CachedTokenAuthentication
 from contactcenter.drf import ErrorSerializer
 from contactcenter.errors import InvalidInput
 from contactcenter.middleware import lockout_response
-from contactcenter.tokens import issue_token, revoke_tokens
+from contactcenter.tokens import issue_token, revoke_token, revoke_tokens
 
 from ..serializers import LogoutResponseSerializer, TokenRequestSerializer, TokenResponseSerializer
 
@@ -56,8 +56,7 @@ class LogoutView(APIView):
 
     @extend_schema(request=None, responses={200: LogoutResponseSerializer})
     def post(self, request):
-        revoked = type(request.auth).objects.filter(digest=request.auth.digest).delete()[0]
-        return Response({"revoked": revoked})
+        return Response({"revoked": revoke_token(request.auth)})
 
 
 class LogoutAllView(APIView):
