@@ -251,11 +251,23 @@ _INTEGER_KEYS = (models.AutoField, models.BigAutoField, models.SmallAutoField, m
                  models.BigIntegerField)
 
 
+# Fields (exact classes) whose conversion for saving hands None back as None when they set no value of their own at
+# saving (``auto_now``, ``auto_now_add``): a new order's fifteen deadlines and facts not reached yet.
+_NONE_AS_NONE = (models.DateTimeField, models.DateField, models.TimeField, models.DecimalField, models.FloatField)
+_NONE_ONLY = object()  # a field whose value is sent unchanged when it is None (and converted otherwise)
+
+
 @functools.cache
 def _plain_types(fields: tuple) -> tuple:
-    """Per field, the type its value is sent as when it already has it (a foreign key to an integer id: int)."""
-    return tuple(int if type(f) is models.ForeignKey and type(f.target_field) in _INTEGER_KEYS
-                 else _PLAIN_TYPES.get(type(f)) for f in fields)
+    """Per field, the type its value is sent as when it already has it (a foreign key to an integer id: int), or
+    ``_NONE_ONLY``, or None (always converted)."""
+    def plain(f):
+        if type(f) is models.ForeignKey and type(f.target_field) in _INTEGER_KEYS:
+            return int
+        if type(f) in _NONE_AS_NONE and not getattr(f, "auto_now", False) and not getattr(f, "auto_now_add", False):
+            return _NONE_ONLY
+        return _PLAIN_TYPES.get(type(f))
+    return tuple(plain(f) for f in fields)
 
 
 def _values(obj: Model, fields: tuple, connection) -> list:
