@@ -102,9 +102,14 @@ def test_settings_connect_timeout_and_transport_options(tmp_path):
     """A PostgreSQL connect gives up after DB_CONNECT_TIMEOUT (5) s unless the URL says otherwise; Redis takes its
     transport options from the environment."""
     pg = "postgres://u:p@127.0.0.1:5432/x"
-    assert _settings_of(DATABASE_URL=pg)[0] == {"connect_timeout": 5}
-    assert _settings_of(DATABASE_URL=pg, DB_CONNECT_TIMEOUT="2")[0] == {"connect_timeout": 2}
-    assert _settings_of(DATABASE_URL=f"{pg}?connect_timeout=9", DB_CONNECT_TIMEOUT="2")[0] == {"connect_timeout": 9}
+    generic = "-c plan_cache_mode=force_generic_plan"  # the app's own prepared statement (tickets.selectors.console)
+    assert _settings_of(DATABASE_URL=pg)[0] == {"connect_timeout": 5, "options": generic}
+    assert _settings_of(DATABASE_URL=pg, DB_CONNECT_TIMEOUT="2")[0] == {"connect_timeout": 2, "options": generic}
+    assert _settings_of(DATABASE_URL=f"{pg}?connect_timeout=9", DB_CONNECT_TIMEOUT="2")[0] == {
+        "connect_timeout": 9, "options": generic}
+    # session settings of the URL are kept, the app's added
+    assert _settings_of(DATABASE_URL=f"{pg}?options=-c%20statement_timeout%3D5000")[0]["options"] == \
+        f"-c statement_timeout=5000 {generic}"
     options = _settings_of(CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
                            CELERY_BROKER_TRANSPORT_OPTIONS='{"visibility_timeout": 5}')[1]
     assert options == {"visibility_timeout": 5}
