@@ -190,23 +190,13 @@ def repeat_candidates(*, customer: Customer | None = None, phone: str = "", addr
     planning it cost PostgreSQL more than running it.
     ``tests/tickets/test_repeat_calls.py`` holds it to the rules above on SQLite and PostgreSQL."""
     now = now or timezone.now()
-    mine, mine_params = [], []
-    if customer is not None:
-        mine.append("customer_id = %s")
-        mine_params.append(customer.pk)
-    if phone:
-        mine.append("caller_number = %s")
-        mine_params.append(phone)
     address = (address or (customer.address if customer is not None else "")).strip()
-    building = building_of(address) if address else ""  # a prefix of the address: one range of its index serves both
-    if not (mine or address):
+    if customer is None and not phone and not address:
         return []
-    if connection.vendor == "postgresql" and (prepared := _PreparedCandidates.params(
-            customer=customer, phone=phone, address=address, building=building, kind=kind, exclude=exclude,
-            since=now - REPEAT_WINDOW)) is not None:
-        rows = _PreparedCandidates.run(prepared)
-    else:
-        rows = _candidate_rows(mine, mine_params, address, building, kind, exclude, now)
+    building = building_of(address) if address else ""  # a prefix of the address: one range of its index serves both
+    read = _PreparedCandidates.run if connection.vendor == "postgresql" else _candidate_rows
+    rows = read(customer=customer, phone=phone, address=address, building=building, kind=kind, exclude=exclude,
+                since=now - REPEAT_WINDOW)
     found = []
     for *columns, callers in rows:
         order = CandidateOrder(*columns)
@@ -219,12 +209,19 @@ def repeat_candidates(*, customer: Customer | None = None, phone: str = "", addr
     return found
 
 
-def _candidate_rows(mine: list[str], mine_params: list, address: str, building: str, kind: str,
-                    exclude: int | None, now: dt.datetime) -> list[tuple]:
-    """The candidates' rows by a statement written for this call's criteria (SQLite; PostgreSQL's rare cases)."""
+def _candidate_rows(*, customer: Customer | None, phone: str, address: str, building: str, kind: str,
+                    exclude: int | None, since: dt.datetime) -> list[tuple]:
+    """The candidates' rows by a statement written for this call's criteria (SQLite)."""
+    mine, mine_params = [], []
+    if customer is not None:
+        mine.append("customer_id = %s")
+        mine_params.append(customer.pk)
+    if phone:
+        mine.append("caller_number = %s")
+        mine_params.append(phone)
     near, near_params = "", []
     if address:
-        since = WorkOrder._meta.get_field("accepted_at").get_db_prep_value(now - REPEAT_WINDOW, connection)
+        since = WorkOrder._meta.get_field("accepted_at").get_db_prep_value(since, connection)
         near, near_params = ("address LIKE %s ESCAPE '\\' AND accepted_at >= %s",
                              [_like_prefix(building), since]) if building else ("address = %s AND accepted_at >= %s",
                                                                                 [address, since])
@@ -276,24 +273,16 @@ class _PreparedCandidates:
                 f" SELECT * FROM ({' UNION ALL '.join(f'({branch})' for branch in branches)}) AS candidates"
                 " ORDER BY callers, accepted_at DESC, id DESC")
 
-    @staticmethod
-    def params(*, customer: Customer | None, phone: str, address: str, building: str, kind: str,
-               exclude: int | None, since: dt.datetime) -> list | None:
-        """The statement's parameters; None when a range cannot be written (a last character without a successor
-        in UTF-8): the statement written for the call serves then."""
-        low = high = None
-        if building:
-            successor = ord(building[-1]) + 1
-            if successor > 0x10FFFF or 0xD800 <= successor <= 0xDFFF:
-                return None
-            low, high = building, building[:-1] + chr(successor)
+    @classmethod
+    def run(cls, *, customer: Customer | None, phone: str, address: str, building: str, kind: str,
+            exclude: int | None, since: dt.datetime) -> list[tuple]:
+        low = high = None  # no address: the third branch matches nothing
+        if building:  # it ends with 栋, 幢, 楼, 座 or 号 (tickets.addresses): its last character has a successor
+            low, high = building, building[:-1] + chr(ord(building[-1]) + 1)
         elif address:
             low, high = address, address + "\x01"
-        return [customer.pk if customer is not None else None, phone or None, low, high, since, kind or None,
-                exclude or 0]
-
-    @classmethod
-    def run(cls, params: list) -> list[tuple]:
+        params = [customer.pk if customer is not None else None, phone or None, low, high, since, kind or None,
+                  exclude or 0]
         with connection.cursor() as cursor:
             raw = connection.connection  # the session the statement lives in (a new connection prepares again)
             if raw not in cls._prepared:
