@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import django.forms
 from django.core.exceptions import ImproperlyConfigured
 
 from .env import channel_layers, env_bool, env_int, env_json_object, env_list, env_str
@@ -100,6 +101,16 @@ if LIVE_ORIGIN and not re.fullmatch(r"wss?://[A-Za-z0-9.\-\[\]:]+", LIVE_ORIGIN)
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 TEMPLATES = [
+    # Forms' widgets, errors and layouts: Django's own Jinja2 versions of its form templates (django/forms/jinja2,
+    # the same HTML as its Django-template ones), compiled to Python, so a widget costs a function call instead of
+    # walking a template tree per attribute. Only those templates live here: every other name falls through to the
+    # Django templates below (the admin's widget templates too, which include Django's Django-template widgets).
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "forms",
+        "DIRS": [Path(django.forms.__file__).resolve().parent / "jinja2"],
+        "APP_DIRS": False,
+    },
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
@@ -115,8 +126,8 @@ TEMPLATES = [
     },
 ]
 
-# Forms are drawn with the project's template settings, so templates/django/forms/widgets/select.html (Django's
-# <select> with each option written in place, not included twice per option) replaces Django's.
+# Forms are drawn with the project's template settings: the "forms" engine above (Jinja2) for Django's form
+# templates, the Django templates for the admin's own widgets (tests/test_forms_renderer.py).
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database -------------------------------------------------------------------------------------
