@@ -109,6 +109,32 @@ class LedgerEntry(models.Model):
         return f"{self.period} {self.rule.code} {self.amount}"
 
 
+class LedgerHourTotal(models.Model):
+    """The ledger's entries totalled by the hour they occurred in (UTC, truncated), rule and kind — written by the
+    database itself at every insert into the ledger (kpi migration 0008: a statement trigger on PostgreSQL, a row
+    trigger on SQLite), so it holds exactly the entries that were inserted, whichever code inserted them, and a
+    conflict-skipped duplicate adds nothing. Append-only like the ledger: one row per inserting statement, hour,
+    rule and kind, never updated; a storm posting 100,000 entries in batches adds a few hundred rows.
+
+    Read by the wallboard's "penalties today" (``selectors.ledger_totals_between``): Asia/Shanghai's day starts on
+    a whole UTC hour, so a day is a run of whole hours."""
+
+    hour = models.DateTimeField(_("hour"))
+    rule = models.ForeignKey(PenaltyRule, verbose_name=_("rule"), on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=20, choices=EntryKind.choices)
+    count = models.PositiveIntegerField(_("entries"))
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("ledger hourly total")
+        verbose_name_plural = _("ledger hourly totals")
+        default_permissions = ()  # nobody edits it: the database writes it
+        indexes = [models.Index(fields=["hour"], name="ledger_hour_total_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.hour:%Y-%m-%d %H}h {self.rule_id} {self.kind} {self.count} {self.amount}"
+
+
 class SweepCursor(models.Model):
     """How far an event rule has looked (e.g. calls logged up to this time). Re-read with overlap."""
 

@@ -1,5 +1,6 @@
 """Reads of the ledger shared by the API, the supervisor's pages and the monthly report."""
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from tickets.models import User, WorkOrder
 from tickets.selectors import unit_subtree_ids  # noqa: F401  (kpi's filters and reports read the tree through here)
 
-from .models import LedgerEntry
+from .models import LedgerEntry, LedgerHourTotal
 
 
 def visible_entries(user: User) -> QuerySet[LedgerEntry]:
@@ -24,11 +25,27 @@ def visible_entries(user: User) -> QuerySet[LedgerEntry]:
 
 def ledger_totals(entries: QuerySet[LedgerEntry]) -> dict:
     """Totals of a filtered ledger: by rule (penalties, reversals, net) and overall."""
-    rows = (
+    return _totals(
         entries.order_by()
         .values("rule__code", "rule__name_zh", "rule__name_en", "kind")
         .annotate(amount=Sum("amount"), count=Count("id"))
     )
+
+
+def ledger_totals_between(start: dt.datetime, now: dt.datetime) -> dict:
+    """``ledger_totals`` of the entries that occurred from ``start`` (on a whole hour) to ``now``, summed from the
+    database's hourly totals (``LedgerHourTotal``): a few rows per posting, however many entries (the wallboard).
+    The hour of ``now`` counts whole (an entry cannot occur later than it is posted)."""
+    return _totals(
+        LedgerHourTotal.objects.filter(hour__gte=start, hour__lte=now).order_by()
+        .values("rule__code", "rule__name_zh", "rule__name_en", "kind")
+        .annotate(amount=Sum("amount"), count=Sum("count"))
+    )
+
+
+def _totals(rows: Iterable[dict]) -> dict:
+    """Rows of (rule, kind, amount, count) folded into the totals by rule: a reversal's amount nets, it is not
+    counted as an entry."""
     by_rule: dict[str, dict] = {}
     for row in rows:
         item = by_rule.setdefault(row["rule__code"], {

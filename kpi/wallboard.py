@@ -5,7 +5,8 @@ within the hour by department, the active outage notices and today's penalties b
 A read, made of the definitions the monthly assessment reads, never written again here: the call counts
 (``reports.figures.counts.call_figures``) against the ring limit of the ring_over_3 row (``rules``) and the rate of
 the report (``reports.figures.rate``); overdue and due soon from the deadline table (``tickets.sla``); the ledger's
-totals by rule (``selectors.ledger_totals``); active outages as the console tells callers of them.
+totals by rule (``selectors.ledger_totals_between``, from the database's hourly totals, however many entries a
+storm posts); active outages as the console tells callers of them.
 
 ``figures()`` is a fixed number of aggregate queries whatever the size of the tables (eight, seven with the ring
 limit and the departments' names in the cache); no order is read into Python,
@@ -32,12 +33,11 @@ from tickets.reference import department_choices
 from tickets.selectors import active_outage_q, outage_notices
 from tickets.selectors.console import RINGING_WINDOW
 
-from .models import LedgerEntry
 from .reports.figures import rate
 from .reports.figures.buckets import RATES
 from .reports.figures.counts import call_figures
 from .rules import ring_limit_seconds
-from .selectors import ledger_totals
+from .selectors import ledger_totals_between
 
 DUE_SOON = dt.timedelta(hours=1)  # "due within the hour" (the queue's amber, tickets.sla.due_soon_q)
 OUTAGES_SHOWN = 6  # notices listed on the board (all are counted)
@@ -164,8 +164,9 @@ def _outages(now: dt.datetime) -> dict:
 
 
 def _penalties(day_start: dt.datetime, now: dt.datetime) -> dict:
-    """Today's ledger entries by rule, totalled as the ledger and the report total them (``ledger_totals``)."""
-    totals = ledger_totals(LedgerEntry.objects.filter(occurred_at__gte=day_start, occurred_at__lte=now))
+    """Today's ledger entries by rule, totalled as the ledger and the report total them, from the database's hourly
+    totals (``ledger_totals_between``: a storm's entries are not read one by one)."""
+    totals = ledger_totals_between(day_start, now)
     return {
         "count": sum(row["count"] for row in totals["by_rule"]),
         "penalties": _yuan(totals["penalties"]), "reversals": _yuan(totals["reversals"]), "net": _yuan(totals["net"]),

@@ -101,3 +101,54 @@ def test_two_supervisors_reverse_the_same_entry_at_once_one_wins(people, seeded_
     assert len(winners) == 1 and len(losers) == 1, outcomes
     assert type(losers[0]).__name__ == "Conflict"
     assert LedgerEntry.objects.filter(reverses=entry).count() == 1
+
+
+# --- the hourly totals (kpi.models.LedgerHourTotal): kept by the database at every insert ----------------------
+
+def _totals() -> dict:
+    from django.db.models import Sum
+
+    from kpi.models import LedgerHourTotal
+    return LedgerHourTotal.objects.aggregate(count=Sum("count"), amount=Sum("amount"))
+
+
+def _ledger() -> dict:
+    from django.db.models import Count, Sum
+    return LedgerEntry.objects.aggregate(count=Count("id"), amount=Sum("amount"))
+
+
+@pytest.mark.django_db
+def test_the_hourly_totals_hold_exactly_what_was_inserted_whoever_inserts_it(hotline, people):
+    from kpi.models import LedgerHourTotal
+
+    rule = PenaltyRule.objects.get(code="intranet_violation")
+    breaches = [services.Breach(rule=rule, source=f"test:{n}", occurrence="1", occurred_at=at(2026, 11, 20, 9, n),
+                                agent_id=people.agent.pk) for n in range(50)]
+    services.post_breaches(breaches)
+    rows_after_one_posting = LedgerHourTotal.objects.count()
+    assert rows_after_one_posting == 1  # 50 entries of one hour, one rule, one kind: one row
+    services.post_breaches(breaches)  # all already posted: nothing inserted, nothing added
+    with connection.cursor() as cursor:  # raw SQL, a conflict skipped by the database and one new entry
+        cursor.execute(
+            "INSERT INTO kpi_ledgerentry (key, kind, rule_id, agent_id, amount, occurred_at, period, source, reason,"
+            " amount_reason, created_at) SELECT key, kind, rule_id, agent_id, amount, occurred_at, period, source,"
+            " reason, amount_reason, now() FROM kpi_ledgerentry ORDER BY id LIMIT 1 ON CONFLICT (key) DO NOTHING")
+        cursor.execute(
+            "INSERT INTO kpi_ledgerentry (key, kind, rule_id, agent_id, amount, occurred_at, period, source, reason,"
+            " amount_reason, created_at) VALUES ('raw:1', 'manual', %s, %s, 7.5, %s, '2026-11', 'raw', '', '', now())",
+            [rule.pk, people.agent.pk, at(2026, 11, 20, 23, 59)])
+    entry = _entry(people)
+    services.entry_reverse(entry=entry, actor=people.supervisor, reason="申诉成立")
+    assert _totals() == _ledger()
+    assert LedgerEntry.objects.count() == 53
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("sql", ["UPDATE kpi_ledgerhourtotal SET amount = 0", "DELETE FROM kpi_ledgerhourtotal"])
+def test_the_hourly_totals_refuse_update_and_delete(hotline, people, sql):
+    _entry(people)
+    before = _totals()
+    with pytest.raises(DatabaseError, match="append-only"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)
+    assert _totals() == before == _ledger()

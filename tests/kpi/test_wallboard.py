@@ -224,3 +224,40 @@ def test_the_board_index_holds_every_column_the_count_reads():
 
     read = {rule.column for rule in sla.COUNTED_DOWN} | {fact for rule in sla.COUNTED_DOWN for fact in rule.met_by}
     assert read | {"id"} == set(BOARD_COLUMNS)
+
+
+# --- today's penalties from the hourly totals -------------------------------------------------------------------
+
+def test_todays_penalties_are_summed_from_the_hourly_totals_not_read_entry_by_entry(scenario, people, clock):
+    """A storm day posts hundreds of thousands of entries: the board sums the database's hourly totals (a few rows
+    per posting, kept by the database at every insert), never the entries themselves, and they agree."""
+    from kpi.selectors import ledger_totals
+
+    with CaptureQueriesContext(connection) as queries:
+        penalties = wallboard.figures()["penalties"]
+    assert not [q["sql"] for q in queries if '"kpi_ledgerentry"' in q["sql"]]
+    day = LedgerEntry.objects.filter(occurred_at__gte=at(2026, 3, 2, 0, 0), occurred_at__lte=NOW)
+    expected = ledger_totals(day)  # what the report and the ledger page total
+    assert Decimal(penalties["net"]) == expected["net"] == Decimal("40")
+    assert [(r["rule"], r["count"], Decimal(r["penalties"]), Decimal(r["net"])) for r in penalties["by_rule"]] == [
+        (r["rule"], r["count"], r["penalties"], r["net"]) for r in expected["by_rule"]]
+
+
+def test_a_sweep_run_again_adds_nothing_to_the_totals(scenario, people, clock):
+    before = wallboard.figures()["penalties"]
+    sweeps.sweep_deadlines(now=NOW)  # the same breaches: the ledger's unique keys skip them
+    assert wallboard.figures()["penalties"] == before
+    entry_post_manual(rule=PenaltyRule.objects.get(code="intranet_violation"), actor=people.lead, reason="再次外联",
+                      agent=people.agent)
+    after = wallboard.figures()["penalties"]
+    assert (after["count"], after["net"]) == (4, "240.00")
+
+
+def test_an_entry_of_yesterday_evening_stays_out_of_today(scenario, people, clock):
+    # 23:59 on 1 March in Asia/Shanghai is 15:59 UTC: the day's first hour starts at 16:00 UTC
+    entry_post_manual(rule=PenaltyRule.objects.get(code="intranet_violation"), actor=people.lead, reason="昨晚外联",
+                      agent=people.agent, occurred_at=at(2026, 3, 1, 23, 59))
+    entry_post_manual(rule=PenaltyRule.objects.get(code="intranet_violation"), actor=people.lead, reason="今晨外联",
+                      agent=people.agent, occurred_at=at(2026, 3, 2, 0, 0))
+    penalties = wallboard.figures()["penalties"]
+    assert (penalties["count"], penalties["net"]) == (4, "240.00")
