@@ -301,3 +301,23 @@ def test_unit_with_ancestors_loads_the_chain_in_one_query(org):
     assert len(captured) == 1
     assert chain == [station, county, org.city]
     assert unit_with_ancestors(None) is None
+
+
+@pytest.mark.django_db
+def test_the_order_page_reads_the_same_number_of_queries_however_many_text_messages(people, client):
+    from tickets.models import SmsMessage, SmsTrigger
+
+    none = _complaint_with_history(people, n_urges=0, n_callbacks=0)
+    many = _complaint_with_history(people, n_urges=0, n_callbacks=0)
+    SmsMessage.objects.filter(order__in=[none, many]).delete()
+    now = timezone.now()
+    SmsMessage.objects.bulk_create([
+        SmsMessage(key=f"test:{n}", trigger=SmsTrigger.ACCEPTED, phone=many.caller_number, order=many, body="您好",
+                   next_attempt_at=now, created_at=now) for n in range(5)])
+    client.force_login(people.agent)
+    client.get(f"/orders/{none.pk}/")  # warm-up
+    few, response, _ = _count(lambda: client.get(f"/orders/{none.pk}/"))
+    assert response.status_code == 200
+    more, response, sqls = _count(lambda: client.get(f"/orders/{many.pk}/"))
+    assert response.status_code == 200 and response.content.decode().count('data-trigger="accepted"') == 5
+    assert more == few, "\n".join(sqls)

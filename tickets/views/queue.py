@@ -310,8 +310,9 @@ def _order_page(request, order: WorkOrder, *, failed=None, status=200):
         "merge_candidates": merge_candidates, "merged_orders": merged_orders,
         "callback_outlook": sla.callback_outlook(order),
         "live_url": f"{settings.LIVE_ORIGIN}/ws/queue/",
-        "text_messages": list(order.text_messages.only("trigger", "state", "created_at", "sent_at", "error")
-                              .order_by("created_at", "pk")),
+        # order_id too: the related manager sets each message's order from it (left out, one query per message)
+        "text_messages": list(order.text_messages.only("order_id", "trigger", "state", "created_at", "sent_at",
+                                                       "error").order_by("created_at", "pk")),
     }, status=status)
 
 
