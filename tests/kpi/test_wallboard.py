@@ -226,6 +226,24 @@ def test_the_board_index_holds_every_column_the_count_reads():
     assert read | {"id"} == set(BOARD_COLUMNS)
 
 
+@pytest.mark.parametrize("minute", [44, 45, 46, 104, 106])
+def test_overdue_and_due_soon_whatever_the_minute(scenario, clock, minute):
+    """Overdue and due within the hour, minute by minute around a deadline: the counts are those of the deadline
+    table's own definitions over every open order (the queue's tabs)."""
+    from tickets import sla
+    from tickets.models import WorkOrder
+    from tickets.models.states import OPEN_STATES
+
+    now = at(2026, 3, 2, 10, 0) + dt.timedelta(minutes=minute)
+    clock.move_to(now, tick=False)
+    orders = wallboard.figures()["orders"]
+    open_orders = WorkOrder.objects.filter(state__in=OPEN_STATES)
+    overdue = open_orders.filter(sla.overdue_q(now)).count()
+    due_soon = open_orders.filter(sla.due_soon_q(now, within=dt.timedelta(hours=1))).count()
+    assert (orders["overdue"], orders["due_soon"]) == (overdue, due_soon)
+    assert (overdue, due_soon) == {44: (1, 1), 45: (1, 1), 46: (2, 0), 104: (2, 0), 106: (2, 0)}[minute]
+
+
 # --- today's penalties from the hourly totals -------------------------------------------------------------------
 
 def test_todays_penalties_are_summed_from_the_hourly_totals_not_read_entry_by_entry(scenario, people, clock):
