@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-import django.forms
+import django
 from django.core.exceptions import ImproperlyConfigured
 
 from .env import channel_layers, env_bool, env_int, env_json_object, env_list, env_str
@@ -108,7 +108,7 @@ TEMPLATES = [
     {
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "NAME": "forms",
-        "DIRS": [Path(django.forms.__file__).resolve().parent / "jinja2"],
+        "DIRS": [Path(django.__file__).resolve().parent / "forms" / "jinja2"],  # not importing django.forms here
         "APP_DIRS": False,
     },
     {
