@@ -5,6 +5,7 @@ break. The 1920×1080 screenshot goes to docs/screenshots/wallboard-1920.png."""
 
 import datetime as dt
 import importlib
+import time
 from pathlib import Path
 
 import pytest
@@ -37,9 +38,12 @@ def busy_center(people, org):
     published fault with a repair call linked to it, and a penalty."""
     if not PenaltyRule.objects.exists():  # seeded by a migration; an earlier transactional test flushed them
         importlib.import_module("kpi.migrations.0002_rules_schedule_protection").seed_rules(django_apps, None)
-    now = timezone.now()
+    now = clear_of_midnight()
+    # The wallboard counts today's calls (Asia/Shanghai) on the live server's own clock: they ring within today.
+    since_midnight = (timezone.localtime(now) - local_midnight(now)).total_seconds()
+    window = min(50 * 60, since_midnight - 100)
     for n, (ago, ring) in enumerate([(50, 3), (40, 5), (30, None), (20, 4), (10, 14), (5, 2)]):
-        start = now - dt.timedelta(minutes=ago)
+        start = now - dt.timedelta(seconds=80 + (window - 80) * ago / 50)  # ended (≤ 74 s long) before now
         call_log(caller_number=f"1390000010{n}", ring_started_at=start, logged_by=people.telephony, agent=people.agent,
                  answered_at=start + dt.timedelta(seconds=ring) if ring else None,
                  ended_at=start + dt.timedelta(seconds=(ring or 6) + 60 * bool(ring)))
@@ -63,6 +67,22 @@ def busy_center(people, org):
     entry_post_manual(rule=PenaltyRule.objects.get(code="intranet_violation"), actor=people.lead, reason="私接外网",
                       agent=people.agent2)
     return crew
+
+
+def local_midnight(now: dt.datetime) -> dt.datetime:
+    return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def clear_of_midnight(before: int = 180, after: int = 240) -> dt.datetime:
+    """Now, unless the local day ends within `before` seconds or began less than `after` seconds ago: then wait
+    until `after` seconds into the new day, so that a test's calls and its page both fall on one day."""
+    now = timezone.now()
+    next_midnight = local_midnight(now) + dt.timedelta(days=1)
+    if (next_midnight - now).total_seconds() < before:
+        time.sleep((next_midnight - now).total_seconds() + after)
+    elif (now - local_midnight(now)).total_seconds() < after:
+        time.sleep(after - (now - local_midnight(now)).total_seconds())
+    return timezone.now()
 
 
 def value(page, selector: str) -> str:
