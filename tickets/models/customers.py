@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from contactcenter.choices import quick_display
+
 
 class AreaType(models.TextChoices):
     URBAN = "urban", _("Urban")  # 城区
@@ -11,6 +13,7 @@ class AreaType(models.TextChoices):
     REMOTE = "remote", _("Remote")  # 边远
 
 
+@quick_display("area_type")
 class Customer(models.Model):
     """A customer record 一户一档. Created from a call when the caller is unknown (no account yet)."""
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 
+from contactcenter.choices import quick_display
 from contactcenter.fsm import ConcurrentStates
 from contactcenter.history import AuditedRecords
 
@@ -72,6 +73,7 @@ class OutageLeadTime(models.Model):
         return f"{self.get_kind_display()}: {self.hours} h"
 
 
+@quick_display("kind", "state")
 class OutageNotice(ConcurrentStates, models.Model):
     """received → published → (updated) → restored → closed."""
 
@@ -161,6 +163,7 @@ class OutageNotice(ConcurrentStates, models.Model):
         self.closed_at = at
 
 
+@quick_display("source", "target")
 class OutageTransition(models.Model):
     notice = models.ForeignKey(OutageNotice, verbose_name=_("outage notice"), on_delete=models.CASCADE,
                                related_name="history")

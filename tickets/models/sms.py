@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from contactcenter.choices import quick_display
 from contactcenter.history import AuditedRecords
 
 
@@ -69,6 +70,7 @@ class SmsState(models.TextChoices):
     SKIPPED = "skipped", _("Not sent: the customer asked for no SMS")
 
 
+@quick_display("trigger", "state")
 class SmsMessage(models.Model):
     """One message to one number. Its ``key`` names what it tells (the order's transition row, the notice and the
     number): written again, it is not queued twice."""

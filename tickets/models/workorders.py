@@ -20,6 +20,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, FSMField, transition
 
+from contactcenter.choices import quick_display
 from contactcenter.fsm import ConcurrentStates
 
 from .customers import AreaType
@@ -60,6 +61,7 @@ BOARD_COLUMNS = ["id", "first_contact_due_at", "reply_due_at", "arrival_due_at",
                  "first_contacted_at", "replied_at", "resolved_at", "arrived_at", "called_back_at"]
 
 
+@quick_display("kind", "state", "area_type", "finding_cause")
 class WorkOrder(ConcurrentStates, models.Model):
     """A work order of any kind. The first-question owner 首问负责人 never changes."""
 
@@ -552,6 +554,7 @@ KIND_MODELS: dict[str, type[WorkOrder]] = {
 }
 
 
+@quick_display("source", "target")
 class WorkOrderTransition(models.Model):
     """The history row written with every transition: who, when, from, to, note."""
 
@@ -578,6 +581,7 @@ class WorkOrderTransition(models.Model):
         return f"{self.order_id}: {self.source} → {self.target} ({self.name})"
 
 
+@quick_display("attitude", "quality")
 class Callback(models.Model):
     """回访 (seed 000 细则 9): reached or not, attitude, quality, satisfied, suggestions."""
 
