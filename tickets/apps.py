@@ -17,15 +17,15 @@ class TicketsConfig(AppConfig):
 
     @staticmethod
     def _connect_reference_cache() -> None:
-        """A change of a unit, a department, an SLA policy or the calendar makes the cached reference data stale, a
-        change of an outage notice the cached published notices (tickets.reference)."""
+        """A change of a unit, a department, an SLA policy, a standard phrase or the calendar makes the cached
+        reference data stale, a change of an outage notice the cached published notices (tickets.reference)."""
         from django.db.models.signals import post_delete, post_save
 
-        from .models import Department, OutageNotice, SlaPolicy, Unit
+        from .models import Department, OutageNotice, SlaPolicy, StandardPhrase, Unit
         from .models.calendar import CalendarDay, CalendarYear
         from .reference import invalidate_outages, invalidate_reference
 
-        for model in (Unit, Department, SlaPolicy, CalendarYear, CalendarDay):
+        for model in (Unit, Department, SlaPolicy, StandardPhrase, CalendarYear, CalendarDay):
             post_save.connect(invalidate_reference, sender=model, dispatch_uid=f"reference-save-{model.__name__}")
             post_delete.connect(invalidate_reference, sender=model, dispatch_uid=f"reference-delete-{model.__name__}")
         post_save.connect(invalidate_outages, sender=OutageNotice, dispatch_uid="outages-save")

@@ -1,9 +1,10 @@
 """Reference data every new order reads, kept in the cache between requests: the accepting unit with its
-ancestors, the active SLA policies of a kind, a year's holidays and make-up working days, the departments. They
-change a few times a year (in the admin, audited); any change of a unit, a department, a policy or the calendar
-through the ORM makes every entry stale at once (``invalidate_reference``, connected in ``TicketsConfig.ready``;
-how: ``contactcenter.cache``). ``REFERENCE_CACHE_SECONDS`` bounds how long an entry lives
-(changes in raw SQL); 0 turns the cache off.
+ancestors, the active SLA policies of a kind, a year's holidays and make-up working days, the departments (with
+their active members), the standard phrases. They change a few times a year (in the admin, audited); any change of
+a unit, a department, a policy, a phrase or the calendar through the ORM makes every entry stale at once
+(``invalidate_reference``, connected in ``TicketsConfig.ready``; how: ``contactcenter.cache``); the departments'
+members are kept under the users' generation, which any change of a user makes stale. ``REFERENCE_CACHE_SECONDS``
+bounds how long an entry lives (changes in raw SQL); 0 turns the cache off.
 
 The published outage notices (which every repair call is matched against) are kept the same way under their own
 generation: a notice received, published, updated, restored or closed (each a save) makes the list stale at once
@@ -14,10 +15,12 @@ A process hands the same objects to all its callers (``shared=True``): they are 
 
 from django.conf import settings
 
+from contactcenter.auth import GENERATION as USERS
 from contactcenter.cache import generational, new_generation
 
-from .models import Department, OutageNotice, OutageState, SlaPolicy, Unit
+from .models import Department, OutageNotice, OutageState, SlaPolicy, StandardPhrase, Unit, User
 from .models.calendar import CalendarDay, CalendarYear
+from .models.org import full_name
 
 GENERATION = "reference"
 OUTAGES = "outages"
@@ -85,6 +88,38 @@ def department_choices() -> list[tuple[int, str]]:
     """(id, name) of every department, by kind and name: the choices of the queue's bulk-action bar."""
     return generational(GENERATION, "departments", lambda: list(
         Department.objects.order_by("kind", "name").values_list("id", "name")),
+        seconds=settings.REFERENCE_CACHE_SECONDS, shared=True)
+
+
+def departments_with_units() -> list[Department]:
+    """Every department with its unit (``department.unit`` costs no query), by kind and name: the choices of the
+    dispatch and reassign forms, which keep those that fit the order."""
+    return generational(GENERATION, "departments:units", lambda: list(
+        Department.objects.select_related("unit").order_by("kind", "name")),
+        seconds=settings.REFERENCE_CACHE_SECONDS, shared=True)
+
+
+def department_members() -> dict[int, list[tuple[str, str]]]:
+    """Each department's active members as (username, name), by username: who a dispatch may name as the handler.
+    Kept under the users' generation (``contactcenter.auth``): any change of a user through the ORM makes it stale;
+    the entry holds no secret (no password hash, no token)."""
+    return generational(USERS, "departments:members", _department_members,
+                        seconds=settings.REFERENCE_CACHE_SECONDS, shared=True)
+
+
+def _department_members() -> dict[int, list[tuple[str, str]]]:
+    members: dict[int, list[tuple[str, str]]] = {}
+    rows = (User.objects.filter(is_active=True, department__isnull=False).order_by("username")
+            .values_list("department_id", "username", "first_name", "last_name"))
+    for department_id, username, first_name, last_name in rows:
+        members.setdefault(department_id, []).append((username, full_name(first_name, last_name)))
+    return members
+
+
+def active_phrases(situation: str) -> list[StandardPhrase]:
+    """The active standard phrases of a situation, in their order (the phrases beside a text to the customer)."""
+    return generational(GENERATION, f"phrases:{situation}", lambda: list(
+        StandardPhrase.objects.filter(active=True, situation=situation).order_by("order", "id")),
         seconds=settings.REFERENCE_CACHE_SECONDS, shared=True)
 
 

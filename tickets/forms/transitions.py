@@ -5,7 +5,7 @@ decides, and its refusals become errors on the form (``contactcenter.forms.Servi
 transition name to its form at the end — split by family, the table would import from everywhere."""
 
 from django import forms
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +27,7 @@ from ..models import (
     User,
     WorkOrder,
 )
+from ..reference import department_members, departments_with_units
 from ..serializers import NOTE_MAX, TEXT_MAX
 from ..services import workorders as actions
 from .labels import SERVICE_CODES
@@ -55,8 +56,11 @@ def _text(label, *, max_length=TEXT_MAX, rows=4, phrase_check=False, required=Tr
 
 
 def _person(user: User) -> str:
-    name = user.get_full_name()
-    return f"{name} ({user.username})" if name else user.username
+    return _named(user.username, user.get_full_name())
+
+
+def _named(username: str, name: str) -> str:
+    return f"{name} ({username})" if name else username
 
 
 class TransitionForm(ServiceForm):
@@ -275,17 +279,21 @@ class DispatchForm(TransitionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         departments = Department.objects.select_related("unit").order_by("kind", "name")
-        if self.order.kind == Kind.REPAIR:
+        crews_only = self.order.kind == Kind.REPAIR
+        if crews_only:
             departments = departments.filter(kind=DepartmentKind.REPAIR_CREW)
         if self.order.department_id:
             departments = departments.exclude(pk=self.order.department_id)
-        members = User.objects.filter(is_active=True).order_by("username")
-        listed = list(departments.prefetch_related(Prefetch("members", queryset=members, to_attr="active_members")))
         self.fields["department"].queryset = departments  # validates the choice
-        self.fields["department"].rows = listed  # shows the choices: read once for both selects
+        # What is shown: the cached reference data (tickets.reference), filtered as the queryset is.
+        listed = [department for department in departments_with_units()
+                  if department.pk != self.order.department_id
+                  and (not crews_only or department.kind == DepartmentKind.REPAIR_CREW)]
+        self.fields["department"].rows = listed
+        members = department_members()
         groups = [
-            (department.name, [(user.username, _person(user)) for user in department.active_members])
-            for department in listed if department.active_members
+            (department.name, [(username, _named(username, name)) for username, name in members[department.pk]])
+            for department in listed if members.get(department.pk)
         ]
         self.fields["handler"].choices = [("", "—"), *groups]
 

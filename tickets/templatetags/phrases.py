@@ -14,13 +14,14 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from tickets.models import Situation, StandardPhrase
+from tickets.reference import active_phrases
 
 register = template.Library()
 
 @register.simple_tag
 def standard_phrases(situation: str) -> list[StandardPhrase]:
     """The active standard phrases of ``situation`` (a ``Situation`` value), in their order."""
-    return list(StandardPhrase.objects.filter(active=True, situation=situation).order_by("order", "id"))
+    return active_phrases(situation)
 
 
 @register.simple_tag
