@@ -10,9 +10,11 @@ from . import registry
 
 
 def attachments_of(parent: Model) -> QuerySet[Attachment]:
-    """Every attachment of the object, deleted ones too (they are its history), oldest first."""
+    """Every attachment of the object, deleted ones too (they are its history), oldest first. Who uploaded and who
+    deleted them come by a query each, only when there are any: most objects have none, and their page then pays
+    one plain query, not a join of the users twice (which PostgreSQL plans and Django builds at every load)."""
     return (Attachment.objects.filter(content_type=ContentType.objects.get_for_model(parent), object_id=parent.pk)
-            .select_related("uploaded_by", "deleted_by").order_by("id"))
+            .prefetch_related("uploaded_by", "deleted_by").order_by("id"))
 
 
 def visible_attachment(user, pk: int) -> tuple[Attachment, registry.Parent, Model]:

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from PIL import ExifTags, Image
@@ -505,6 +507,41 @@ def test_the_order_page_uploads_lists_and_deletes(client, people, order, django_
     assert response.status_code == 302
     row.refresh_from_db()
     assert row.deleted_by == people.repair and stored_files(media) == []
+
+
+def test_the_page_reads_the_attachments_with_their_people_in_constant_queries(api, client, people, order,
+                                                                             django_capture_on_commit_callbacks):
+    """An order without attachments (most) costs one plain query for them, no join; with some, uploaded and one
+    deleted, one query more for the uploaders and one for who deleted, however many rows; the names are shown."""
+    client.force_login(people.repair)
+    page = reverse("tickets:order-detail", args=[order.pk])
+    client.get(page)  # warm-up
+
+    def read() -> tuple[list[str], str]:
+        with CaptureQueriesContext(connection) as captured:
+            content = client.get(page).content.decode()
+        return [q["sql"] for q in captured.captured_queries], content
+
+    sqls, _ = read()
+    mine = [sql for sql in sqls if '"contactcenter_attachment"' in sql]
+    assert len(mine) == 1 and "JOIN" not in mine[0], mine
+    user_reads = sum('FROM "tickets_user"' in sql for sql in sqls)
+
+    people.repair.first_name, people.repair.last_name = "芳", "王"
+    people.repair.save()
+    for _ in range(2):
+        assert attach(api, people.repair, order).status_code == 201
+    first = Attachment.objects.order_by("id").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(reverse("attachment-delete", args=[first.pk])).status_code == 302
+    sqls, content = read()
+    assert sum('"contactcenter_attachment"' in sql for sql in sqls) == 1
+    assert sum('FROM "tickets_user"' in sql for sql in sqls) == user_reads + 2  # the uploaders, the deleters
+    assert "王芳" in content and content.count('class="attachment') >= 2
+    for _ in range(3):
+        assert attach(api, people.repair, order).status_code == 201
+    more, _ = read()
+    assert len(more) == len(sqls), "\n".join(more)
 
 
 @pytest.mark.parametrize(("next_url", "back"), [
