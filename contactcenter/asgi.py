@@ -2,6 +2,7 @@
 (the pages' live updates, ``contactcenter.live``), signed in by the session cookie, from this site's pages only.
 HTTP is answered too (the same Django), but production serves HTTP with gunicorn (WSGI): see the README."""
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -29,3 +30,5 @@ def serving(http) -> ProtocolTypeRouter:
 
 
 application = serving(django_http)
+
+gc.freeze()  # what is loaded by now lives as long as the process: see contactcenter/wsgi.py

@@ -56,3 +56,13 @@ def test_the_live_origin_is_a_websocket_origin_and_the_csp_allows_it(tmp_path):
     assert good.stdout.strip() == "wss://live.example.com [\"'self'\", 'wss://live.example.com']"
     assert bad.returncode != 0 and "LIVE_ORIGIN must be ws://" in bad.stderr
 
+
+
+def test_the_servers_entry_points_keep_what_they_loaded_out_of_the_garbage_collectors_walks(tmp_path):
+    """gunicorn's and uvicorn's process imports its entry point once: what is loaded by then (Django, the apps) is
+    frozen (``gc.freeze()``), so the full collections made while serving no longer walk it; collection still runs."""
+    for module in ("contactcenter.wsgi", "contactcenter.asgi"):
+        result = _run(f"import gc, {module}; print(gc.get_freeze_count(), gc.isenabled())", tmp_path)
+        assert result.returncode == 0, result.stderr
+        frozen, enabled = result.stdout.split()
+        assert int(frozen) > 50_000 and enabled == "True", (module, result.stdout)
