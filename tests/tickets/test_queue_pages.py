@@ -607,3 +607,22 @@ def test_the_queue_reads_no_column_row_by_row_whatever_the_kind_and_state(people
     investigated(people, org)
     replied(people, org, clock, at=START - DAY)
     assert cost() == baseline
+
+
+def test_the_dispatch_form_refuses_a_department_it_does_not_offer(people, org):
+    """A repair goes to a crew, never back to the crew it is with: another department, or one made up, is refused on
+    the form (the page again with the error), the order unchanged; a listed crew is accepted."""
+    repair = new("repair", people.agent)
+    client = page(people.agent)
+    for department in (org.marketing.pk, 999_999, "x"):
+        response = post(client, repair, "dispatch", {"department": department})
+        assert response.status_code in (200, 400) and errors(response), department
+        assert state(repair) == "accepted"
+    assert post(client, repair, "dispatch", {"department": org.repair.pk}).status_code == 302
+    assert state(repair) == "dispatched"
+    lead = page(people.lead)
+    response = post(lead, repair, "reassign", {"department": org.repair.pk})  # the crew it is with
+    assert response.status_code in (200, 400) and errors(response)
+    assert WorkOrder.objects.get(pk=repair.pk).department_id == org.repair.pk
+    assert post(lead, repair, "reassign", {"department": org.repair2.pk}).status_code == 302
+    assert WorkOrder.objects.get(pk=repair.pk).department_id == org.repair2.pk

@@ -278,17 +278,13 @@ class DispatchForm(TransitionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        departments = Department.objects.select_related("unit").order_by("kind", "name")
+        # The departments that fit the order (a repair: the crews; never the one it is with), from the cached
+        # reference data (tickets.reference); the choice is validated against the same ones in the database.
         crews_only = self.order.kind == Kind.REPAIR
-        if crews_only:
-            departments = departments.filter(kind=DepartmentKind.REPAIR_CREW)
-        if self.order.department_id:
-            departments = departments.exclude(pk=self.order.department_id)
-        self.fields["department"].queryset = departments  # validates the choice
-        # What is shown: the cached reference data (tickets.reference), filtered as the queryset is.
         listed = [department for department in departments_with_units()
                   if department.pk != self.order.department_id
                   and (not crews_only or department.kind == DepartmentKind.REPAIR_CREW)]
+        self.fields["department"].queryset = Department.objects.filter(pk__in=[d.pk for d in listed])
         self.fields["department"].rows = listed
         members = department_members()
         groups = [
