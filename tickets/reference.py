@@ -86,9 +86,7 @@ def provisional_holidays(year: int) -> dict:
 
 def department_choices() -> list[tuple[int, str]]:
     """(id, name) of every department, by kind and name: the choices of the queue's bulk-action bar."""
-    return generational(GENERATION, "departments", lambda: list(
-        Department.objects.order_by("kind", "name").values_list("id", "name")),
-        seconds=settings.REFERENCE_CACHE_SECONDS, shared=True)
+    return [(department.pk, department.name) for department in departments_with_units()]
 
 
 def departments_with_units() -> list[Department]:
