@@ -4,14 +4,17 @@ policies do: its load reads no department, no user but the session's own check, 
 (the admin) shows on the next load."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from tests.factories import UserFactory
 from tickets.models import StandardPhrase
 from tickets.services import work_order_create
+from tickets.services.calls import call_log
 
 pytestmark = pytest.mark.django_db
 
@@ -72,3 +75,40 @@ def test_changes_show_on_the_next_load(people, org, client, repair):
     assert "repair" not in handler_options(page) and "newcrew" in handler_options(page)
     assert "抢修二班（夜） · " in page
     assert added.text in page and old.text not in page
+
+
+def forward_options(page: str) -> list[str]:
+    select = re.search(r'<select name="department"[^>]*>(.*?)</select>', page, re.S)
+    assert select, "the forward form's list of supervision offices"
+    return re.findall(r"<option[^>]*>([^<]*)</option>", select.group(1))
+
+
+def test_a_complaints_forward_form_lists_the_supervision_offices_from_the_cache(people, org, client):
+    complaint = work_order_create(kind="complaint", description="抢修人员态度差", caller_number="13900000022",
+                                  actor=people.agent)
+    client.force_login(people.agent)
+    load(client, complaint)
+    page, sqls = load(client, complaint)
+    assert "forward" in page
+    assert [s for s in sqls if 'FROM "tickets_department"' in s] == [], sqls
+    offices = forward_options(page)
+    assert "监察室 · 示范市供电公司" in offices and "抢修一班 · 示范市供电公司" not in offices
+
+    org.supervision.name = "监察室（城区）"  # as the admin saves it: on the next load
+    org.supervision.save()
+    assert "监察室（城区） · 示范市供电公司" in forward_options(load(client, complaint)[0])
+
+
+def test_the_urge_form_reads_the_customers_recent_calls_in_one_plain_query(people, org, client, repair):
+    now = timezone.now()
+    calls = [call_log(caller_number="13900000021", agent=people.agent, logged_by=people.agent,
+                      ring_started_at=now - timedelta(minutes=minutes, seconds=5),
+                      answered_at=now - timedelta(minutes=minutes), ended_at=now - timedelta(minutes=minutes - 2))
+             for minutes in (30, 20, 10)]
+    client.force_login(people.agent)
+    page, sqls = load(client, repair)
+    reads = [s for s in sqls if 'FROM "tickets_call"' in s]
+    assert len(reads) == 1 and not any(s.lstrip().upper().startswith("DECLARE") for s in sqls), reads
+    select = re.search(r'<select name="call"[^>]*>(.*?)</select>', page, re.S)
+    assert select, "the urge form's list of calls"
+    assert re.findall(r'<option value="(\d+)"', select.group(1)) == [str(c.pk) for c in reversed(calls)]

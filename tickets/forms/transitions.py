@@ -218,7 +218,22 @@ class ContactCustomerForm(NoteOnlyForm):
     service = staticmethod(actions.work_order_contact_customer)
 
 
+class _ListedChoices(forms.models.ModelChoiceIterator):
+    """The choices read with one plain query: Django's iterator streams them through a server-side cursor
+    (DECLARE, FETCH, CLOSE on PostgreSQL), three round trips for a list of a few dozen rows. A field's ``rows``,
+    when the form has read them already, are shown without a query (the queryset still validates the input)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        rows = getattr(self.field, "rows", None)
+        for obj in self.queryset if rows is None else rows:
+            yield self.choice(obj)
+
+
 class CallChoiceField(forms.ModelChoiceField):
+    iterator = _ListedChoices
+
     def label_from_instance(self, obj: Call) -> str:
         return f"{timezone.localtime(obj.ring_started_at):%m-%d %H:%M} · {obj.caller_number}"
 
@@ -235,9 +250,12 @@ class UrgeForm(TransitionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The customer's latest calls, read once: shown from these rows, a choice validated against their ids.
         calls = Call.objects.filter(Q(customer_id=self.order.customer_id) | Q(caller_number=self.order.caller_number))
-        recent = list(calls.order_by("-ring_started_at", "-id").values_list("pk", flat=True)[:RECENT_CALLS])
-        self.fields["call"].queryset = Call.objects.filter(pk__in=recent).order_by("-ring_started_at", "-id")
+        recent = list(calls.only("id", "ring_started_at", "caller_number")
+                      .order_by("-ring_started_at", "-id")[:RECENT_CALLS])
+        self.fields["call"].queryset = Call.objects.filter(pk__in=[call.pk for call in recent])
+        self.fields["call"].rows = recent
 
     def params(self) -> dict:
         return {"progress_answer": self.cleaned_data.get("progress_answer", ""), "call": self.cleaned_data.get("call"),
@@ -245,19 +263,6 @@ class UrgeForm(TransitionForm):
 
     def call_value(self) -> Call | None:
         return self.cleaned_data.get("call")
-
-
-class _ListedChoices(forms.models.ModelChoiceIterator):
-    """The choices read with one plain query: Django's iterator streams them through a server-side cursor
-    (DECLARE, FETCH, CLOSE on PostgreSQL), three round trips for a list of a few dozen rows. A field's ``rows``,
-    when the form has read them already, are shown without a query (the queryset still validates the input)."""
-
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        rows = getattr(self.field, "rows", None)
-        for obj in self.queryset if rows is None else rows:
-            yield self.choice(obj)
 
 
 class DepartmentChoiceField(forms.ModelChoiceField):
@@ -321,7 +326,13 @@ class ForwardForm(TransitionForm):
     service = staticmethod(actions.work_order_forward)
     department = DepartmentChoiceField(
         label=_("Supervision office"), required=False, empty_label=_("The nearest supervision office"),
-        queryset=Department.objects.filter(kind=DepartmentKind.SUPERVISION).select_related("unit").order_by("name"))
+        queryset=Department.objects.filter(kind=DepartmentKind.SUPERVISION))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Shown from the cached reference data (tickets.reference), by name; a choice is validated in the database.
+        self.fields["department"].rows = [department for department in departments_with_units()
+                                          if department.kind == DepartmentKind.SUPERVISION]
 
     def params(self) -> dict:
         return {"department": self.cleaned_data.get("department")}
