@@ -112,3 +112,21 @@ def test_the_urge_form_reads_the_customers_recent_calls_in_one_plain_query(peopl
     select = re.search(r'<select name="call"[^>]*>(.*?)</select>', page, re.S)
     assert select, "the urge form's list of calls"
     assert re.findall(r'<option value="(\d+)"', select.group(1)) == [str(c.pk) for c in reversed(calls)]
+
+
+def test_forms_without_errors_draw_no_empty_error_list_and_a_refused_one_shows_its_error(people, org, client, repair,
+                                                                                           monkeypatch):
+    """An empty error list costs a template render per field: the templates draw a field's errors only when it has
+    some. A refused step still shows them in place."""
+    from django.forms.utils import ErrorList
+
+    drawn = []
+    original = ErrorList.get_context  # what drawing an error list (str, HTML) reads first
+    monkeypatch.setattr(ErrorList, "get_context", lambda self: drawn.append(list(self)) or original(self))
+    client.force_login(people.agent)
+    page, _ = load(client, repair)
+    assert 'name="department"' in page and drawn == []
+
+    response = client.post(f"/orders/{repair.pk}/transitions/dispatch/", {"step": "dispatch", "department": "999999"})
+    assert response.status_code == 400 and drawn, drawn
+    assert all(errors for errors in drawn)  # only lists with errors were drawn, and the refusal is shown
