@@ -130,3 +130,18 @@ def test_forms_without_errors_draw_no_empty_error_list_and_a_refused_one_shows_i
     response = client.post(f"/orders/{repair.pk}/transitions/dispatch/", {"step": "dispatch", "department": "999999"})
     assert response.status_code == 400 and drawn, drawn
     assert all(errors for errors in drawn)  # only lists with errors were drawn, and the refusal is shown
+
+
+def test_one_orders_history_and_callbacks_are_read_on_its_id_with_the_order_in_hand(people, repair):
+    """A single order's detail reads its history and its callbacks with one query each on the order's id, not
+    through the prefetch machinery meant for lists (``WHERE order_id IN (…)``); each row's order is the one in hand."""
+    from tickets import selectors
+
+    with CaptureQueriesContext(connection) as captured:
+        order = selectors.work_order_detail(people.agent, repair.pk)
+    reads = [q["sql"] for q in captured.captured_queries
+             if 'FROM "tickets_workordertransition"' in q["sql"] or 'FROM "tickets_callback"' in q["sql"]]
+    assert len(reads) == 2 and all(f'"order_id" = {repair.pk}' in sql and " IN (" not in sql for sql in reads), reads
+    with CaptureQueriesContext(connection) as captured:
+        assert [row.order for row in order.detail_history] == [order] and order.detail_history[0].actor == people.agent
+    assert captured.captured_queries == []
