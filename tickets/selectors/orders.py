@@ -23,11 +23,15 @@ def visible_work_orders(user: User) -> QuerySet[WorkOrder]:
     return orders.none()
 
 
-def detail_prefetches() -> tuple[Prefetch, Prefetch]:
-    """What an order's detail shows besides the order: its history with the actors (``detail_history``), its
-    callbacks with the agents (``detail_callbacks``): one query each."""
-    return (Prefetch("history", queryset=WorkOrderTransition.objects.select_related("actor"), to_attr="detail_history"),
-            Prefetch("callbacks", queryset=Callback.objects.select_related("agent"), to_attr="detail_callbacks"))
+# What an order's detail shows besides the order, read the same way for one order and for many: its history with
+# the actors, its callbacks with the agents.
+_DETAIL = {"detail_history": ("history", lambda: WorkOrderTransition.objects.select_related("actor")),
+           "detail_callbacks": ("callbacks", lambda: Callback.objects.select_related("agent"))}
+
+
+def detail_prefetches() -> tuple[Prefetch, ...]:
+    """The detail of many orders (``detail_history``, ``detail_callbacks``): one query each for all of them."""
+    return tuple(Prefetch(relation, queryset=rows(), to_attr=attr) for attr, (relation, rows) in _DETAIL.items())
 
 
 def work_order_detail(user: User, pk: int) -> WorkOrder:
@@ -35,13 +39,12 @@ def work_order_detail(user: User, pk: int) -> WorkOrder:
 
 
 def _read_detail(order: WorkOrder) -> WorkOrder:
-    """One order's history and callbacks, as ``detail_prefetches`` reads them for many: filtered on the order's id
-    directly (the prefetch machinery costs more than these two queries for a single order); each row's ``order`` is
-    the order in hand."""
-    order.detail_history = list(WorkOrderTransition.objects.filter(order_id=order.pk).select_related("actor"))
-    order.detail_callbacks = list(Callback.objects.filter(order_id=order.pk).select_related("agent"))
-    for row in (*order.detail_history, *order.detail_callbacks):
-        row.order = order
+    """One order's detail: filtered on the order's id directly (the prefetch machinery costs more than these two
+    queries for a single order); each row's ``order`` is the order in hand."""
+    for attr, (_relation, rows) in _DETAIL.items():
+        setattr(order, attr, list(rows().filter(order_id=order.pk)))
+        for row in getattr(order, attr):
+            row.order = order
     return order
 
 
