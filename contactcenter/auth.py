@@ -5,8 +5,11 @@ Every API request and page needs the user and asks ``has_perm`` at least once; r
 three queries whose planning costs more than the rest of a small request. An entry holds plain values: the user's
 columns but the password, the names of their roles (groups) and their permission codes. It is keyed by the user's id,
 or for a token by a SHA-256 digest of the token: **no secret is ever stored** (neither a token nor a password hash).
-A user is rebuilt from an entry with ``Model.from_db``, the password left deferred: a page request, whose session is
-checked against a hash of the password, reads that one column; an API request with a token reads nothing.
+A user is rebuilt from an entry with ``Model.from_db``, the password left deferred. A page request checks its session
+against the user's session hash (``get_session_auth_hash``: an HMAC of the password hash under ``SECRET_KEY``), which
+the entry carries: the value each of the user's sessions already holds (``_auth_user_hash``, kept in this same cache
+by the session engine), not the password hash; it is used only under the ``SECRET_KEY`` it was made with. So a warm
+request, page or token, reads nothing.
 
 Entries are stamped with the generation of "auth" (``contactcenter.cache``): any change of a user, a token, a group, a
 permission or their links through the ORM replaces it (``invalidate_users``, connected in ``ContactcenterConfig``),
@@ -25,6 +28,7 @@ from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 from django.contrib.auth.models import Permission
 from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from knox.auth import TokenAuthentication
 from knox.crypto import hash_token
@@ -56,6 +60,11 @@ def _permission_codes(user) -> set[str]:
     return {f"{app_label}.{codename}" for app_label, codename in rows}
 
 
+def _key_id() -> str:
+    """Which ``SECRET_KEY`` a session hash was made with (an HMAC under it: says nothing of the key)."""
+    return salted_hmac("contactcenter.auth.key-id", "").hexdigest()[:16]
+
+
 def _entry(user) -> dict:
     """What the cache keeps of a user: plain values, no secret."""
     columns = {field.attname: getattr(user, field.attname) for field in user._meta.concrete_fields
@@ -64,6 +73,7 @@ def _entry(user) -> dict:
         "columns": columns,
         "roles": sorted(user.groups.values_list("name", flat=True)),
         "permissions": sorted(_permission_codes(user)),
+        "session_hash": user.get_session_auth_hash(), "key_id": _key_id(),
     }
 
 
@@ -74,6 +84,8 @@ def _user_from(entry: dict):
     user = get_user_model().from_db(DEFAULT_DB_ALIAS, list(columns), list(columns.values()))
     user.role_names = list(entry["roles"])
     user.permission_codes = set(entry["permissions"])
+    if entry.get("session_hash") and entry.get("key_id") == _key_id():  # not one made under a rotated-out key
+        user.carried_session_hash = entry["session_hash"]
     return user
 
 

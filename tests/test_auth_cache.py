@@ -53,6 +53,39 @@ def test_a_warm_token_costs_no_query(people):
     assert _auth_queries(lambda: client.get(ORDERS)) == 0
 
 
+def test_a_warm_session_reads_neither_the_user_nor_the_password(people):
+    """A page's session is checked against the hash the cache entry carries (the value every session of the user
+    already holds), not against the password column read again on every page."""
+    client = Client()
+    client.force_login(people.agent)
+    assert client.get("/queue/").status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/queue/").status_code == 200
+    assert not [q["sql"] for q in captured.captured_queries
+                if '"tickets_user"."password"' in q["sql"] or "django_session" in q["sql"]]
+
+
+def test_a_session_made_under_a_retired_secret_key_ends(people, settings):
+    """The hash the cache carries was made under the old key: it does not vouch for the session under a new one."""
+    client = Client()
+    client.force_login(people.agent)
+    assert client.get("/queue/").status_code == 200
+    assert client.get("/queue/").status_code == 200  # the user and the hash from the cache
+    settings.SECRET_KEY = "a-new-secret-key-for-this-test-" + "k" * 40
+    assert client.get("/queue/").status_code == 302  # to the login page, as Django does with the old key gone
+
+
+def test_a_user_from_the_cache_who_sets_a_password_gets_the_new_passwords_hash(people):
+    ModelBackend().get_user(people.agent.pk)
+    user = ModelBackend().get_user(people.agent.pk)  # from the cache, the password not loaded
+    old = user.get_session_auth_hash()
+    user.set_password("another-password-2026")  # what a password change does before update_session_auth_hash
+    assert user.get_session_auth_hash() != old
+    people.agent.set_password("another-password-2026")
+    people.agent.password = user.password
+    assert user.get_session_auth_hash() == people.agent.get_session_auth_hash()
+
+
 def test_a_permission_taken_from_the_group_is_refused_on_the_next_request(people):
     client, _ = _token_client(people.agent)
     assert client.get(ORDERS).status_code == 200  # cached now

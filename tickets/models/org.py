@@ -104,6 +104,14 @@ class User(AbstractUser):
     def get_full_name(self) -> str:
         return full_name(self.first_name, self.last_name)
 
+    def get_session_auth_hash(self) -> str:
+        """The hash a session is checked against: the one a user from the cache carries (contactcenter.auth) while
+        the password is not loaded, else Django's, from the password (so a password just set counts at once)."""
+        carried = getattr(self, "carried_session_hash", None)
+        if carried and "password" in self.get_deferred_fields():
+            return carried
+        return super().get_session_auth_hash()
+
     def __str__(self) -> str:
         full = self.get_full_name()
         return f"{full} ({self.username})" if full else self.username
