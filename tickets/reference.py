@@ -1,10 +1,10 @@
 """Reference data every new order reads, kept in the cache between requests: the accepting unit with its
 ancestors, the active SLA policies of a kind, a year's holidays and make-up working days, the departments (with
-their active members), the standard phrases. They change a few times a year (in the admin, audited); any change of
-a unit, a department, a policy, a phrase or the calendar through the ORM makes every entry stale at once
-(``invalidate_reference``, connected in ``TicketsConfig.ready``; how: ``contactcenter.cache``); the departments'
-members are kept under the users' generation, which any change of a user makes stale. ``REFERENCE_CACHE_SECONDS``
-bounds how long an entry lives (changes in raw SQL); 0 turns the cache off.
+their active members), the standard phrases, the users' directory. They change a few times a year (in the admin,
+audited); any change of a unit, a department, a policy, a phrase or the calendar through the ORM makes every entry
+stale at once (``invalidate_reference``, connected in ``TicketsConfig.ready``; how: ``contactcenter.cache``); the
+departments' members and the users' directory are kept under the users' generation, which any change of a user makes
+stale. ``REFERENCE_CACHE_SECONDS`` bounds how long an entry lives (changes in raw SQL); 0 turns the cache off.
 
 The published outage notices (which every repair call is matched against) are kept the same way under their own
 generation: a notice received, published, updated, restored or closed (each a save) makes the list stale at once
@@ -13,9 +13,13 @@ generation: a notice received, published, updated, restored or closed (each a sa
 A process hands the same objects to all its callers (``shared=True``): they are read, never changed or saved.
 """
 
+from collections.abc import Iterable
+
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS
 
 from contactcenter.auth import GENERATION as USERS
+from contactcenter.auth import NOT_CACHED
 from contactcenter.cache import generational, new_generation
 
 from .models import Department, OutageNotice, OutageState, SlaPolicy, StandardPhrase, Unit, User
@@ -103,6 +107,30 @@ def department_members() -> dict[int, list[tuple[str, str]]]:
     the entry holds no secret (no password hash, no token)."""
     return generational(USERS, "departments:members", _department_members,
                         seconds=settings.REFERENCE_CACHE_SECONDS, shared=True)
+
+
+# A user as the directory keeps them: every column but the secret (the password hash).
+_SHOWN = tuple(field.attname for field in User._meta.concrete_fields if field.attname not in NOT_CACHED)
+
+
+def user_directory() -> dict[int, tuple]:
+    """Every user's columns but the password hash, by id: the people an order page shows (owner, handler, the
+    history's actors, the callbacks' agents) without joining the users' table to each of its reads. Kept under the
+    users' generation, like the departments' members: any change of a user through the ORM makes it stale."""
+    return generational(USERS, "users:directory", lambda: {row[0]: row for row in User.objects.values_list(*_SHOWN)},
+                        seconds=settings.REFERENCE_CACHE_SECONDS, shared=True)
+
+
+def attach_users(rows: Iterable, *relations: str) -> None:
+    """Set each row's user ``relations`` (``owner``, ``actor`` …) from the directory: a user of its own per row and
+    relation, as read from the database with the password deferred (``Model.from_db``). A user not (yet) in the
+    directory is left to Django's lazy read."""
+    directory = user_directory()
+    for row in rows:
+        for relation in relations:
+            columns = directory.get(getattr(row, f"{relation}_id"))
+            if columns is not None:
+                setattr(row, relation, User.from_db(DEFAULT_DB_ALIAS, _SHOWN, columns))
 
 
 def _department_members() -> dict[int, list[tuple[str, str]]]:

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from tests.actions import act
 from tests.factories import UserFactory
 from tickets.models import StandardPhrase
 from tickets.services import work_order_create
@@ -144,3 +145,27 @@ def test_one_orders_history_and_callbacks_are_read_on_its_id_with_the_order_in_h
     with CaptureQueriesContext(connection) as captured:
         assert [row.order for row in order.detail_history] == [order] and order.detail_history[0].actor == people.agent
     assert captured.captured_queries == []
+
+
+def test_the_people_on_an_order_page_come_from_the_cached_directory_and_a_rename_shows_next(people, org, client,
+                                                                                               repair):
+    """The owner, the handler, the history's actors and the callbacks' agents are shown from the users' directory
+    kept in the cache (names, departments: no secret), not joined to every read of the order page; a user renamed
+    through the ORM (the admin) shows under the new name on the next load."""
+    act(order=repair, name="dispatch", actor=people.agent, params={"department": org.repair, "handler": people.repair})
+    people.agent.last_name, people.agent.first_name = "王", "芳"
+    people.agent.save()
+    people.repair.last_name, people.repair.first_name = "李", "强"
+    people.repair.save()
+    client.force_login(people.agent)
+    load(client, repair)
+    page, sqls = load(client, repair)
+    assert [s for s in sqls if '"tickets_user"' in s] == [], sqls
+    assert "<dd>王芳</dd>" in page and " · 李强</dd>" in page  # the owner; the department's handler
+    history = page[page.index("<tbody", page.index('id="history"')):]
+    assert history.count("王芳") >= 2  # accepted and dispatched by the agent
+
+    people.repair.last_name = "赵"  # as the admin saves it
+    people.repair.save()
+    page, _ = load(client, repair)
+    assert " · 赵强</dd>" in page

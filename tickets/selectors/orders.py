@@ -4,6 +4,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from ..models import Call, Callback, Customer, User, WorkOrder, WorkOrderTransition
 from ..models.states import OPEN_STATES  # noqa: F401  (the machine's; read through here by the pages)
+from ..reference import attach_users
 from ..sla import due_soon_q, is_overdue, overdue_q  # noqa: F401  (the deadline table's; read through here by the pages)
 
 
@@ -24,27 +25,35 @@ def visible_work_orders(user: User) -> QuerySet[WorkOrder]:
 
 
 # What an order's detail shows besides the order, read the same way for one order and for many: its history with
-# the actors, its callbacks with the agents.
-_DETAIL = {"detail_history": ("history", lambda: WorkOrderTransition.objects.select_related("actor")),
-           "detail_callbacks": ("callbacks", lambda: Callback.objects.select_related("agent"))}
+# the actors, its callbacks with the agents (attribute: relation, model, its user).
+_DETAIL = {"detail_history": ("history", WorkOrderTransition, "actor"),
+           "detail_callbacks": ("callbacks", Callback, "agent")}
+_PEOPLE = ("owner", "handler", "finding_responsible")  # an order's users that its page shows
 
 
 def detail_prefetches() -> tuple[Prefetch, ...]:
     """The detail of many orders (``detail_history``, ``detail_callbacks``): one query each for all of them."""
-    return tuple(Prefetch(relation, queryset=rows(), to_attr=attr) for attr, (relation, rows) in _DETAIL.items())
+    return tuple(Prefetch(relation, queryset=model.objects.select_related(user), to_attr=attr)
+                 for attr, (relation, model, user) in _DETAIL.items())
 
 
 def work_order_detail(user: User, pk: int) -> WorkOrder:
-    return _read_detail(visible_work_orders(user).get(pk=pk))
+    """One order with its detail; its people (owner, handler …) from the cached directory, not joined."""
+    order = visible_work_orders(user).select_related(None).select_related("department", "customer") \
+        .prefetch_related(None).get(pk=pk)
+    attach_users([order], *_PEOPLE)
+    return _read_detail(order)
 
 
 def _read_detail(order: WorkOrder) -> WorkOrder:
     """One order's detail: filtered on the order's id directly (the prefetch machinery costs more than these two
-    queries for a single order); each row's ``order`` is the order in hand."""
-    for attr, (_relation, rows) in _DETAIL.items():
-        setattr(order, attr, list(rows().filter(order_id=order.pk)))
-        for row in getattr(order, attr):
+    queries for a single order), the users from the cached directory; each row's ``order`` is the order in hand."""
+    for attr, (_relation, model, user) in _DETAIL.items():
+        rows = list(model.objects.filter(order_id=order.pk))
+        attach_users(rows, user)
+        for row in rows:
             row.order = order
+        setattr(order, attr, rows)
     return order
 
 
