@@ -179,6 +179,10 @@ else:
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": CACHE_URL.removeprefix("file://") or str(VAR_DIR / "cache"),
     }}
+# Fragments of pages drawn the same for many requests (the menu: tickets.templatetags.layout.site_nav), kept in each
+# process's memory: they hold no user data, and a deploy (new code, new translations) starts them afresh.
+CACHES["fragments"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fragments",
+                       "TIMEOUT": None, "OPTIONS": {"MAX_ENTRIES": 2000}}
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # How long a request may reuse the signed-in user and their permissions from the cache instead of two queries.
 # Every change of a user, token, group or permission through the ORM invalidates them at once (contactcenter.auth);

@@ -24,7 +24,8 @@ from .settings import CACHE_URL  # noqa: E402
 SECURE_SSL_REDIRECT = False
 SMS_BACKEND = "tickets.sms.backends.locmem.SmsBackend"  # tests read tickets.sms.outbox
 if not CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "contactcenter"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "contactcenter"},
+              "fragments": CACHES["fragments"]}  # noqa: F405
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     _test_file = os.path.join(tempfile.gettempdir(), f"contactcenter-test-{os.getpid()}.sqlite3")  # one per process
     DATABASES["default"]["TEST"] = {"NAME": _test_file}  # noqa: F405

@@ -3,7 +3,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.apps import apps as django_apps
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from rest_framework.test import APIClient
 
 from contactcenter.cache import forget
@@ -55,8 +55,10 @@ def _reference_data(django_db_blocker, request):
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """The cache outlives a test's rolled-back transaction (and SQLite hands out the same ids again): every test
-    starts with an empty one (cached users, reference data, dashboard months, sessions)."""
+    starts with an empty one (cached users, reference data, dashboard months, sessions), and with no page fragment
+    drawn before (the menu)."""
     cache.clear()
+    caches["fragments"].clear()
     forget()  # and what this process keeps in front of it
     yield
 
