@@ -76,3 +76,19 @@ def test_an_entry_posted_appears_on_the_open_ledger_without_a_reload(live_servic
     assert page.locator("#ledger-live-notice").is_visible()
     assert page.evaluate("window.notReloaded") is True
     assert page_width(page) <= viewport[0]
+
+
+def test_the_english_ledgers_filters_fit_a_phone(live_server, browser, plain_cookies, people, org):
+    """English labels of the rules are longer than the Chinese ones: each filter still fits inside the filter panel
+    at 390×844 instead of running past the screen's edge."""
+    supervisor = log_in(browser, live_server.url, "supervisor")
+    supervisor.set_viewport_size({"width": 390, "height": 844})
+    supervisor.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    supervisor.goto(f"{live_server.url}/kpi/ledger/")
+    assert "KPI ledger" in supervisor.content()
+    outside = supervisor.evaluate("""() => {
+        const panel = document.querySelector('form.filters').getBoundingClientRect();
+        return [...document.querySelectorAll('form.filters select, form.filters input')]
+            .filter(e => e.getBoundingClientRect().right > panel.right + 1).map(e => e.name); }""")
+    assert outside == []
+    assert page_width(supervisor) <= 390
