@@ -77,3 +77,13 @@ def test_without_a_fragment_cache_the_menu_is_drawn_every_time(people, settings)
     for _ in range(2):
         links, active = nav(client)
         assert "来电工作台" in links and active == ["我的工单"]
+
+
+def test_a_page_drawn_without_a_request_or_signed_out_has_an_empty_menu(client):
+    from django.template.loader import render_to_string
+
+    html = render_to_string("base.html", {})  # an error page drawn with a bare context
+    menu = html.split('<nav class="site-nav"')[1].split("</nav>")[0]
+    assert "<a href" not in menu
+    login = client.get("/accounts/login/")
+    assert login.status_code == 200 and '<nav class="site-nav"' in login.content.decode()

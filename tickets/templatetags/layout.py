@@ -54,9 +54,12 @@ def site_nav(context) -> str:
     flags and the current section, so it is drawn once for each of those and then served from the process's
     fragment cache (``CACHES["fragments"]``, in memory: a deploy restarts it with the code and the translations);
     a permission given or taken away makes another key, so it counts on the next page. Without that cache (a
-    settings file that leaves it out) it is drawn every time."""
-    user, path = context["user"], context["request"].path
-    active = [name for name, test in NAV_SECTIONS if test(path)]
+    settings file that leaves it out) it is drawn every time; so is the empty menu of a signed-out user or of a page
+    drawn without a request (an error page)."""
+    user, request = context.get("user"), context.get("request")
+    if user is None or request is None or not user.is_authenticated:  # signed out, or a page drawn without a request
+        return render_to_string("_site_nav.html", {"user": user, "perms": context.get("perms"), "active": []})
+    active = [name for name, test in NAV_SECTIONS if test(request.path)]
     who = (user.is_authenticated, user.is_staff, user.is_superuser, sorted(user.get_all_permissions()))
     key = "site-nav:" + hashlib.sha256(repr((get_language(), get_script_prefix(), active, who)).encode()).hexdigest()
     try:
