@@ -14,8 +14,12 @@ def visible_work_orders(user: User) -> QuerySet[WorkOrder]:
     # Joined: what every answer shows. Not the unit (answers give its id) nor the finding's responsible agent
     # (set on few orders: read for a page in one query when any is): each join of a query costs PostgreSQL
     # planning time on every request, more than the query itself for one order.
-    orders = (WorkOrder.objects.select_related("owner", "department", "handler", "customer")
-              .prefetch_related("finding_responsible"))
+    return _visible(user, WorkOrder.objects.select_related("owner", "department", "handler", "customer")
+                    .prefetch_related("finding_responsible"))
+
+
+def _visible(user: User, orders: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
+    """``orders`` as far as the user may see them (``visible_work_orders``)."""
     if user.has_perm("tickets.view_all_orders") or user.has_perm("tickets.take_calls"):
         return orders
     if user.has_perm("tickets.handle_department") and user.department_id:
@@ -39,8 +43,7 @@ def detail_prefetches() -> tuple[Prefetch, ...]:
 
 def work_order_detail(user: User, pk: int) -> WorkOrder:
     """One order with its detail; its people (owner, handler …) from the cached directory, not joined."""
-    order = visible_work_orders(user).select_related(None).select_related("department", "customer") \
-        .prefetch_related(None).get(pk=pk)
+    order = _visible(user, WorkOrder.objects.select_related("department", "customer")).get(pk=pk)
     attach_users([order], *_PEOPLE)
     return _read_detail(order)
 
